@@ -1,0 +1,143 @@
+"""Demo data: the five förbund of the seed plans, with their users.
+
+The data files in ``associations/demo/`` were transcribed from the plans in
+``shared/seeds``. Loading is idempotent: records are matched on natural keys
+(slug, party name, person name, username) and updated in place, so a second
+run changes nothing.
+"""
+
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django_scopes import scope
+
+from .models import Association, BoardSeat, Membership, MemberParty, OfficeContact, Role, User
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_PASSWORD = "demo"
+DEMO_SLUGS = [
+    "samspelet",
+    "ostra-varmland",
+    "insjoriket",
+    "norra-vastmanland",
+    "sollentuna-upplands-vasby-sigtuna",
+]
+MULTI_ASSOCIATION_USER = "flera-forbund"
+MULTI_ASSOCIATION_SLUGS = ["samspelet", "ostra-varmland"]
+
+ROLE_NAMES = {
+    Role.KANSLI: ("Kansli", "Kanslist"),
+    Role.STYRELSE: ("Styrelse", "Ledamot"),
+    Role.PROJEKTLEDARE: ("Projekt", "Ledare"),
+    Role.REVISOR: ("Revision", "Revisor"),
+}
+
+
+def read_demo_file(slug: str) -> dict:
+    return json.loads((DEMO_DIR / f"{slug}.json").read_text(encoding="utf-8"))
+
+
+def _demo_user(username: str, *, first_name: str, last_name: str, hasher_cache: dict, **extra):
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=first_name, last_name=last_name, **extra)
+        if "hash" not in hasher_cache:
+            user.set_password(DEMO_PASSWORD)
+            hasher_cache["hash"] = user.password
+        user.password = hasher_cache["hash"]
+        user.save()
+    return user
+
+
+def _load_association(data: dict) -> Association:
+    fields = {
+        key: data[key]
+        for key in [
+            "name",
+            "short_name",
+            "org_number",
+            "street_address",
+            "postal_code",
+            "city",
+            "email",
+            "phone",
+            "website",
+        ]
+    }
+    fields["board_note"] = data.get("board_structure_note_sv", "")
+    association, _ = Association.objects.update_or_create(slug=data["slug"], defaults=fields)
+    association.full_clean()
+
+    with scope(association=association):
+        parties = {}
+        for order, party in enumerate(data["parties"], start=1):
+            parties[party["name"]], _ = MemberParty.objects.update_or_create(
+                association=association,
+                name=party["name"],
+                defaults={"kind": party["kind"], "population": party["population"], "order": order},
+            )
+        for seat in data["board"]:
+            BoardSeat.objects.update_or_create(
+                association=association,
+                name=seat["name"],
+                defaults={
+                    "party": parties[seat["party"]],
+                    "seat": seat["seat"],
+                    "office": seat["role"],
+                },
+            )
+        for order, contact in enumerate(data["contacts"], start=1):
+            OfficeContact.objects.update_or_create(
+                association=association,
+                title=contact["title"],
+                name=contact["name"],
+                defaults={"email": contact["email"], "phone": contact["phone"], "order": order},
+            )
+    return association
+
+
+@transaction.atomic
+def load_demo_associations() -> dict[str, Association]:
+    """Create or update the five förbund and their demo users; returns them by slug."""
+    hasher_cache: dict = {}
+    associations = {}
+    for slug in DEMO_SLUGS:
+        association = _load_association(read_demo_file(slug))
+        associations[slug] = association
+        with scope(association=association):
+            for role, (first_name, last_name) in ROLE_NAMES.items():
+                user = _demo_user(
+                    f"{slug}-{role}",
+                    first_name=first_name,
+                    last_name=f"{last_name} ({association.display_name})",
+                    hasher_cache=hasher_cache,
+                )
+                Membership.objects.update_or_create(
+                    association=association, user=user, defaults={"role": role}
+                )
+
+    multi = _demo_user(
+        MULTI_ASSOCIATION_USER,
+        first_name="Flera",
+        last_name="Förbund",
+        hasher_cache=hasher_cache,
+    )
+    for slug in MULTI_ASSOCIATION_SLUGS:
+        with scope(association=associations[slug]):
+            Membership.objects.update_or_create(
+                association=associations[slug], user=multi, defaults={"role": Role.KANSLI}
+            )
+
+    admin = _demo_user(
+        "admin",
+        first_name="Plattform",
+        last_name="Administratör",
+        hasher_cache=hasher_cache,
+        is_staff=True,
+        is_superuser=True,
+    )
+    if not (admin.is_staff and admin.is_superuser):
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+    return associations

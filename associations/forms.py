@@ -1,0 +1,79 @@
+"""Forms take the active förbund, narrow every choice to it, and never write."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelChoiceField
+
+from .models import Association, BoardSeat, MemberParty, OfficeContact, Role
+
+
+class AssociationFormMixin:
+    """Accepts ``association=`` and gives the form a crispy helper with a save button."""
+
+    submit_label = _("Save")
+
+    def __init__(self, *args, association: Association, **kwargs):
+        self.association = association
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
+    class Meta:
+        model = Association
+        fields = [
+            "name",
+            "short_name",
+            "org_number",
+            "street_address",
+            "postal_code",
+            "city",
+            "email",
+            "phone",
+            "website",
+            "board_note",
+        ]
+        widgets = {
+            "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),
+            "board_note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class MemberPartyForm(AssociationFormMixin, forms.ModelForm):
+    class Meta:
+        model = MemberParty
+        fields = ["kind", "name", "population", "order"]
+
+
+class BoardSeatForm(AssociationFormMixin, forms.ModelForm):
+    party = SafeModelChoiceField(queryset=MemberParty.objects.none(), label=_("member party"))
+
+    class Meta:
+        model = BoardSeat
+        fields = ["name", "party", "seat", "office"]
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, association=association, **kwargs)
+        self.fields["party"].queryset = MemberParty.objects.filter(association=association)
+
+
+class OfficeContactForm(AssociationFormMixin, forms.ModelForm):
+    class Meta:
+        model = OfficeContact
+        fields = ["title", "name", "email", "phone", "order"]
+
+
+class InvitationForm(AssociationFormMixin, forms.Form):
+    submit_label = _("Send invitation")
+
+    email = forms.EmailField(label=_("e-mail"))
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+
+
+class MembershipRoleForm(AssociationFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from associations.demo import DEMO_SLUGS, load_demo_associations
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the five seed förbund and their demo users. Idempotent."
+
+    def handle(self, *args, **options):
+        load_demo_associations()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: {len(DEMO_SLUGS)} förbund. Users <slug>-kansli, "
+                "<slug>-styrelse, <slug>-projektledare, <slug>-revisor, flera-forbund and "
+                "admin, all with the password 'demo'."
+            )
+        )

@@ -1,0 +1,60 @@
+"""Resolve the förbund from the URL once per request and run the view inside its scope.
+
+For every URL with an ``association_slug`` argument this middleware
+
+* sends an anonymous visitor to the login page,
+* answers 404 to a logged-in user who is not a member (the förbund's existence
+  does not leak),
+* sets ``request.association`` and ``request.membership``, and
+* calls the rest of the stack, view *and* template rendering, inside
+  ``scope(association=...)``, so every scoped query is narrowed to it.
+
+Django admin is the platform administrator's cross-tenant tool; it runs with
+the scope disabled, here and only here.
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from .selectors import memberships_across_associations
+
+ADMIN_PREFIX = "/admin/"
+
+
+class AssociationScopeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.association = None
+        request.membership = None
+
+        if request.path_info.startswith(ADMIN_PREFIX):
+            with scopes_disabled():
+                return self.get_response(request)
+
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+
+        slug = match.kwargs.get("association_slug")
+        if slug is None:
+            return self.get_response(request)
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+
+        memberships = memberships_across_associations(user=request.user)
+        membership = next((m for m in memberships if m.association.slug == slug), None)
+        if membership is None:
+            raise Http404(_("No förbund found at this address."))
+
+        request.association = membership.association
+        request.membership = membership
+        with scope(association=membership.association):
+            return self.get_response(request)

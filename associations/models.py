@@ -1,0 +1,245 @@
+"""The tenant (the samordningsförbund), its member parties, board, kansli
+contacts and the users' memberships with their roles.
+
+Every model that belongs to a förbund uses ``ScopedManager``: a query made
+without an active ``scope(association=...)`` raises ``ScopeError`` instead of
+returning other förbunds' rows.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+org_number_validator = RegexValidator(
+    regex=r"^\d{6}-\d{4}$",
+    message=_("Enter the organisation number in the form NNNNNN-NNNN, e.g. 222000-2352."),
+)
+postal_code_validator = RegexValidator(
+    regex=r"^\d{3} ?\d{2}$",
+    message=_("Enter the postal code as five digits, e.g. 431 30."),
+)
+
+
+class User(AbstractUser):
+    """A person who logs in. Roles live on ``Membership``, per förbund."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message=_("This e-mail address is already in use."),
+            )
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Association(models.Model):
+    """A samordningsförbund: the tenant every other record belongs to."""
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    slug = models.SlugField(
+        _("address in the URL"),
+        max_length=60,
+        unique=True,
+        help_text=_("Lower-case letters, digits and hyphens, e.g. ostra-varmland."),
+        error_messages={"unique": _("Another förbund already uses this address.")},
+    )
+    org_number = models.CharField(
+        _("organisation number"), max_length=11, blank=True, validators=[org_number_validator]
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=6, blank=True, validators=[postal_code_validator]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    board_note = models.TextField(
+        _("about the board"),
+        blank=True,
+        help_text=_("How the board is composed, as the förbundsordning says."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("förbund")
+        verbose_name_plural = _("förbund")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    KANSLI = "kansli", _("Kansli")
+    STYRELSE = "styrelse", _("Board member")
+    PROJEKTLEDARE = "projektledare", _("Project leader")
+    REVISOR = "revisor", _("Auditor")
+
+
+class Membership(models.Model):
+    """A user's access to one förbund, with exactly one role there."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user__last_name", "user__first_name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "user"],
+                name="membership_one_per_user_and_association",
+                violation_error_message=_("This user is already a member of this förbund."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.association.display_name})"
+
+
+class PartyKind(models.TextChoices):
+    FORSAKRINGSKASSAN = "forsakringskassan", _("Försäkringskassan")
+    ARBETSFORMEDLINGEN = "arbetsformedlingen", _("Arbetsförmedlingen")
+    REGION = "region", _("Region")
+    KOMMUN = "kommun", _("Kommun")
+
+
+class MemberParty(models.Model):
+    """A member (part, huvudman) of the förbund."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="parties"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    population = models.PositiveIntegerField(
+        _("population"),
+        null=True,
+        blank=True,
+        help_text=_("Kommuner only; splits the kommuner's quarter of the contributions."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("member party")
+        verbose_name_plural = _("member parties")
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "name"],
+                name="party_name_unique_per_association",
+                violation_error_message=_("This förbund already has a member with this name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.population is not None and self.kind != PartyKind.KOMMUN:
+            raise ValidationError(
+                {"population": _("Population is recorded for kommuner only.")}
+            )
+
+
+class BoardSeat(models.Model):
+    """One person's seat on the board: ordinarie or ersättare, for a party."""
+
+    class Seat(models.TextChoices):
+        ORDINARIE = "ordinarie", _("Ordinary member")
+        ERSATTARE = "ersattare", _("Deputy")
+
+    class Office(models.TextChoices):
+        ORDFORANDE = "ordforande", _("Chair")
+        VICE_ORDFORANDE = "vice_ordforande", _("Vice chair")
+        LEDAMOT = "ledamot", _("Member")
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="board_seats"
+    )
+    party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        related_name="board_seats",
+        verbose_name=_("member party"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    seat = models.CharField(_("seat"), max_length=20, choices=Seat.choices, default=Seat.ORDINARIE)
+    office = models.CharField(
+        _("office"), max_length=20, choices=Office.choices, default=Office.LEDAMOT
+    )
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("board seat")
+        verbose_name_plural = _("board seats")
+        ordering = ["party__order", "seat", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "office"],
+                condition=models.Q(office__in=["ordforande", "vice_ordforande"]),
+                name="one_chair_and_one_vice_chair_per_association",
+                violation_error_message=_("The board already has someone in this office."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.office != self.Office.LEDAMOT and self.seat != self.Seat.ORDINARIE:
+            raise ValidationError(
+                {"office": _("The chair and vice chair must hold ordinary seats.")}
+            )
+        if self.party_id and self.association_id and self.party.association_id != self.association_id:
+            raise ValidationError({"party": _("Choose a member party of this förbund.")})
+
+
+class OfficeContact(models.Model):
+    """A person or role at the kansli, shown on the förbund's home page."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="office_contacts"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("kansli contact")
+        verbose_name_plural = _("kansli contacts")
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.name or self.title

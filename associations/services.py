@@ -1,0 +1,152 @@
+"""Writes for the associations app.
+
+Each service takes keyword-only arguments with the acting user, validates with
+``full_clean()`` and runs in one transaction, so a refused write leaves
+nothing half-done.
+"""
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .models import Association, Membership, Role, User
+
+
+def _ensure_same_association(*, association: Association, instance) -> None:
+    if instance.association_id not in (None, association.pk):
+        # Never reached through the views (they fetch within the scope); a guard for callers.
+        raise ValidationError(_("This object belongs to another förbund."))
+
+
+@transaction.atomic
+def association_object_save(*, association: Association, instance, acting_user):
+    """Create or update a record owned by ``association`` (party, board seat, contact)."""
+    _ensure_same_association(association=association, instance=instance)
+    instance.association = association
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def association_object_delete(*, association: Association, instance, acting_user) -> None:
+    _ensure_same_association(association=association, instance=instance)
+    instance.delete()
+
+
+@transaction.atomic
+def association_update(*, association: Association, acting_user, fields: list[str]):
+    association.full_clean()
+    association.save(update_fields=fields)
+    return association
+
+
+def _kansli_count(association: Association) -> int:
+    return Membership.objects.filter(association=association, role=Role.KANSLI).count()
+
+
+@transaction.atomic
+def membership_invite(
+    *,
+    association: Association,
+    acting_user,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    base_url: str,
+) -> Membership:
+    """Give the person with ``email`` a role in ``association``.
+
+    A new person gets an account without a password and an e-mail with a link
+    to choose one. An existing account (found by e-mail, case-insensitive) is
+    given the membership and told by e-mail. Refused if the person already
+    has a role in this förbund.
+    """
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(association=association, user=user).exists():
+        raise ValidationError(
+            {"email": _("This e-mail address already belongs to a user of this förbund.")}
+        )
+    created = user is None
+    if created:
+        user = User(
+            username=_unique_username(email),
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+
+    membership = Membership(association=association, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+
+    _send_invitation(
+        association=association, user=user, acting_user=acting_user, new=created, base_url=base_url
+    )
+    return membership
+
+
+def _unique_username(email: str) -> str:
+    base = email.lower()[:140]
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _send_invitation(*, association, user, acting_user, new: bool, base_url: str) -> None:
+    context = {
+        "association": association,
+        "user": user,
+        "inviter": acting_user,
+        "new": new,
+        "login_url": base_url + reverse("login"),
+    }
+    if new:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        context["set_password_url"] = base_url + reverse(
+            "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+        )
+    subject = _("You have been given access to %(association)s") % {"association": association}
+    body = render_to_string("associations/email/invitation.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, acting_user, role: str) -> Membership:
+    """Change a user's role; the förbund always keeps at least one kansli user."""
+    if (
+        membership.role == Role.KANSLI
+        and role != Role.KANSLI
+        and _kansli_count(membership.association) <= 1
+    ):
+        raise ValidationError(
+            {"role": _("The förbund must keep at least one kansli user.")}
+        )
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, acting_user) -> None:
+    """Remove a user from the förbund (the account stays; other förbund are untouched)."""
+    if membership.user_id == acting_user.pk:
+        raise ValidationError(_("You cannot remove yourself from the förbund."))
+    if membership.role == Role.KANSLI and _kansli_count(membership.association) <= 1:
+        raise ValidationError(_("The förbund must keep at least one kansli user."))
+    membership.delete()

@@ -1,0 +1,47 @@
+from django.urls import path
+
+from . import views
+
+app_name = "associations"
+
+
+def crud(prefix, name, list_view, form_view, delete_view):
+    return [
+        path(f"{prefix}/", list_view.as_view(), name=f"{name}_list"),
+        path(f"{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
+        path(f"{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_update"),
+        path(f"{prefix}/<int:pk>/delete/", delete_view.as_view(), name=f"{name}_delete"),
+    ]
+
+
+urlpatterns = [
+    path("", views.AssociationHomeView.as_view(), name="home"),
+    path("details/", views.AssociationDetailsUpdateView.as_view(), name="details_update"),
+    *crud(
+        "parties",
+        "party",
+        views.MemberPartyListView,
+        views.MemberPartyFormView,
+        views.MemberPartyDeleteView,
+    ),
+    *crud(
+        "board",
+        "board",
+        views.BoardSeatListView,
+        views.BoardSeatFormView,
+        views.BoardSeatDeleteView,
+    ),
+    *crud(
+        "contacts",
+        "contact",
+        views.OfficeContactListView,
+        views.OfficeContactFormView,
+        views.OfficeContactDeleteView,
+    ),
+    path("users/", views.MembershipListView.as_view(), name="membership_list"),
+    path("users/invite/", views.MembershipInviteView.as_view(), name="membership_invite"),
+    path("users/<int:pk>/role/", views.MembershipUpdateView.as_view(), name="membership_update"),
+    path(
+        "users/<int:pk>/remove/", views.MembershipDeleteView.as_view(), name="membership_delete"
+    ),
+]

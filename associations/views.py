@@ -1,0 +1,280 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from . import services
+from .forms import (
+    AssociationDetailsForm,
+    BoardSeatForm,
+    InvitationForm,
+    MemberPartyForm,
+    MembershipRoleForm,
+    OfficeContactForm,
+)
+from .mixins import (
+    AssociationFormView,
+    AssociationListView,
+    AssociationObjectDeleteView,
+    AssociationObjectFormView,
+    AssociationObjectMixin,
+    AssociationPageView,
+    AssociationPermissionMixin,
+    ServiceFormMixin,
+    apply_validation_error,
+)
+from .models import BoardSeat, Membership, MemberParty, OfficeContact
+from .selectors import association_overview, memberships_across_associations
+from .tables import BoardSeatTable, MembershipTable, MemberPartyTable, OfficeContactTable
+
+MANAGE = "associations.manage_association"
+
+
+class ChooseAssociationView(LoginRequiredMixin, TemplateView):
+    """The landing page: straight into the only förbund, or a choice among several."""
+
+    template_name = "associations/association_choose.html"
+
+    def get(self, request, *args, **kwargs):
+        memberships = memberships_across_associations(user=request.user)
+        if len(memberships) == 1:
+            return redirect("associations:home", association_slug=memberships[0].association.slug)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            memberships=memberships_across_associations(user=self.request.user), **kwargs
+        )
+
+
+class AssociationHomeView(AssociationPageView):
+    template_name = "associations/association_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **association_overview(association=self.association), **kwargs
+        )
+
+
+class AssociationDetailsUpdateView(ServiceFormMixin, AssociationPermissionMixin, TemplateView):
+    permission_required = MANAGE
+    template_name = "associations/object_form.html"
+    success_url_name = "associations:home"
+
+    def get_form(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        return AssociationDetailsForm(data, instance=self.association, association=self.association)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", self.get_form())
+        return super().get_context_data(
+            page_title=_("Edit the förbund's details"),
+            cancel_url=self.get_success_url(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            services.association_update(
+                association=form.instance,
+                acting_user=request.user,
+                fields=list(form.changed_data),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+# Member parties ---------------------------------------------------------------
+
+
+class MemberPartyListView(AssociationListView):
+    permission_required = MANAGE
+    model = MemberParty
+    table_class = MemberPartyTable
+    page_title = _("Member parties")
+    intro = _(
+        "Försäkringskassan, Arbetsförmedlingen, the region and each kommun. "
+        "A kommun's population splits the kommuner's quarter of the contributions."
+    )
+    create_url_name = "associations:party_create"
+    edit_url_name = "associations:party_update"
+    delete_url_name = "associations:party_delete"
+
+
+class MemberPartyFormView(AssociationObjectFormView):
+    permission_required = MANAGE
+    model = MemberParty
+    form_class = MemberPartyForm
+    create_title = _("Add a member party")
+    update_title = _("Edit member party")
+    success_url_name = "associations:party_list"
+
+
+class MemberPartyDeleteView(AssociationObjectDeleteView):
+    permission_required = MANAGE
+    model = MemberParty
+    success_url_name = "associations:party_list"
+    page_title = _("Remove member party")
+    protected_message = _(
+        "This member party still has board members. Move or remove them first."
+    )
+
+
+# Board ------------------------------------------------------------------------
+
+
+class BoardSeatListView(AssociationListView):
+    permission_required = MANAGE
+    model = BoardSeat
+    table_class = BoardSeatTable
+    page_title = _("Board")
+    intro = _("Ordinary members and deputies per member party, with the chair and vice chair.")
+    create_url_name = "associations:board_create"
+    edit_url_name = "associations:board_update"
+    delete_url_name = "associations:board_delete"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("party")
+
+
+class BoardSeatFormView(AssociationObjectFormView):
+    permission_required = MANAGE
+    model = BoardSeat
+    form_class = BoardSeatForm
+    create_title = _("Add a board member")
+    update_title = _("Edit board member")
+    success_url_name = "associations:board_list"
+
+
+class BoardSeatDeleteView(AssociationObjectDeleteView):
+    permission_required = MANAGE
+    model = BoardSeat
+    success_url_name = "associations:board_list"
+    page_title = _("Remove board member")
+
+
+# Kansli contacts --------------------------------------------------------------
+
+
+class OfficeContactListView(AssociationListView):
+    permission_required = MANAGE
+    model = OfficeContact
+    table_class = OfficeContactTable
+    page_title = _("Kansli contacts")
+    intro = _("The people and roles of the kansli, shown on the förbund's home page.")
+    create_url_name = "associations:contact_create"
+    edit_url_name = "associations:contact_update"
+    delete_url_name = "associations:contact_delete"
+
+
+class OfficeContactFormView(AssociationObjectFormView):
+    permission_required = MANAGE
+    model = OfficeContact
+    form_class = OfficeContactForm
+    create_title = _("Add a kansli contact")
+    update_title = _("Edit kansli contact")
+    success_url_name = "associations:contact_list"
+
+
+class OfficeContactDeleteView(AssociationObjectDeleteView):
+    permission_required = MANAGE
+    model = OfficeContact
+    success_url_name = "associations:contact_list"
+    page_title = _("Remove kansli contact")
+
+
+# Users and roles --------------------------------------------------------------
+
+MANAGE_USERS = "associations.manage_memberships"
+
+
+class MembershipListView(AssociationListView):
+    permission_required = MANAGE_USERS
+    model = Membership
+    table_class = MembershipTable
+    page_title = _("Users")
+    intro = _(
+        "Kansli edits everything; the board reads, comments and approves; project leaders "
+        "report follow-up for their interventions; auditors read."
+    )
+    create_url_name = "associations:membership_invite"
+    edit_url_name = "associations:membership_update"
+    delete_url_name = "associations:membership_delete"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user")
+
+
+class MembershipInviteView(AssociationFormView):
+    permission_required = MANAGE_USERS
+    form_class = InvitationForm
+    page_title = _("Invite a user")
+    success_url_name = "associations:membership_list"
+    success_message = _("The invitation has been sent.")
+
+    def perform(self, form):
+        services.membership_invite(
+            association=self.association,
+            acting_user=self.request.user,
+            base_url=f"{self.request.scheme}://{self.request.get_host()}",
+            **form.cleaned_data,
+        )
+
+
+class MembershipUpdateView(AssociationObjectMixin, AssociationFormView):
+    permission_required = MANAGE_USERS
+    model = Membership
+    form_class = MembershipRoleForm
+    success_url_name = "associations:membership_list"
+
+    @cached_property
+    def membership(self):
+        return self.get_object()
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user")
+
+    def get_initial(self):
+        return {"role": self.membership.role}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=_("Change the role of %(name)s") % {"name": self.membership.user}, **kwargs
+        )
+
+    def perform(self, form):
+        services.membership_change_role(
+            membership=self.membership,
+            acting_user=self.request.user,
+            role=form.cleaned_data["role"],
+        )
+
+
+class MembershipDeleteView(AssociationObjectDeleteView):
+    permission_required = MANAGE_USERS
+    model = Membership
+    success_url_name = "associations:membership_list"
+    page_title = _("Remove user from the förbund")
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user")
+
+    def form_valid(self, form):
+        try:
+            services.membership_remove(membership=self.object, acting_user=self.request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(self.request, message)
+            return HttpResponseRedirect(self.get_success_url())
+        messages.success(self.request, _("The user no longer has access to the förbund."))
+        return HttpResponseRedirect(self.get_success_url())
