@@ -4,7 +4,7 @@ kansli user. It runs with the tenant scope disabled (see the middleware)."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Association, BoardSeat, Membership, MemberParty, OfficeContact, User
+from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact, User
 
 
 @admin.register(User)

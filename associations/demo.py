@@ -12,7 +12,7 @@ from pathlib import Path
 from django.db import transaction
 from django_scopes import scope
 
-from .models import Association, BoardSeat, Membership, MemberParty, OfficeContact, Role, User
+from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact, Role, User
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_PASSWORD = "demo"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, FormView, TemplateView, UpdateView
 from django_tables2 import SingleTableView
 
+from .rules import can
 from .services import association_object_delete, association_object_save
 
 
@@ -27,7 +28,7 @@ class AssociationPermissionMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.association = request.association
-        if not request.user.has_perm(self.permission_required, self.association):
+        if not can(request.user, self.permission_required, self.association):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -180,7 +181,10 @@ class AssociationFormView(ServiceFormMixin, AssociationPermissionMixin, FormView
     template_name = "associations/object_form.html"
     page_title = ""
 
+    def get_page_title(self):
+        return self.page_title
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=self.page_title, cancel_url=self.get_success_url(), **kwargs
+            page_title=self.get_page_title(), cancel_url=self.get_success_url(), **kwargs
         )

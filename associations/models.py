@@ -131,9 +131,7 @@ class PartyKind(models.TextChoices):
 class MemberParty(models.Model):
     """A member (part, huvudman) of the förbund."""
 
-    association = models.ForeignKey(
-        Association, on_delete=models.CASCADE, related_name="parties"
-    )
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)
     population = models.PositiveIntegerField(
@@ -163,9 +161,7 @@ class MemberParty(models.Model):
 
     def clean(self):
         if self.population is not None and self.kind != PartyKind.KOMMUN:
-            raise ValidationError(
-                {"population": _("Population is recorded for kommuner only.")}
-            )
+            raise ValidationError({"population": _("Population is recorded for kommuner only.")})
 
 
 class BoardSeat(models.Model):
@@ -218,7 +214,11 @@ class BoardSeat(models.Model):
             raise ValidationError(
                 {"office": _("The chair and vice chair must hold ordinary seats.")}
             )
-        if self.party_id and self.association_id and self.party.association_id != self.association_id:
+        if (
+            self.party_id
+            and self.association_id
+            and self.party.association_id != self.association_id
+        ):
             raise ValidationError({"party": _("Choose a member party of this förbund.")})
 
 

@@ -1,9 +1,11 @@
 """Who may do what in a förbund: the single source of the role rules.
 
 Predicates take ``(user, target)`` where the target is an ``Association`` or
-any object with an ``association_id``. Views ask through
-``user.has_perm(name, target)`` and templates through ``{% has_perm %}``;
-nothing else decides access.
+any object with an ``association_id``. Views ask through ``can(user, name,
+target)`` and templates through ``{% test_rule name user target as ok %}``;
+nothing else decides access. These are rules, not Django permissions, on
+purpose: Django lets a superuser pass every ``has_perm`` check, but inside a
+förbund only the role counts.
 """
 
 import rules
@@ -55,9 +57,13 @@ def is_revisor(user, target):
     return role_in(user, target) == Role.REVISOR
 
 
+def can(user, rule: str, target) -> bool:
+    return rules.test_rule(rule, user, target)
+
+
 # Reading the förbund's own pages: every role.
-rules.add_perm("associations.view_association", is_member)
+rules.add_rule("associations.view_association", is_member)
 # Editing the förbund's details, parties, board and kansli contacts: kansli only.
-rules.add_perm("associations.manage_association", is_kansli)
+rules.add_rule("associations.manage_association", is_kansli)
 # Inviting, changing and removing users of the förbund: kansli only.
-rules.add_perm("associations.manage_memberships", is_kansli)
+rules.add_rule("associations.manage_memberships", is_kansli)

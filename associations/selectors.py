@@ -7,7 +7,7 @@ a user may enter. It is done here, visibly, and nowhere else.
 
 from django_scopes import scopes_disabled
 
-from .models import Association, BoardSeat, Membership, MemberParty, OfficeContact
+from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact
 
 
 def memberships_across_associations(*, user) -> list[Membership]:
@@ -42,9 +42,7 @@ def roles_by_association(*, user) -> dict[int, str]:
 def association_overview(*, association: Association) -> dict:
     """What the förbund's home page shows: parties, board and kansli contacts."""
     parties = list(MemberParty.objects.filter(association=association))
-    seats = list(
-        BoardSeat.objects.filter(association=association).select_related("party")
-    )
+    seats = list(BoardSeat.objects.filter(association=association).select_related("party"))
     seats_by_party = {party.pk: [] for party in parties}
     for seat in seats:
         seats_by_party.setdefault(seat.party_id, []).append(seat)

@@ -133,9 +133,7 @@ def membership_change_role(*, membership: Membership, acting_user, role: str) ->
         and role != Role.KANSLI
         and _kansli_count(membership.association) <= 1
     ):
-        raise ValidationError(
-            {"role": _("The förbund must keep at least one kansli user.")}
-        )
+        raise ValidationError({"role": _("The förbund must keep at least one kansli user.")})
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])

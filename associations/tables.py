@@ -3,18 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from finsam.formatting import format_integer
 
-from .models import BoardSeat, Membership, MemberParty, OfficeContact
-
-ACTIONS = """
-<a class="btn btn-sm btn-outline-primary" href="{{ record.edit_url }}">{% load i18n %}{% translate "Edit" %}<span class="visually-hidden"> {{ record }}</span></a>
-<a class="btn btn-sm btn-outline-danger" href="{{ record.delete_url }}">{% translate "Remove" %}<span class="visually-hidden"> {{ record }}</span></a>
-"""
+from .models import BoardSeat, MemberParty, Membership, OfficeContact
 
 
 class ActionsColumn(tables.TemplateColumn):
-    def __init__(self, **kwargs):
+    """Edit and remove buttons; the record's name is there for screen readers."""
+
+    def __init__(self, edit_label=None, **kwargs):
+        edit_label = edit_label or _("Edit")
         super().__init__(
-            template_code=ACTIONS,
+            template_name="associations/includes/_row_actions.html",
+            extra_context={"edit_label": edit_label},
             verbose_name=_("Actions"),
             orderable=False,
             attrs={"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}},
@@ -29,9 +28,7 @@ class BaseTable(tables.Table):
 
 
 class MemberPartyTable(BaseTable):
-    population = tables.Column(
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
-    )
+    population = tables.Column(attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
     actions = ActionsColumn()
 
     class Meta(BaseTable.Meta):
@@ -62,21 +59,10 @@ class OfficeContactTable(BaseTable):
         empty_text = _("No kansli contacts yet.")
 
 
-MEMBERSHIP_ACTIONS = """{% load i18n %}
-<a class="btn btn-sm btn-outline-primary" href="{{ record.edit_url }}">{% translate "Change role" %}<span class="visually-hidden"> {{ record.user }}</span></a>
-<a class="btn btn-sm btn-outline-danger" href="{{ record.delete_url }}">{% translate "Remove" %}<span class="visually-hidden"> {{ record.user }}</span></a>
-"""
-
-
 class MembershipTable(BaseTable):
     user = tables.Column(verbose_name=_("name"))
     email = tables.Column(accessor="user__email", verbose_name=_("e-mail"))
-    actions = tables.TemplateColumn(
-        template_code=MEMBERSHIP_ACTIONS,
-        verbose_name=_("Actions"),
-        orderable=False,
-        attrs={"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}},
-    )
+    actions = ActionsColumn(edit_label=_("Change role"))
 
     class Meta(BaseTable.Meta):
         model = Membership

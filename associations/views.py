@@ -27,9 +27,9 @@ from .mixins import (
     ServiceFormMixin,
     apply_validation_error,
 )
-from .models import BoardSeat, Membership, MemberParty, OfficeContact
+from .models import BoardSeat, MemberParty, Membership, OfficeContact
 from .selectors import association_overview, memberships_across_associations
-from .tables import BoardSeatTable, MembershipTable, MemberPartyTable, OfficeContactTable
+from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
 
 MANAGE = "associations.manage_association"
 
@@ -125,9 +125,7 @@ class MemberPartyDeleteView(AssociationObjectDeleteView):
     model = MemberParty
     success_url_name = "associations:party_list"
     page_title = _("Remove member party")
-    protected_message = _(
-        "This member party still has board members. Move or remove them first."
-    )
+    protected_message = _("This member party still has board members. Move or remove them first.")
 
 
 # Board ------------------------------------------------------------------------
@@ -247,10 +245,8 @@ class MembershipUpdateView(AssociationObjectMixin, AssociationFormView):
     def get_initial(self):
         return {"role": self.membership.role}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=_("Change the role of %(name)s") % {"name": self.membership.user}, **kwargs
-        )
+    def get_page_title(self):
+        return _("Change the role of %(name)s") % {"name": self.membership.user}
 
     def perform(self, form):
         services.membership_change_role(

@@ -96,9 +96,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "associations.User"
 
 AUTHENTICATION_BACKENDS = [
-    # Lockout check first, then the role rules, then the password check.
+    # Lockout check first, then the password check. Roles inside a förbund are
+    # decided by the rules in each app's rules.py, not by Django permissions.
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -1,0 +1,91 @@
+"""The access matrix: every URL of the application, and what each role gets.
+
+``tests/test_access_matrix.py`` walks the URL configuration itself; a URL that
+is not listed here makes it fail. Each tenant URL maps to
+``(object_factory, expectations)``: ``object_factory(association)`` returns the
+object whose pk goes into the URL (or None), and ``expectations`` gives the
+status code for each role, for a kansli user of another förbund ("outsider")
+and for an anonymous visitor.
+"""
+
+from tests.factories import (
+    BoardSeatFactory,
+    MemberPartyFactory,
+    MembershipFactory,
+    OfficeContactFactory,
+)
+
+LOGIN = 302  # anonymous visitors are sent to the login page
+KANSLI_ONLY = {
+    "kansli": 200,
+    "styrelse": 403,
+    "projektledare": 403,
+    "revisor": 403,
+    "outsider": 404,
+    "anonymous": LOGIN,
+}
+EVERY_MEMBER = {
+    "kansli": 200,
+    "styrelse": 200,
+    "projektledare": 200,
+    "revisor": 200,
+    "outsider": 404,
+    "anonymous": LOGIN,
+}
+
+
+def party(association):
+    return MemberPartyFactory(association=association)
+
+
+def board_seat(association):
+    return BoardSeatFactory(association=association)
+
+
+def contact(association):
+    return OfficeContactFactory(association=association)
+
+
+def membership(association):
+    return MembershipFactory(association=association, role="revisor")
+
+
+TENANT_URLS = {
+    "associations:home": (None, EVERY_MEMBER),
+    "associations:details_update": (None, KANSLI_ONLY),
+    "associations:party_list": (None, KANSLI_ONLY),
+    "associations:party_create": (None, KANSLI_ONLY),
+    "associations:party_update": (party, KANSLI_ONLY),
+    "associations:party_delete": (party, KANSLI_ONLY),
+    "associations:board_list": (None, KANSLI_ONLY),
+    "associations:board_create": (None, KANSLI_ONLY),
+    "associations:board_update": (board_seat, KANSLI_ONLY),
+    "associations:board_delete": (board_seat, KANSLI_ONLY),
+    "associations:contact_list": (None, KANSLI_ONLY),
+    "associations:contact_create": (None, KANSLI_ONLY),
+    "associations:contact_update": (contact, KANSLI_ONLY),
+    "associations:contact_delete": (contact, KANSLI_ONLY),
+    "associations:membership_list": (None, KANSLI_ONLY),
+    "associations:membership_invite": (None, KANSLI_ONLY),
+    "associations:membership_update": (membership, KANSLI_ONLY),
+    "associations:membership_delete": (membership, KANSLI_ONLY),
+}
+
+# URLs outside any förbund: what a logged-in user with no special rights and an
+# anonymous visitor get on GET.
+GLOBAL_URLS = {
+    "home": {"member": 302, "anonymous": LOGIN},
+    "login": {"member": 302, "anonymous": 200},
+    "logout": {"member": 405, "anonymous": 405},  # logout is POST only
+    "password_change": {"member": 200, "anonymous": LOGIN},
+    "password_change_done": {"member": 200, "anonymous": LOGIN},
+    "password_reset": {"member": 200, "anonymous": 200},
+    "password_reset_done": {"member": 200, "anonymous": 200},
+    "password_reset_confirm": {"member": 200, "anonymous": 200},
+    "password_reset_complete": {"member": 200, "anonymous": 200},
+    "set_language": {"member": 302, "anonymous": 302},
+}
+GLOBAL_URL_KWARGS = {"password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"}}
+
+# Django admin is the platform administrator's: anyone else is sent to its login.
+ADMIN_NAMESPACE = "admin"

@@ -1,0 +1,141 @@
+"""Bad input gets a Swedish message next to the field and writes nothing."""
+
+import pytest
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from associations.models import Association, BoardSeat, MemberParty
+from tests.factories import BoardSeatFactory, MemberPartyFactory
+
+
+def url(association, name, **kwargs):
+    return reverse(f"associations:{name}", kwargs={"association_slug": association.slug, **kwargs})
+
+
+def party_data(**overrides):
+    data = {"kind": "kommun", "name": "Storfors kommun", "population": "4000", "order": "1"}
+    data.update(overrides)
+    return data
+
+
+def test_kansli_adds_a_member_party(kansli_client, association):
+    response = kansli_client.post(url(association, "party_create"), party_data())
+    assert response.status_code == 302
+    with scope(association=association):
+        party = MemberParty.objects.get()
+    assert (party.name, party.population) == ("Storfors kommun", 4000)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (party_data(population="-5"), "population", "större än eller lika med 0"),
+        (party_data(name=""), "name", "Detta fält måste fyllas i"),
+        (party_data(kind="region", population="100"), "population", "endast för kommuner"),
+    ],
+)
+def test_bad_party_input_is_refused_in_swedish(kansli_client, association, data, field, message):
+    response = kansli_client.post(url(association, "party_create"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    with scopes_disabled():
+        assert not MemberParty.objects.exists()
+
+
+def test_duplicate_party_name_is_refused(kansli_client, association):
+    with scope(association=association):
+        MemberPartyFactory(association=association, name="Storfors kommun")
+    response = kansli_client.post(url(association, "party_create"), party_data())
+    assert response.status_code == 200
+    assert "redan en medlem med detta namn" in str(response.context["form"].errors)
+    with scopes_disabled():
+        assert MemberParty.objects.count() == 1
+
+
+def test_board_form_offers_only_own_parties(kansli_client, association, other_association):
+    with scopes_disabled():
+        own = MemberPartyFactory(association=association)
+        foreign = MemberPartyFactory(association=other_association)
+    response = kansli_client.get(url(association, "board_create"))
+    choices = list(response.context["form"].fields["party"].queryset)
+    assert choices == [own]
+    response = kansli_client.post(
+        url(association, "board_create"),
+        {"name": "X", "party": foreign.pk, "seat": "ordinarie", "office": "ledamot"},
+    )
+    assert response.status_code == 200
+    assert "party" in response.context["form"].errors
+    with scopes_disabled():
+        assert not BoardSeat.objects.exists()
+
+
+def test_second_chair_is_refused(kansli_client, association):
+    with scopes_disabled():
+        seat = BoardSeatFactory(association=association, office="ordforande")
+    response = kansli_client.post(
+        url(association, "board_create"),
+        {"name": "Ny", "party": seat.party_id, "seat": "ordinarie", "office": "ordforande"},
+    )
+    assert response.status_code == 200
+    assert "redan någon på detta uppdrag" in str(response.context["form"].errors)
+
+
+def test_deputy_cannot_be_chair(kansli_client, association):
+    with scopes_disabled():
+        party = MemberPartyFactory(association=association)
+    response = kansli_client.post(
+        url(association, "board_create"),
+        {"name": "Ny", "party": party.pk, "seat": "ersattare", "office": "ordforande"},
+    )
+    assert "office" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("org_number", ["2220002352", "222000-235", "abcdef-ghij"])
+def test_org_number_must_have_the_swedish_form(kansli_client, association, org_number):
+    response = kansli_client.post(
+        url(association, "details_update"), {"name": association.name, "org_number": org_number}
+    )
+    assert response.status_code == 200
+    assert "NNNNNN-NNNN" in str(response.context["form"].errors["org_number"])
+    association.refresh_from_db()
+    assert association.org_number == ""
+
+
+def test_details_are_saved(kansli_client, association):
+    response = kansli_client.post(
+        url(association, "details_update"),
+        {"name": "Samordningsförbundet Östra Värmland", "org_number": "222000-2352"},
+    )
+    assert response.status_code == 302
+    association.refresh_from_db()
+    assert association.org_number == "222000-2352"
+
+
+def test_invite_form_refuses_an_email_already_in_the_forbund(kansli_client, association, members):
+    response = kansli_client.post(
+        url(association, "membership_invite"),
+        {
+            "email": members["styrelse"].email,
+            "first_name": "A",
+            "last_name": "B",
+            "role": "revisor",
+        },
+    )
+    assert response.status_code == 200
+    assert "redan" in str(response.context["form"].errors["email"])
+
+
+def test_slug_is_unique_with_a_swedish_message(association):
+    duplicate = Association(name="Kopia", slug=association.slug)
+    with pytest.raises(Exception) as error:
+        duplicate.full_clean()
+    assert "använder redan denna adress" in str(error.value)
+
+
+def test_removing_a_party_with_board_members_is_refused(kansli_client, association):
+    with scopes_disabled():
+        seat = BoardSeatFactory(association=association)
+    response = kansli_client.post(url(association, "party_delete", pk=seat.party_id), follow=True)
+    assert "styrelseledamöter" in response.content.decode()
+    with scopes_disabled():
+        assert MemberParty.objects.filter(pk=seat.party_id).exists()
