@@ -31,7 +31,7 @@ def test_kansli_adds_a_member_party(kansli_client, association):
     [
         (party_data(population="-5"), "population", "större än eller lika med 0"),
         (party_data(name=""), "name", "Detta fält måste fyllas i"),
-        (party_data(kind="region", population="100"), "population", "endast för kommuner"),
+        (party_data(kind="region", population="100"), "population", "bara för kommuner"),
     ],
 )
 def test_bad_party_input_is_refused_in_swedish(kansli_client, association, data, field, message):
@@ -47,7 +47,7 @@ def test_duplicate_party_name_is_refused(kansli_client, association):
         MemberPartyFactory(association=association, name="Storfors kommun")
     response = kansli_client.post(url(association, "party_create"), party_data())
     assert response.status_code == 200
-    assert "redan en medlem med detta namn" in str(response.context["form"].errors)
+    assert "redan en medlemspart med det här namnet" in str(response.context["form"].errors)
     with scopes_disabled():
         assert MemberParty.objects.count() == 1
 
@@ -77,7 +77,7 @@ def test_second_chair_is_refused(kansli_client, association):
         {"name": "Ny", "party": seat.party_id, "seat": "ordinarie", "office": "ordforande"},
     )
     assert response.status_code == 200
-    assert "redan någon på detta uppdrag" in str(response.context["form"].errors)
+    assert "redan någon med den här funktionen" in str(response.context["form"].errors)
 
 
 def test_deputy_cannot_be_chair(kansli_client, association):
@@ -129,7 +129,7 @@ def test_slug_is_unique_with_a_swedish_message(association):
     duplicate = Association(name="Kopia", slug=association.slug)
     with pytest.raises(Exception) as error:
         duplicate.full_clean()
-    assert "använder redan denna adress" in str(error.value)
+    assert "använder redan den här adressen" in str(error.value)
 
 
 def test_removing_a_party_with_board_members_is_refused(kansli_client, association):
