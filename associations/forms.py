@@ -18,6 +18,8 @@ class AssociationFormMixin:
         self.association = association
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        # The server's Swedish messages, not the browser's own pop-ups, explain bad input.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
@@ -49,7 +51,7 @@ class MemberPartyForm(AssociationFormMixin, forms.ModelForm):
 
 
 class BoardSeatForm(AssociationFormMixin, forms.ModelForm):
-    party = SafeModelChoiceField(queryset=MemberParty.objects.none(), label=_("member party"))
+    party = SafeModelChoiceField(queryset=MemberParty.objects.none(), label=_("Member party"))
 
     class Meta:
         model = BoardSeat
@@ -69,11 +71,11 @@ class OfficeContactForm(AssociationFormMixin, forms.ModelForm):
 class InvitationForm(AssociationFormMixin, forms.Form):
     submit_label = _("Send invitation")
 
-    email = forms.EmailField(label=_("e-mail"))
-    first_name = forms.CharField(label=_("first name"), max_length=150)
-    last_name = forms.CharField(label=_("last name"), max_length=150)
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class MembershipRoleForm(AssociationFormMixin, forms.Form):
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -188,6 +188,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Only bench/home_page.py turns this on: it adds a bare template view to compare with.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from associations.views import ChooseAssociationView
@@ -17,3 +19,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("f/<slug:association_slug>/", include("associations.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    # A bare template view on the same stack, for bench/home_page.py to compare against.
+    urlpatterns.append(
+        path(
+            "bench/bare/", TemplateView.as_view(template_name="bench_bare.html"), name="bench_bare"
+        )
+    )

@@ -1,0 +1,120 @@
+"""Browser tests: Debian's headless Chromium driven by Playwright, checked with axe-core.
+
+No browser is ever downloaded: Playwright launches ``/usr/bin/chromium``, which
+the README's test command (``bash scripts/install.sh --test``) installs.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# otherwise refuse the ORM calls the tests make next to it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test session (per xdist worker)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing. The browser tests use Debian's Chromium and never "
+            "download one: run the README's test command (`bash scripts/install.sh --test`), "
+            "which installs it (apt-get install chromium).",
+            pytrace=False,
+        )
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) whose language is Swedish, as our users' is."""
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def demo(transactional_db, live_server, settings):
+    """The five demo förbund and their users, served over HTTP; returns the base URL."""
+    from associations.demo import load_demo_associations
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    host = re.sub(r"^https?://", "", live_server.url).rsplit(":", 1)[0]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host, "localhost", "127.0.0.1"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    load_demo_associations()
+    return live_server.url
+
+
+def login(page, base_url, username, password="demo"):
+    """Log in through the login form and check that we left the login page."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("input[name='username']").fill(username)
+    page.locator("input[name='password']").fill(password)
+    page.locator("main form button[type='submit']").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def assert_no_axe_violations(page):
+    """Run axe-core (WCAG 2.0/2.1 A and AA) on the page; fail with a readable list."""
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": AXE_TAGS},
+            "resultTypes": ["violations"],
+        },
+    )
+    if results.violations_count > 0:
+        lines = [f"{results.violations_count} axe violation(s) on {page.url}:"]
+        for violation in results.response["violations"]:
+            targets = [
+                " ".join(str(part) for part in node["target"]) for node in violation["nodes"][:3]
+            ]
+            more = len(violation["nodes"]) - len(targets)
+            lines.append(
+                f"- {violation['id']} ({violation['impact']}): {violation['help']}\n"
+                f"    nodes: {targets}{f' (+{more} more)' if more > 0 else ''}"
+            )
+            summary = violation["nodes"][0].get("failureSummary", "") if violation["nodes"] else ""
+            if summary:
+                lines.append("    first node: " + " ".join(summary.split()))
+        pytest.fail("\n".join(lines), pytrace=False)
