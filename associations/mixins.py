@@ -30,7 +30,14 @@ class AssociationPermissionMixin:
         self.association = request.association
         if not can(request.user, self.permission_required, self.association):
             raise PermissionDenied
+        refusal = self.refusal()
+        if refusal is not None:
+            return refusal
         return super().dispatch(request, *args, **kwargs)
+
+    def refusal(self):
+        """A response that stops a permitted user here (e.g. the plan is frozen), or None."""
+        return None
 
     def association_url(self, name, **kwargs):
         return reverse(name, kwargs={"association_slug": self.association.slug, **kwargs})

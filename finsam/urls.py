@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("f/<slug:association_slug>/", include("associations.urls")),
+    path("f/<slug:association_slug>/plans/", include("plans.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -10,9 +10,18 @@ and for an anonymous visitor.
 
 from tests.factories import (
     BoardSeatFactory,
+    CommunicationItemFactory,
+    ControlPointFactory,
+    GoalAreaFactory,
+    GoalFactory,
+    MeasurementPointFactory,
     MemberPartyFactory,
     MembershipFactory,
     OfficeContactFactory,
+    PlanFactory,
+    PlanInterventionFactory,
+    SectionFactory,
+    StaffingLineFactory,
 )
 
 LOGIN = 302  # anonymous visitors are sent to the login page
@@ -50,6 +59,44 @@ def membership(association):
     return MembershipFactory(association=association, role="revisor")
 
 
+# Plan URLs take the plan's pk as ``plan_pk`` and, for a part, the part's pk as ``pk``:
+# the factory returns the part, and the test reads its plan.
+PLAN_PART_FACTORIES = {
+    "sections": SectionFactory,
+    "goal_areas": GoalAreaFactory,
+    "goals": GoalFactory,
+    "points": MeasurementPointFactory,
+    "interventions": PlanInterventionFactory,
+    "staffing": StaffingLineFactory,
+    "controls": ControlPointFactory,
+    "communication": CommunicationItemFactory,
+}
+# Moving is POST only: GET answers 405 to those who may move, 403/404 to others.
+POST_ONLY = {**KANSLI_ONLY, "kansli": 405}
+
+
+def plan(association):
+    return PlanFactory(association=association)
+
+
+def plan_part(name):
+    factory = PLAN_PART_FACTORIES[name]
+    return lambda association: factory(association=association)
+
+
+PLAN_URLS = {
+    "plans:plan_list": (None, EVERY_MEMBER),
+    "plans:plan_create": (None, KANSLI_ONLY),
+    "plans:plan_detail": (plan, EVERY_MEMBER),
+    "plans:plan_update": (plan, KANSLI_ONLY),
+    "plans:plan_copy": (plan, KANSLI_ONLY),
+}
+for _part in PLAN_PART_FACTORIES:
+    PLAN_URLS[f"plans:{_part}_create"] = (plan, KANSLI_ONLY)
+    PLAN_URLS[f"plans:{_part}_update"] = (plan_part(_part), KANSLI_ONLY)
+    PLAN_URLS[f"plans:{_part}_delete"] = (plan_part(_part), KANSLI_ONLY)
+    PLAN_URLS[f"plans:{_part}_move"] = (plan_part(_part), POST_ONLY)
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -69,6 +116,7 @@ TENANT_URLS = {
     "associations:membership_invite": (None, KANSLI_ONLY),
     "associations:membership_update": (membership, KANSLI_ONLY),
     "associations:membership_delete": (membership, KANSLI_ONLY),
+    **PLAN_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

@@ -12,6 +12,18 @@ from associations.models import (
     PartyKind,
     User,
 )
+from plans.models import (
+    CommunicationItem,
+    ControlPoint,
+    Goal,
+    GoalArea,
+    Intervention,
+    MeasurementPoint,
+    Plan,
+    PlanIntervention,
+    Section,
+    StaffingLine,
+)
 
 
 class AssociationFactory(DjangoModelFactory):
@@ -78,3 +90,118 @@ class OfficeContactFactory(DjangoModelFactory):
     association = factory.SubFactory(AssociationFactory)
     title = "Förbundschef"
     name = factory.Sequence(lambda n: f"Chef {n}")
+
+
+class PlanFactory(DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    association = factory.SubFactory(AssociationFactory)
+    year = 2022
+    end_year = 2024
+    title = "Verksamhetsplan 2022-2024"
+
+
+def _plan_of_same_association():
+    return factory.SubFactory(PlanFactory, association=factory.SelfAttribute("..association"))
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    heading = factory.Sequence(lambda n: f"Avsnitt {n}")
+    body = "Text med **fetstil**."
+
+
+class GoalAreaFactory(DjangoModelFactory):
+    class Meta:
+        model = GoalArea
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    name = factory.Sequence(lambda n: f"Målområde {n}")
+
+
+class GoalFactory(DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    goal_area = factory.SubFactory(
+        GoalAreaFactory,
+        association=factory.SelfAttribute("..association"),
+        plan=factory.SelfAttribute("..plan"),
+    )
+    level = Goal.Level.KORTSIKTIGT
+    text = factory.Sequence(lambda n: f"Mål {n}")
+
+
+class MeasurementPointFactory(DjangoModelFactory):
+    class Meta:
+        model = MeasurementPoint
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    goal = factory.SubFactory(
+        GoalFactory,
+        association=factory.SelfAttribute("..association"),
+        plan=factory.SelfAttribute("..plan"),
+    )
+    kind = MeasurementPoint.Kind.COUNT_FLOOR
+    text = "Minst 200 kvinnor och män deltar"
+    target_count = 200
+
+
+class InterventionFactory(DjangoModelFactory):
+    class Meta:
+        model = Intervention
+
+    association = factory.SubFactory(AssociationFactory)
+    name = factory.Sequence(lambda n: f"Insats {n}")
+
+
+class PlanInterventionFactory(DjangoModelFactory):
+    class Meta:
+        model = PlanIntervention
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    intervention = factory.SubFactory(
+        InterventionFactory, association=factory.SelfAttribute("..association")
+    )
+    purpose = "Syfte"
+
+
+class StaffingLineFactory(DjangoModelFactory):
+    class Meta:
+        model = StaffingLine
+
+    association = factory.SubFactory(AssociationFactory)
+    plan_intervention = factory.SubFactory(
+        PlanInterventionFactory, association=factory.SelfAttribute("..association")
+    )
+    role = "Case manager"
+    percent = 50
+
+
+class ControlPointFactory(DjangoModelFactory):
+    class Meta:
+        model = ControlPoint
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    routine = "Attestrutiner"
+    control = "Att gällande attestregler följs"
+
+
+class CommunicationItemFactory(DjangoModelFactory):
+    class Meta:
+        model = CommunicationItem
+
+    association = factory.SubFactory(AssociationFactory)
+    plan = _plan_of_same_association()
+    audience = "Förtroendevalda"

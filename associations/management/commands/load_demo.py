@@ -1,16 +1,20 @@
 from django.core.management.base import BaseCommand
 
 from associations.demo import DEMO_SLUGS, load_demo_associations
+from plans.demo import load_demo_plan
 
 
 class Command(BaseCommand):
     help = "Create (or refresh) the five seed förbund and their demo users. Idempotent."
 
     def handle(self, *args, **options):
-        load_demo_associations()
+        associations = load_demo_associations()
+        for association in associations.values():
+            load_demo_plan(association)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded: {len(DEMO_SLUGS)} förbund. Users <slug>-kansli, "
+                f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans. "
+                "Users <slug>-kansli, "
                 "<slug>-styrelse, <slug>-projektledare, <slug>-revisor, flera-forbund and "
                 "admin, all with the password 'demo'."
             )

@@ -1,0 +1,270 @@
+"""Plan forms: each takes the förbund and the plan, narrows every choice to
+them, and carries the loaded ``version`` for optimistic locking."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
+
+from associations.forms import AssociationFormMixin
+from associations.models import MemberParty, Role, User
+
+from .models import (
+    CommunicationItem,
+    ControlPoint,
+    Goal,
+    GoalArea,
+    Intervention,
+    MeasurementPoint,
+    Plan,
+    PlanIntervention,
+    Section,
+    StaffingLine,
+)
+
+
+class PlanForm(AssociationFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Plan
+        fields = ["title", "year", "end_year"]
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class PlanPartForm(AssociationFormMixin, forms.ModelForm):
+    """A form for one part of ``plan``; the hidden version is the one loaded."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        self.plan = plan
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = getattr(self.instance, "version", None)
+        if not hasattr(self.instance, "version"):
+            del self.fields["version"]
+
+
+class SectionForm(PlanPartForm):
+    class Meta:
+        model = Section
+        fields = ["heading", "level", "kind", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+
+class GoalAreaForm(PlanPartForm):
+    class Meta:
+        model = GoalArea
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class GoalForm(PlanPartForm):
+    goal_area = SafeModelChoiceField(
+        queryset=GoalArea.objects.none(), required=False, label=_("Goal area")
+    )
+    plan_intervention = SafeModelChoiceField(
+        queryset=PlanIntervention.objects.none(), required=False, label=_("Intervention")
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["goal_area", "plan_intervention", "level", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        self.fields["goal_area"].queryset = GoalArea.objects.filter(plan=plan)
+        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
+            plan=plan
+        ).select_related("intervention")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("goal_area")) == bool(data.get("plan_intervention")):
+            raise forms.ValidationError(
+                _("Choose either a goal area or an intervention for the goal.")
+            )
+        return data
+
+
+class MeasurementPointForm(PlanPartForm):
+    goal = SafeModelChoiceField(queryset=Goal.objects.none(), required=False, label=_("Goal"))
+    plan_intervention = SafeModelChoiceField(
+        queryset=PlanIntervention.objects.none(), required=False, label=_("Intervention")
+    )
+    counted_interventions = SafeModelMultipleChoiceField(
+        queryset=Intervention.objects.none(),
+        required=False,
+        label=_("Interventions counted"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a number of participants: the interventions whose figures are summed."),
+    )
+
+    class Meta:
+        model = MeasurementPoint
+        fields = [
+            "goal",
+            "plan_intervention",
+            "text",
+            "kind",
+            "target_count",
+            "target_percent",
+            "survey_threshold",
+            "indicators",
+            "outcome_work",
+            "outcome_studies",
+            "outcome_step",
+            "deadline",
+            "base_year",
+            "direction",
+            "activity",
+            "gender_split",
+            "counted_interventions",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        self.fields["goal"].queryset = Goal.objects.filter(plan=plan)
+        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
+            plan=plan
+        ).select_related("intervention")
+        self.fields["counted_interventions"].queryset = Intervention.objects.filter(
+            plan_entries__plan=plan
+        )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("goal")) == bool(data.get("plan_intervention")):
+            raise forms.ValidationError(
+                _("Choose either a goal or an intervention for the measurement point.")
+            )
+        return data
+
+
+class PlanInterventionForm(PlanPartForm):
+    """What the plan says about an intervention, with the intervention's own fields."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Intervention.Kind.choices)
+    start_year = forms.IntegerField(
+        label=_("Start year"), required=False, min_value=2000, max_value=2100
+    )
+    owner_party = SafeModelChoiceField(
+        queryset=MemberParty.objects.none(), required=False, label=_("Project owner")
+    )
+    project_leaders = SafeModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Project leaders"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Users with the project leader role in the förbund."),
+    )
+    municipalities = SafeModelMultipleChoiceField(
+        queryset=MemberParty.objects.none(),
+        required=False,
+        label=_("Municipalities served"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PlanIntervention
+        fields = [
+            "status",
+            "purpose",
+            "target_group",
+            "short_term_goals",
+            "long_term_goals",
+            "actions",
+            "steering_group",
+            "places",
+            "places_note",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in [
+                "purpose",
+                "target_group",
+                "short_term_goals",
+                "long_term_goals",
+                "actions",
+                "steering_group",
+            ]
+        }
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        parties = MemberParty.objects.filter(association=self.association)
+        self.fields["owner_party"].queryset = parties
+        self.fields["municipalities"].queryset = parties.filter(kind="kommun")
+        self.fields["project_leaders"].queryset = User.objects.filter(
+            memberships__association=self.association,
+            memberships__role=Role.PROJEKTLEDARE,
+        ).order_by("last_name", "first_name")
+        self.order_fields(
+            ["name", "kind", "status", "start_year", "owner_party", "project_leaders"]
+        )
+        if self.instance.pk:
+            intervention = self.instance.intervention
+            self.initial.update(
+                name=intervention.name,
+                kind=intervention.kind,
+                start_year=intervention.start_year,
+                owner_party=intervention.owner_party_id,
+                project_leaders=list(intervention.project_leaders.all()),
+                municipalities=list(self.instance.municipalities.all()),
+            )
+        else:
+            self.initial.setdefault("kind", Intervention.Kind.INDIVID)
+
+
+class StaffingLineForm(PlanPartForm):
+    plan_intervention = SafeModelChoiceField(
+        queryset=PlanIntervention.objects.none(), label=_("Intervention")
+    )
+    party = SafeModelChoiceField(
+        queryset=MemberParty.objects.none(), required=False, label=_("Member party")
+    )
+
+    class Meta:
+        model = StaffingLine
+        fields = ["plan_intervention", "role", "party", "percent"]
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
+            plan=plan
+        ).select_related("intervention")
+        self.fields["party"].queryset = MemberParty.objects.filter(association=self.association)
+
+
+class ControlPointForm(PlanPartForm):
+    class Meta:
+        model = ControlPoint
+        fields = [
+            "routine",
+            "control",
+            "responsible",
+            "frequency",
+            "method",
+            "reporting_to",
+            "risk",
+        ]
+        widgets = {"control": forms.Textarea(attrs={"rows": 2})}
+
+
+class CommunicationItemForm(PlanPartForm):
+    class Meta:
+        model = CommunicationItem
+        fields = ["audience", "channel", "frequency", "responsible"]
+        widgets = {
+            "audience": forms.Textarea(attrs={"rows": 2}),
+            "channel": forms.Textarea(attrs={"rows": 2}),
+            "responsible": forms.Textarea(attrs={"rows": 2}),
+        }

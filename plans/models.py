@@ -1,0 +1,546 @@
+"""The verksamhetsplan: sections, goal areas, goals, measurement points,
+interventions with staffing, and the internal control and communication tables.
+
+An ``Intervention`` belongs to the förbund and lives across years (the same
+Stegen Karlstad is in the 2022 and the 2023 plans); what a plan says about it
+that year is a ``PlanIntervention``. Records a user edits carry a ``version``
+for optimistic locking (see ``services.save_versioned``).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from associations.models import Association, MemberParty
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+class TenantModel(models.Model):
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        abstract = True
+
+
+class Plan(TenantModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("On review")
+        APPROVED = "approved", _("Approved")
+        SENT_BACK = "sent_back", _("Sent back")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.SENT_BACK)
+
+    year = models.PositiveSmallIntegerField(_("plan year"), validators=YEAR_VALIDATORS)
+    end_year = models.PositiveSmallIntegerField(
+        _("last year of the plan"),
+        validators=YEAR_VALIDATORS,
+        help_text=_("The same as the plan year for a one-year plan; e.g. 2024 for 2022-2024."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
+    # Recorded when the board approves (the board issue adds the workflow).
+    approval_text = models.CharField(_("approval line"), max_length=200, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approval_paragraph = models.CharField(_("minute paragraph (§)"), max_length=20, blank=True)
+    approval_dnr = models.CharField(_("file number (dnr)"), max_length=40, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-year", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_year__gte=models.F("year")),
+                name="plan_end_year_not_before_year",
+                violation_error_message=_("The last year cannot be before the plan year."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_year__lte=models.F("year") + 5),
+                name="plan_horizon_at_most_six_years",
+                violation_error_message=_("A plan covers at most six years."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.year, self.end_year + 1))
+
+    def staffing_lines(self):
+        return StaffingLine.objects.filter(plan_intervention__plan=self)
+
+    @property
+    def period_label(self) -> str:
+        return str(self.year) if self.end_year == self.year else f"{self.year}–{self.end_year}"
+
+
+class Section(TenantModel):
+    class Kind(models.TextChoices):
+        INLEDNING = "inledning", _("Introduction")
+        VISION = "vision", _("Vision")
+        OVERGRIPANDE_MAL = "overgripande_mal", _("Overall goals")
+        MALGRUPP = "malgrupp", _("Target group")
+        ORGANISATION = "organisation", _("Organisation")
+        VERKSAMHETSINRIKTNING = "verksamhetsinriktning", _("Direction of the work")
+        UPPFOLJNING = "uppfoljning", _("Follow-up and evaluation")
+        BUDGET_TEXT = "budget_text", _("Budget text")
+        OTHER = "other", _("Other")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    heading = models.CharField(_("heading"), max_length=200)
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        choices=[(1, _("Heading")), (2, _("Sub-heading"))],
+        default=1,
+    )
+    body = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_(
+            "Blank line between paragraphs; '- ' starts a bullet; **bold**, *italic*, "
+            "## heading, [text](https://address) for a link."
+        ),
+    )
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.heading
+
+
+class GoalArea(TenantModel):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goal_areas")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("goal area")
+        verbose_name_plural = _("goal areas")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Intervention(TenantModel):
+    """An insats of the förbund, the same record in every year's plan."""
+
+    class Kind(models.TextChoices):
+        INDIVID = "individ", _("Individual (individinriktad)")
+        STRUKTUR = "struktur", _("Structural (strukturinriktad)")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVID)
+    start_year = models.PositiveSmallIntegerField(
+        _("start year"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    owner_party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_interventions",
+        verbose_name=_("project owner"),
+    )
+    project_leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="led_interventions",
+        verbose_name=_("project leaders"),
+    )
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "name"],
+                name="intervention_name_unique_per_association",
+                violation_error_message=_(
+                    "The förbund already has an intervention with this name."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PlanIntervention(TenantModel):
+    """What one plan says about an intervention that year."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        RUNNING = "running", _("Running")
+        PHASING_OUT = "phasing_out", _("Being phased out")
+        ENDED = "ended", _("Ended")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="plan_interventions")
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, related_name="plan_entries"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
+    )
+    purpose = models.TextField(_("purpose (syfte)"), blank=True)
+    target_group = models.TextField(_("target group"), blank=True)
+    short_term_goals = models.TextField(_("short-term goals"), blank=True)
+    long_term_goals = models.TextField(_("long-term goals"), blank=True)
+    actions = models.TextField(_("actions (åtgärder)"), blank=True)
+    steering_group = models.TextField(_("steering group"), blank=True)
+    places = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
+    places_note = models.CharField(_("about the places"), max_length=200, blank=True)
+    municipalities = models.ManyToManyField(
+        MemberParty, blank=True, related_name="+", verbose_name=_("municipalities served")
+    )
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("intervention in the plan")
+        verbose_name_plural = _("interventions in the plan")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "intervention"],
+                name="intervention_once_per_plan",
+                violation_error_message=_("This intervention is already in the plan."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.intervention)
+
+
+class StaffingLine(TenantModel):
+    plan_intervention = models.ForeignKey(
+        PlanIntervention, on_delete=models.CASCADE, related_name="staffing"
+    )
+    role = models.CharField(_("role"), max_length=200)
+    party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member party"),
+    )
+    percent = models.DecimalField(
+        _("percent of full time"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[
+            MinValueValidator(0, message=_("The percentage cannot be negative.")),
+            MaxValueValidator(
+                100, message=_("A staffing line is at most 100 percent of full time.")
+            ),
+        ],
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("staffing line")
+        verbose_name_plural = _("staffing")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.role
+
+
+class Goal(TenantModel):
+    class Level(models.TextChoices):
+        OVERGRIPANDE = "overgripande", _("Overall (övergripande)")
+        LANGSIKTIGT = "langsiktigt", _("Long-term")
+        KORTSIKTIGT = "kortsiktigt", _("Short-term")
+        DELMAL = "delmal", _("Sub-goal (delmål)")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
+    goal_area = models.ForeignKey(
+        GoalArea,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("goal area"),
+    )
+    plan_intervention = models.ForeignKey(
+        PlanIntervention,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("intervention"),
+    )
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    text = models.TextField(_("goal"))
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(goal_area__isnull=False, plan_intervention__isnull=True)
+                | models.Q(goal_area__isnull=True, plan_intervention__isnull=False),
+                name="goal_under_area_or_intervention",
+                violation_error_message=_(
+                    "A goal belongs to a goal area or to an intervention, not both."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+indicator_list_validator = RegexValidator(
+    r"^\s*\d{1,2}(\s*,\s*\d{1,2})*\s*$",
+    _("Write the indicator numbers separated by commas, e.g. 1, 3, 5."),
+)
+
+
+class MeasurementPoint(TenantModel):
+    """A mätpunkt. Its kind says which of the target fields it uses (see ``clean``)."""
+
+    class Kind(models.TextChoices):
+        COUNT_FLOOR = "count_floor", _("Number of participants, at least")
+        SHARE_TARGET = "share_target", _("Share, e.g. of survey answers")
+        OUTCOME_SHARE = "outcome_share", _("Share of outcomes (work, studies)")
+        MILESTONE = "milestone", _("Milestone with a deadline")
+        TREND = "trend", _("Trend against a base year")
+        ACTIVITY_COUNT = "activity_count", _("Number of activities, at least")
+        QUALITATIVE = "qualitative", _("Qualitative statement")
+
+    class Direction(models.TextChoices):
+        MAINTAIN = "maintain", _("stay at the same level")
+        INCREASE = "increase", _("increase")
+        DECREASE = "decrease", _("decrease")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measurement_points")
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurement_points",
+        verbose_name=_("goal"),
+    )
+    plan_intervention = models.ForeignKey(
+        PlanIntervention,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurement_points",
+        verbose_name=_("intervention"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("measurement point"))
+    target_count = models.PositiveIntegerField(_("target number"), null=True, blank=True)
+    target_percent = models.DecimalField(
+        _("target percent"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0, message=_("The target percent must be between 0 and 100.")),
+            MaxValueValidator(100, message=_("The target percent must be between 0 and 100.")),
+        ],
+    )
+    survey_threshold = models.PositiveSmallIntegerField(
+        _("survey answers above"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, message=_("The survey scale is 1 to 6.")),
+            MaxValueValidator(6, message=_("The survey scale is 1 to 6.")),
+        ],
+    )
+    indicators = models.CharField(
+        _("NNS indicators"), max_length=60, blank=True, validators=[indicator_list_validator]
+    )
+    outcome_work = models.BooleanField(_("counts ended into work"), default=False)
+    outcome_studies = models.BooleanField(_("counts ended into studies"), default=False)
+    outcome_step = models.BooleanField(_("counts a step closer (stegförflyttning)"), default=False)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    base_year = models.PositiveSmallIntegerField(
+        _("base year"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=Direction.choices, blank=True
+    )
+    activity = models.CharField(_("activity"), max_length=200, blank=True)
+    gender_split = models.BooleanField(_("followed up for women and men"), default=True)
+    counted_interventions = models.ManyToManyField(
+        Intervention,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interventions counted"),
+        help_text=_("For a number of participants: the interventions whose figures are summed."),
+    )
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("measurement point")
+        verbose_name_plural = _("measurement points")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(goal__isnull=False, plan_intervention__isnull=True)
+                | models.Q(goal__isnull=True, plan_intervention__isnull=False),
+                name="measurement_point_under_goal_or_intervention",
+                violation_error_message=_(
+                    "A measurement point belongs to a goal or to an intervention, not both."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+    REQUIRED_FIELDS = {
+        Kind.COUNT_FLOOR: ["target_count"],
+        Kind.SHARE_TARGET: ["target_percent"],
+        Kind.OUTCOME_SHARE: ["target_percent"],
+        Kind.MILESTONE: ["deadline"],
+        Kind.TREND: ["direction"],
+        Kind.ACTIVITY_COUNT: ["target_count", "activity"],
+        Kind.QUALITATIVE: [],
+    }
+
+    def target_summary(self) -> str:
+        """The target in a few words, e.g. "at least 200, women and men"."""
+        kind = self.Kind
+        if self.kind == kind.COUNT_FLOOR and self.target_count is not None:
+            text = _("at least %(n)s") % {"n": self.target_count}
+            return f"{text}, {_('women and men')}" if self.gender_split else text
+        if self.kind in (kind.SHARE_TARGET, kind.OUTCOME_SHARE) and self.target_percent is not None:
+            parts = [f"{self.target_percent.normalize():f} %".replace(".", ",")]
+            if self.survey_threshold:
+                parts.append(_("answers above %(n)s") % {"n": self.survey_threshold})
+            if self.indicators:
+                parts.append(_("indicator %(list)s") % {"list": self.indicators})
+            outcomes = [
+                label
+                for flag, label in [
+                    (self.outcome_work, _("work")),
+                    (self.outcome_studies, _("studies")),
+                    (self.outcome_step, _("a step closer")),
+                ]
+                if flag
+            ]
+            if outcomes:
+                parts.append(" / ".join(str(o) for o in outcomes))
+            return ", ".join(str(p) for p in parts)
+        if self.kind == kind.MILESTONE and self.deadline:
+            return _("by %(date)s") % {"date": self.deadline.isoformat()}
+        if self.kind == kind.TREND and self.direction:
+            text = str(self.Direction(self.direction).label)
+            if self.base_year:
+                text += " " + _("compared with %(year)s") % {"year": self.base_year}
+            return text
+        if self.kind == kind.ACTIVITY_COUNT and self.target_count is not None:
+            return _("at least %(n)s %(activity)s") % {
+                "n": self.target_count,
+                "activity": self.activity,
+            }
+        return ""
+
+    def clean(self):
+        errors = {}
+        for field in self.REQUIRED_FIELDS.get(self.kind, []):
+            if getattr(self, field) in (None, ""):
+                errors[field] = _("This type of measurement point needs this field.")
+        if self.kind == self.Kind.OUTCOME_SHARE and not (
+            self.outcome_work or self.outcome_studies or self.outcome_step
+        ):
+            errors["outcome_work"] = _("Choose at least one outcome that counts.")
+        if self.deadline and self.plan_id:
+            plan = self.plan
+            if not plan.year <= self.deadline.year <= plan.end_year:
+                errors["deadline"] = _(
+                    "The deadline must fall within the plan's years (%(period)s)."
+                ) % {"period": plan.period_label}
+        if errors:
+            raise ValidationError(errors)
+
+
+class ControlPoint(TenantModel):
+    """A row of the internkontrollplan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="control_points")
+    routine = models.CharField(_("routine/system"), max_length=200)
+    control = models.TextField(_("control"))
+    responsible = models.CharField(_("responsible for the control"), max_length=200, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=100, blank=True)
+    method = models.CharField(_("method"), max_length=200, blank=True)
+    reporting_to = models.CharField(_("reported to"), max_length=200, blank=True)
+    risk = models.CharField(_("risk assessment"), max_length=100, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("internal control point")
+        verbose_name_plural = _("internal control plan")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.routine
+
+
+class CommunicationItem(TenantModel):
+    """A row of the kommunikationsplan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="communication_items")
+    audience = models.TextField(_("target group"))
+    channel = models.TextField(_("channel/activity"), blank=True)
+    frequency = models.CharField(_("frequency"), max_length=200, blank=True)
+    responsible = models.TextField(_("responsible"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("communication item")
+        verbose_name_plural = _("communication plan")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.audience[:80]

@@ -1,0 +1,311 @@
+"""Writes for plans.
+
+Every write goes through here: the plan must be editable (drafts and plans sent
+back; an approved plan is frozen below the views), the record is validated
+with ``full_clean()``, and an edit of an existing record succeeds only if
+nobody saved it since the editor loaded it (optimistic locking on
+``version``).
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from associations.models import Membership, Role
+
+from .models import (
+    CommunicationItem,
+    ControlPoint,
+    Goal,
+    GoalArea,
+    Intervention,
+    MeasurementPoint,
+    Plan,
+    PlanIntervention,
+    Section,
+    StaffingLine,
+)
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the record after the editor loaded it."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            _(
+                "Someone else saved a change to this while you were editing. Your changes "
+                "have not been saved; they are still in the form. Compare with the saved "
+                "version below and save again to keep yours."
+            )
+        )
+
+
+def ensure_editable(plan: Plan) -> None:
+    if not plan.is_editable:
+        raise ValidationError(
+            _("The plan is %(status)s and can no longer be changed.")
+            % {"status": plan.get_status_display().lower()}
+        )
+
+
+def _next_order(queryset) -> int:
+    last = queryset.order_by("-order").values_list("order", flat=True).first()
+    return (last or 0) + 1
+
+
+def siblings_of(instance):
+    """The records ``instance`` is ordered among."""
+    model = type(instance)
+    if isinstance(instance, Goal):
+        return model.objects.filter(
+            goal_area=instance.goal_area_id, plan_intervention=instance.plan_intervention_id
+        )
+    if isinstance(instance, MeasurementPoint):
+        return model.objects.filter(
+            goal=instance.goal_id, plan_intervention=instance.plan_intervention_id
+        )
+    if isinstance(instance, StaffingLine):
+        return model.objects.filter(plan_intervention=instance.plan_intervention_id)
+    return model.objects.filter(plan=instance.plan_id)
+
+
+def plan_of(instance) -> Plan:
+    if isinstance(instance, Plan):
+        return instance
+    if isinstance(instance, StaffingLine):
+        return instance.plan_intervention.plan
+    return instance.plan
+
+
+@transaction.atomic
+def plan_part_save(*, instance, acting_user, expected_version: int | None = None, m2m=None):
+    """Create or update a part of a plan (section, goal, intervention entry, table row...).
+
+    ``expected_version`` is the version the editor loaded; None when creating.
+    ``m2m`` maps many-to-many field names to their new values.
+    """
+    plan = plan_of(instance)
+    ensure_editable(plan)
+    instance.association_id = plan.association_id
+    instance.full_clean()
+    model = type(instance)
+    creating = instance.pk is None
+    if creating:
+        if hasattr(instance, "order") and not instance.order:
+            instance.order = _next_order(siblings_of(instance))
+        instance.save()
+    else:
+        if hasattr(instance, "version") and expected_version is not None:
+            claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
+                version=F("version") + 1
+            )
+            if not claimed:
+                raise EditConflict(model.objects.get(pk=instance.pk))
+            instance.version = expected_version + 1
+        instance.save()
+    for name, values in (m2m or {}).items():
+        getattr(instance, name).set(values)
+    return instance
+
+
+@transaction.atomic
+def plan_part_delete(*, instance, acting_user) -> None:
+    ensure_editable(plan_of(instance))
+    instance.delete()
+
+
+def reordered(items: list, item, offset: int) -> list:
+    """``items`` with ``item`` moved ``offset`` places (clamped at the ends)."""
+    result = [x for x in items if x != item]
+    index = min(max(items.index(item) + offset, 0), len(result))
+    result.insert(index, item)
+    return result
+
+
+@transaction.atomic
+def plan_part_move(*, instance, acting_user, offset: int) -> None:
+    """Move a section, goal area, goal, row... up (-1) or down (+1) among its siblings."""
+    ensure_editable(plan_of(instance))
+    siblings = list(siblings_of(instance).order_by("order", "pk"))
+    new_order = reordered(siblings, instance, offset)
+    for position, sibling in enumerate(new_order, start=1):
+        sibling.order = position
+    type(instance).objects.bulk_update(new_order, ["order"])
+
+
+@transaction.atomic
+def plan_create(*, association, acting_user, year: int, end_year: int, title: str) -> Plan:
+    plan = Plan(association=association, year=year, end_year=end_year, title=title)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: Plan, acting_user, expected_version: int) -> Plan:
+    ensure_editable(Plan.objects.get(pk=plan.pk))
+    return plan_part_save(instance=plan, acting_user=acting_user, expected_version=expected_version)
+
+
+def _next_year_title(title: str, offset: int = 1) -> str:
+    return re.sub(r"\b(19|20)(\d\d)\b", lambda m: str(int(m.group(0)) + offset), title)
+
+
+def _clone(instances, **changes_by_attr):
+    """Unsaved copies of ``instances`` with pk cleared and attributes replaced."""
+    copies = []
+    for instance in instances:
+        copy = type(instance)(
+            **{
+                field.attname: getattr(instance, field.attname)
+                for field in instance._meta.concrete_fields
+                if not field.primary_key
+            }
+        )
+        for attr, value in changes_by_attr.items():
+            setattr(copy, attr, value(instance) if callable(value) else value)
+        if hasattr(copy, "version"):
+            copy.version = 1
+        copies.append(copy)
+    return copies
+
+
+@transaction.atomic
+def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
+    """Start next year's plan as a new draft with everything of ``plan`` copied.
+
+    The copy shares the förbund's ``Intervention`` records (an intervention
+    lives across years) and copies everything the plan says about them. The
+    source plan is read only. A fixed number of queries, whatever the size.
+    """
+    association = plan.association
+    next_year = plan.year + 1
+    if Plan.objects.filter(association=association, year=next_year).exists():
+        raise ValidationError(_("There is already a plan for %(year)s.") % {"year": next_year})
+    new_plan = Plan(
+        association=association,
+        year=next_year,
+        end_year=plan.end_year + 1,
+        title=_next_year_title(plan.title),
+        copied_from=plan,
+    )
+    new_plan.full_clean()
+    new_plan.save()
+
+    Section.objects.bulk_create(_clone(plan.sections.all(), plan_id=new_plan.pk))
+    ControlPoint.objects.bulk_create(_clone(plan.control_points.all(), plan_id=new_plan.pk))
+    CommunicationItem.objects.bulk_create(
+        _clone(plan.communication_items.all(), plan_id=new_plan.pk)
+    )
+
+    old_areas = list(plan.goal_areas.all())
+    new_areas = GoalArea.objects.bulk_create(_clone(old_areas, plan_id=new_plan.pk))
+    area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
+
+    old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
+    new_entries = PlanIntervention.objects.bulk_create(_clone(old_entries, plan_id=new_plan.pk))
+    entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
+    Through = PlanIntervention.municipalities.through
+    Through.objects.bulk_create(
+        Through(planintervention_id=entry_map[old.pk], memberparty_id=party.pk)
+        for old in old_entries
+        for party in old.municipalities.all()
+    )
+    StaffingLine.objects.bulk_create(
+        _clone(
+            StaffingLine.objects.filter(plan_intervention__plan=plan),
+            plan_intervention_id=lambda s: entry_map[s.plan_intervention_id],
+        )
+    )
+
+    old_goals = list(plan.goals.all())
+    new_goals = Goal.objects.bulk_create(
+        _clone(
+            old_goals,
+            plan_id=new_plan.pk,
+            goal_area_id=lambda g: area_map.get(g.goal_area_id),
+            plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
+        )
+    )
+    goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
+
+    old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
+    new_points = MeasurementPoint.objects.bulk_create(
+        _clone(
+            old_points,
+            plan_id=new_plan.pk,
+            goal_id=lambda p: goal_map.get(p.goal_id),
+            plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
+        )
+    )
+    Counted = MeasurementPoint.counted_interventions.through
+    Counted.objects.bulk_create(
+        Counted(measurementpoint_id=new.pk, intervention_id=intervention.pk)
+        for old, new in zip(old_points, new_points, strict=True)
+        for intervention in old.counted_interventions.all()
+    )
+    return new_plan
+
+
+@transaction.atomic
+def plan_intervention_save(
+    *,
+    entry: PlanIntervention,
+    acting_user,
+    expected_version: int | None,
+    name: str,
+    kind: str,
+    start_year: int | None,
+    owner_party,
+    project_leaders,
+    municipalities,
+) -> PlanIntervention:
+    """Save what the plan says about an intervention, and the intervention itself.
+
+    A new entry whose name matches an existing intervention of the förbund
+    (say, last year's Stegen Karlstad) joins that intervention instead of
+    creating a second one. Project leaders must have the projektledare role in
+    this förbund.
+    """
+    plan = entry.plan
+    ensure_editable(plan)
+    association = plan.association
+    leaders = list(project_leaders)
+    allowed = set(
+        Membership.objects.filter(
+            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
+        ).values_list("user_id", flat=True)
+    )
+    if any(user.pk not in allowed for user in leaders):
+        raise ValidationError(
+            {"project_leaders": _("A project leader must have the project leader role here.")}
+        )
+
+    name = name.strip()
+    if entry.pk is None:
+        intervention = Intervention.objects.filter(association=association, name=name).first()
+        if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
+            raise ValidationError({"name": _("This intervention is already in the plan.")})
+        if intervention is None:
+            intervention = Intervention(association=association, name=name)
+    else:
+        intervention = entry.intervention
+        intervention.name = name
+    intervention.kind = kind
+    intervention.start_year = start_year
+    intervention.owner_party = owner_party
+    intervention.full_clean()
+    intervention.save()
+    intervention.project_leaders.set(leaders)
+
+    entry.intervention = intervention
+    return plan_part_save(
+        instance=entry,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        m2m={"municipalities": list(municipalities)},
+    )
