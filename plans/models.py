@@ -450,8 +450,9 @@ class MeasurementPoint(TenantModel):
         """The target in a few words, e.g. "at least 200, women and men"."""
         kind = self.Kind
         if self.kind == kind.COUNT_FLOOR and self.target_count is not None:
-            text = _("at least %(n)s") % {"n": self.target_count}
-            return f"{text}, {_('women and men')}" if self.gender_split else text
+            if self.gender_split:
+                return _("at least %(n)s, women and men") % {"n": self.target_count}
+            return _("at least %(n)s") % {"n": self.target_count}
         if self.kind in (kind.SHARE_TARGET, kind.OUTCOME_SHARE) and self.target_percent is not None:
             parts = [f"{self.target_percent.normalize():f} %".replace(".", ",")]
             if self.survey_threshold:
