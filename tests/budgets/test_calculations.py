@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from budgets.calculations import (
+    ContributionError,
+    Party,
+    YearFigures,
+    contribution_split,
+    difference,
+    equity_roll_forward,
+    evaluate_rule,
+    tkr,
+    tkr_adding_up,
+    total,
+    year_result,
+)
+
+amounts = st.integers(min_value=0, max_value=10**10).map(Decimal)
+
+
+def sollentuna_parties():
+    return [
+        Party("FK", "forsakringskassan"),
+        Party("AF", "arbetsformedlingen"),
+        Party("SLL", "region"),
+        Party("Sollentuna", "kommun", 74800),
+        Party("Upplands Väsby", "kommun", 45900),
+        Party("Sigtuna", "kommun", 49300),
+    ]
+
+
+def test_seed_004_contribution_split():
+    shares = contribution_split(Decimal(6930000), sollentuna_parties())
+    assert shares["FK"] == Decimal(3465000)
+    assert shares["AF"] == 0
+    assert shares["SLL"] == Decimal(1732500)
+    assert (shares["Sollentuna"], shares["Upplands Väsby"], shares["Sigtuna"]) == (
+        Decimal(762300),
+        Decimal(467775),
+        Decimal(502425),
+    )
+
+
+@given(
+    amounts,
+    st.lists(st.integers(min_value=1, max_value=10**6), min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=2),
+)
+def test_split_always_adds_up_to_the_total_in_whole_kronor(amount, populations, regions):
+    parties = [Party("FK", "forsakringskassan"), Party("AF", "arbetsformedlingen")]
+    parties += [Party(f"R{i}", "region") for i in range(regions)]
+    parties += [Party(f"K{i}", "kommun", p) for i, p in enumerate(populations)]
+    shares = contribution_split(amount, parties)
+    assert sum(shares.values()) == amount
+    assert all(s == s.to_integral_value() and s >= 0 for s in shares.values())
+    # Each share is within one krona of its exact value.
+    assert abs(shares["FK"] - amount / 2) < 1
+    assert abs(sum(shares[f"R{i}"] for i in range(regions)) - amount / 4) < 1 + regions
+
+
+def test_split_needs_every_kommuns_population():
+    parties = sollentuna_parties()
+    parties[4] = Party("Upplands Väsby", "kommun", None)
+    with pytest.raises(ContributionError) as error:
+        contribution_split(Decimal(100), parties)
+    assert error.value.parties == ["Upplands Väsby"]
+
+
+def test_seed_000_stated_total_differs_from_its_lines():
+    lines = [Decimal(x) for x in (4896000, 2448000, 1603000, 278000, 155000, 410000)]
+    assert total(lines) == Decimal(9790000)
+    assert difference(Decimal(9792000), total(lines)) == Decimal(2000)
+    assert difference(None, total(lines)) is None
+
+
+@given(st.lists(st.one_of(st.none(), amounts), max_size=20))
+def test_total_is_the_sum_of_the_lines_present(lines):
+    assert total(lines) == sum((x for x in lines if x is not None), Decimal(0))
+
+
+def test_result_and_equity_roll_forward():
+    results = [
+        year_result(income=Decimal(7000000), costs=Decimal(7638500)),
+        year_result(income=Decimal(7000000), costs=Decimal(6800000)),
+    ]
+    years = equity_roll_forward(opening=Decimal(2000000), results=results)
+    assert [(y.start, y.result, y.end) for y in years] == [
+        (Decimal(2000000), Decimal(-638500), Decimal(1361500)),
+        (Decimal(1361500), Decimal(200000), Decimal(1561500)),
+    ]
+
+
+@given(amounts, st.lists(st.integers(min_value=-(10**9), max_value=10**9), max_size=10))
+def test_roll_forward_ends_at_opening_plus_all_results(opening, results):
+    years = equity_roll_forward(opening=opening, results=[Decimal(r) for r in results])
+    if years:
+        assert years[-1].end == opening + sum(Decimal(r) for r in results)
+        assert all(a.end == b.start for a, b in zip(years, years[1:], strict=False))
+
+
+def test_tkr_rounds_half_away_from_zero():
+    assert tkr(Decimal(7638500)) == 7639
+    assert tkr(Decimal(7638400)) == 7638
+    assert tkr(Decimal(-1500)) == -2
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**9).map(Decimal), min_size=1, max_size=30))
+def test_tkr_lines_add_up_to_the_shown_total(lines):
+    shown, shown_total = tkr_adding_up(lines)
+    assert sum(shown) == shown_total == tkr(sum(lines))
+    assert all(abs(s - line / 1000) < 1 for s, line in zip(shown, lines, strict=True))
+
+
+def figures(**kwargs):
+    defaults = {"income": Decimal(7000000), "costs": Decimal(7000000), "equity_end": Decimal(0)}
+    return YearFigures(**{**defaults, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "year", "met"),
+    [
+        ("equity_max_percent_of_income", 20, figures(equity_end=Decimal(1400000)), True),
+        ("equity_max_percent_of_income", 20, figures(equity_end=Decimal(1400001)), False),
+        ("equity_min_amount", 500000, figures(equity_end=Decimal(499999)), False),
+        ("liquidity_buffer", 700000, figures(equity_end=Decimal(700000)), True),
+        ("equity_max_amount", 1700000, figures(equity_end=Decimal(1700001)), False),
+        (
+            "admin_max_percent_of_costs",
+            15,
+            figures(costs_by_category={"administration": Decimal(1050000)}),
+            True,
+        ),
+        (
+            "admin_max_percent_of_costs",
+            15,
+            figures(costs_by_category={"administration": Decimal(1060000)}),
+            False,
+        ),
+    ],
+)
+def test_financial_rules(kind, value, year, met):
+    assert evaluate_rule(kind, Decimal(value), year).met is met
+
+
+def test_target_share_within_one_percentage_point():
+    year = figures(costs_by_category={"individual": Decimal(5100000)})  # 72.9 %
+    outcome = evaluate_rule("group_target_share", Decimal(72), year, category="individual")
+    assert outcome.met and outcome.actual == Decimal("72.9")
+    outcome = evaluate_rule("group_target_share", Decimal(6), year, category="structural")
+    assert not outcome.met and outcome.actual == 0
