@@ -46,6 +46,14 @@ class PlanPartForm(AssociationFormMixin, forms.ModelForm):
         if not hasattr(self.instance, "version"):
             del self.fields["version"]
 
+    def clean(self):
+        data = super().clean()
+        # Browsers send a textarea's line breaks as CRLF; store one kind.
+        for name, value in data.items():
+            if isinstance(value, str) and "\r" in value:
+                data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return data
+
 
 class SectionForm(PlanPartForm):
     class Meta:

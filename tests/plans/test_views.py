@@ -214,3 +214,13 @@ def test_projektledare_reads_but_cannot_edit(client, members, draft):
     assert "VP 2023" in html
     assert url(draft, "sections_create") not in html
     assert client.post(url(draft, "sections_create"), {"heading": "x"}).status_code == 403
+
+
+def test_textarea_line_breaks_are_stored_as_newlines(kansli_client, draft):
+    response = kansli_client.post(
+        url(draft, "sections_create"),
+        {"heading": "Målgrupp", "level": 1, "kind": "malgrupp", "body": "Ett\r\n\r\n- två\r\n"},
+    )
+    assert response.status_code == 302
+    with scope(association=draft.association):
+        assert Section.objects.get().body == "Ett\n\n- två\n"
