@@ -223,4 +223,4 @@ def test_textarea_line_breaks_are_stored_as_newlines(kansli_client, draft):
     )
     assert response.status_code == 302
     with scope(association=draft.association):
-        assert Section.objects.get().body == "Ett\n\n- två\n"
+        assert Section.objects.get().body == "Ett\n\n- två"
