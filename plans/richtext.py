@@ -7,6 +7,7 @@ two levels down so they sit under the section's own heading.
 """
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -22,8 +23,12 @@ def _shift_heading(match: re.Match) -> str:
     return f"<{match.group(1)}h{min(int(match.group(2)) + 2, 6)}>"
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
-    """Markdown source → sanitised HTML (a ``str``; mark it safe only in the template filter)."""
+    """Markdown source → sanitised HTML (a ``str``; mark it safe only in the template filter).
+
+    A pure function of the text, so a process keeps the most recent results.
+    """
     if not text:
         return ""
     html = _HEADING.sub(_shift_heading, _markdown.render(text))

@@ -5,13 +5,23 @@ from django.db.models import Prefetch
 from .models import Goal, MeasurementPoint, Plan, PlanIntervention
 
 
+def _points(queryset) -> Prefetch:
+    return Prefetch(
+        "measurement_points",
+        queryset=queryset.prefetch_related(
+            Prefetch("counted_interventions", to_attr="counted_list")
+        ),
+        to_attr="point_list",
+    )
+
+
 def _goals_with_points() -> Prefetch:
     # Built per call: a scoped queryset made at import time would be outside any scope.
-    points = Prefetch(
-        "measurement_points",
-        queryset=MeasurementPoint.objects.prefetch_related("counted_interventions"),
+    return Prefetch(
+        "goals",
+        queryset=Goal.objects.prefetch_related(_points(MeasurementPoint.objects.all())),
+        to_attr="goal_list",
     )
-    return Prefetch("goals", queryset=Goal.objects.prefetch_related(points))
 
 
 def plans_of(*, association):
@@ -19,21 +29,26 @@ def plans_of(*, association):
 
 
 def plan_document(*, plan: Plan) -> dict:
-    """Everything the plan page (and later the PDF) shows, fully prefetched."""
+    """Everything the plan page (and later the PDF) shows, fully prefetched.
+
+    Related rows arrive as plain lists (``goal_list``, ``point_list``,
+    ``staffing_list``...): a template that calls ``.all()`` on a scoped related
+    manager would build a new filtered queryset each time, which costs more than
+    the rendering itself on a large plan.
+    """
     interventions = list(
         PlanIntervention.objects.filter(plan=plan)
         .select_related("intervention", "intervention__owner_party")
         .prefetch_related(
-            "municipalities",
-            "intervention__project_leaders",
-            Prefetch("staffing", queryset=plan.staffing_lines().select_related("party")),
-            _goals_with_points(),
+            Prefetch("municipalities", to_attr="municipality_list"),
+            Prefetch("intervention__project_leaders", to_attr="leader_list"),
             Prefetch(
-                "measurement_points",
-                queryset=MeasurementPoint.objects.filter(goal__isnull=True).prefetch_related(
-                    "counted_interventions"
-                ),
+                "staffing",
+                queryset=plan.staffing_lines().select_related("party"),
+                to_attr="staffing_list",
             ),
+            _goals_with_points(),
+            _points(MeasurementPoint.objects.filter(goal__isnull=True)),
         )
     )
     return {
