@@ -97,6 +97,8 @@ for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_delete"] = (plan_part(_part), KANSLI_ONLY)
     PLAN_URLS[f"plans:{_part}_move"] = (plan_part(_part), POST_ONLY)
 
+BUDGET_URLS = {"budgets:budget_detail": (plan, EVERY_MEMBER)}
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -117,6 +119,7 @@ TENANT_URLS = {
     "associations:membership_update": (membership, KANSLI_ONLY),
     "associations:membership_delete": (membership, KANSLI_ONLY),
     **PLAN_URLS,
+    **BUDGET_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

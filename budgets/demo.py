@@ -1,0 +1,134 @@
+"""Demo budgets, transcribed from the seed plans into ``budgets/demo/<slug>.json``.
+
+Idempotent: a plan's budget and the förbund's rules are created once. Stated
+totals are loaded as stated, slips included, so the page shows the differences.
+"""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django_scopes import scope
+
+from associations.models import MemberParty
+from plans.models import Intervention
+
+from .models import (
+    Budget,
+    BudgetAmount,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    FinancialRule,
+    StatedFigure,
+)
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+def read_demo_budget(slug: str) -> dict:
+    return json.loads((DEMO_DIR / f"{slug}.json").read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_demo_budget(plan) -> Budget:
+    association = plan.association
+    data = read_demo_budget(association.slug)
+    with scope(association=association):
+        existing = Budget.objects.filter(plan=plan).first()
+        if existing is not None:
+            return existing
+        source = data["budget"]
+        budget = Budget.objects.create(
+            association=association,
+            plan=plan,
+            unit=source["unit"],
+            costs_negative=source["costs_negative"],
+        )
+        parties = {p.name: p for p in MemberParty.objects.filter(association=association)}
+        interventions = {i.name: i for i in Intervention.objects.filter(association=association)}
+        columns = {}
+        seen_years = set()
+        for order, column in enumerate(source["columns"], start=1):
+            opening = source["opening_equity"].get(column["key"])
+            # Only where no earlier column carries the equity into this one.
+            carried = column["year"] - 1 in seen_years or column["year"] in seen_years
+            columns[column["key"]] = BudgetColumn.objects.create(
+                association=association,
+                budget=budget,
+                kind=column["kind"],
+                year=column["year"],
+                label=column["label"],
+                opening_equity=None if (opening is None or carried) else Decimal(opening),
+                order=order,
+            )
+            seen_years.add(column["year"])
+
+        def amounts(line, values):
+            BudgetAmount.objects.bulk_create(
+                BudgetAmount(
+                    association=association,
+                    line=line,
+                    column=columns[key],
+                    amount=Decimal(value),
+                )
+                for key, value in values.items()
+            )
+
+        def stated(kind, values, group=None):
+            StatedFigure.objects.bulk_create(
+                StatedFigure(
+                    association=association,
+                    budget=budget,
+                    column=columns[key],
+                    group=group,
+                    kind=kind,
+                    amount=Decimal(value),
+                )
+                for key, value in values.items()
+            )
+
+        for order, group_data in enumerate(source["groups"], start=1):
+            group = BudgetGroup.objects.create(
+                association=association,
+                budget=budget,
+                side=group_data["side"],
+                category=group_data["category"],
+                name=group_data["name"],
+                order=order,
+            )
+            for line_order, line_data in enumerate(group_data["lines"], start=1):
+                line = BudgetLine.objects.create(
+                    association=association,
+                    group=group,
+                    name=line_data["name"],
+                    party=parties.get(line_data["party"]),
+                    intervention=interventions.get(line_data["intervention"]),
+                    order=line_order,
+                )
+                amounts(line, line_data["amounts"])
+                for sub_order, sub in enumerate(line_data["sub_lines"], start=1):
+                    sub_line = BudgetLine.objects.create(
+                        association=association,
+                        group=group,
+                        parent=line,
+                        name=sub["name"],
+                        order=sub_order,
+                    )
+                    amounts(sub_line, sub["amounts"])
+            stated(StatedFigure.Kind.GROUP_TOTAL, group_data["stated_totals"], group)
+        for kind in ("income_total", "cost_total", "result", "equity_end"):
+            stated(kind, source["stated"][kind])
+
+        if not FinancialRule.objects.filter(association=association).exists():
+            for order, rule in enumerate(data["rules"], start=1):
+                FinancialRule.objects.create(
+                    association=association,
+                    kind=rule["kind"],
+                    value=Decimal(str(rule["value"])),
+                    category=rule["category"] or "",
+                    text=rule["text"],
+                    order=order,
+                )
+    return budget

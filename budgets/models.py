@@ -1,0 +1,214 @@
+"""The multi-year budget of a plan, and the förbund's own financial rules.
+
+Amounts are ``Decimal`` whole kronor. Totals, results and equity are never
+stored: ``selectors.budget_table`` computes them from the lines. What a seed or
+an import *states* is kept in ``StatedFigure`` and shown beside the computed
+figure when they differ.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from associations.models import MemberParty
+from plans.models import YEAR_VALIDATORS, Intervention, Plan, TenantModel
+
+MONEY = {"max_digits": 14, "decimal_places": 0}
+
+
+class Category(models.TextChoices):
+    CONTRIBUTIONS = "contributions", _("Member contributions")
+    OTHER_INCOME = "other_income", _("Other income")
+    EQUITY_USED = "equity_used", _("Equity used")
+    BOARD = "board", _("Board and audit")
+    ADMINISTRATION = "administration", _("Kansli and administration")
+    INDIVIDUAL = "individual", _("Individual interventions")
+    STRUCTURAL = "structural", _("Structural interventions")
+    COOPERATION = "cooperation", _("Support for cooperation")
+    PROCESS_SUPPORT = "process_support", _("Process support")
+    UNALLOCATED = "unallocated", _("Unallocated")
+    OTHER = "other", _("Other")
+
+
+class Budget(TenantModel):
+    class Unit(models.TextChoices):
+        KR = "kr", _("kronor")
+        TKR = "tkr", _("tkr")
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="budget")
+    unit = models.CharField(_("shown in"), max_length=3, choices=Unit.choices, default=Unit.KR)
+    costs_negative = models.BooleanField(_("show costs with a minus sign"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+
+    def __str__(self):
+        return str(self.plan)
+
+
+class BudgetColumn(TenantModel):
+    class Kind(models.TextChoices):
+        DECIDED = "decided", _("Decided budget")
+        FORECAST = "forecast", _("Forecast")
+        OUTCOME = "outcome", _("Outcome")
+        BUDGET = "budget", _("Budget")
+        PLAN = "plan", _("Plan")
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="columns")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    label = models.CharField(_("heading"), max_length=100)
+    opening_equity = models.DecimalField(
+        _("equity at the start of the year"),
+        null=True,
+        blank=True,
+        help_text=_("Only where no earlier column carries the equity into this one."),
+        **MONEY,
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget column")
+        verbose_name_plural = _("budget columns")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class BudgetGroup(TenantModel):
+    class Side(models.TextChoices):
+        INCOME = "income", _("Income")
+        COST = "cost", _("Costs")
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="groups")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget group")
+        verbose_name_plural = _("budget groups")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class BudgetLine(TenantModel):
+    group = models.ForeignKey(BudgetGroup, on_delete=models.CASCADE, related_name="lines")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sub_lines",
+        verbose_name=_("part of (varav)"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member party"),
+    )
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_lines",
+        verbose_name=_("intervention"),
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class BudgetAmount(TenantModel):
+    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="amounts")
+    column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="amounts")
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("amount")
+        verbose_name_plural = _("amounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "column"], name="one_amount_per_line_and_column"
+            )
+        ]
+
+
+class StatedFigure(TenantModel):
+    """A total as the plan (or an imported workbook) states it, kept beside the computed one."""
+
+    class Kind(models.TextChoices):
+        GROUP_TOTAL = "group_total", _("Group total")
+        INCOME_TOTAL = "income_total", _("Total income")
+        COST_TOTAL = "cost_total", _("Total costs")
+        RESULT = "result", _("Result of the year")
+        EQUITY_END = "equity_end", _("Equity at the end of the year")
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="stated_figures")
+    column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(
+        BudgetGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("stated figure")
+        verbose_name_plural = _("stated figures")
+
+
+class FinancialRule(TenantModel):
+    """One of the förbund's own rules for equity and the spread of costs."""
+
+    class Kind(models.TextChoices):
+        EQUITY_MAX_PERCENT = (
+            "equity_max_percent_of_income",
+            _("Equity at most a percent of the year's income"),
+        )
+        EQUITY_MIN = "equity_min_amount", _("Equity at least an amount")
+        EQUITY_MAX = "equity_max_amount", _("Equity at most an amount")
+        LIQUIDITY_BUFFER = "liquidity_buffer", _("Liquidity buffer")
+        ADMIN_MAX_PERCENT = (
+            "admin_max_percent_of_costs",
+            _("Administration at most a percent of the costs"),
+        )
+        GROUP_TARGET_SHARE = "group_target_share", _("Target share of the costs for a group")
+
+    PERCENT_KINDS = {Kind.EQUITY_MAX_PERCENT, Kind.ADMIN_MAX_PERCENT, Kind.GROUP_TARGET_SHARE}
+
+    kind = models.CharField(_("rule"), max_length=40, choices=Kind.choices)
+    value = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    category = models.CharField(_("group"), max_length=20, choices=Category.choices, blank=True)
+    text = models.TextField(_("as the förbund writes it"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("financial rule")
+        verbose_name_plural = _("financial rules")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    @property
+    def is_percent(self) -> bool:
+        return self.kind in self.PERCENT_KINDS

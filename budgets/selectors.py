@@ -1,0 +1,195 @@
+"""The budget as the page shows it: every figure computed from the lines.
+
+A fixed number of queries whatever the size; all arithmetic is delegated to
+``calculations``.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from plans.models import PlanIntervention
+
+from . import calculations
+from .models import Budget, BudgetAmount, BudgetGroup, BudgetLine, Category, FinancialRule
+from .models import StatedFigure as Stated
+
+
+@dataclass
+class Figure:
+    """A computed figure, with what the plan stated where it stated something."""
+
+    computed: Decimal | None
+    stated: Decimal | None = None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.computed is None:
+            return None
+        difference = calculations.difference(self.stated, self.computed)
+        return difference or None
+
+
+@dataclass
+class Row:
+    line: BudgetLine
+    amounts: list
+    is_sub_line: bool = False
+
+
+@dataclass
+class GroupBlock:
+    group: BudgetGroup
+    rows: list[Row]
+    totals: list[Figure]
+
+
+@dataclass
+class BudgetTable:
+    budget: Budget
+    columns: list
+    income: list[GroupBlock] = field(default_factory=list)
+    costs: list[GroupBlock] = field(default_factory=list)
+    income_total: list[Figure] = field(default_factory=list)
+    cost_total: list[Figure] = field(default_factory=list)
+    result: list[Figure] = field(default_factory=list)
+    equity_start: list = field(default_factory=list)
+    equity_end: list[Figure] = field(default_factory=list)
+    rules: list = field(default_factory=list)
+    cost_per_place: list = field(default_factory=list)
+
+
+def _equity_starts(columns, results) -> list[Decimal | None]:
+    """Each column starts from its own opening equity, a same-year column's start, or the
+    end of the last earlier column of the year before (carried forward)."""
+    starts: list[Decimal | None] = []
+    ends: list[Decimal | None] = []
+    for index, column in enumerate(columns):
+        start = column.opening_equity
+        earlier = list(zip(columns[:index], starts, ends, strict=True))
+        if start is None:
+            start = next(
+                (s for c, s, _ in earlier if c.year == column.year and s is not None), None
+            )
+        if start is None:
+            start = next(
+                (e for c, _, e in reversed(earlier) if c.year == column.year - 1 and e is not None),
+                None,
+            )
+        starts.append(start)
+        ends.append(None if start is None else start + results[index])
+    return starts
+
+
+def budget_table(*, budget: Budget) -> BudgetTable:
+    columns = list(budget.columns.all())
+    groups = list(budget.groups.all())
+    lines = list(
+        BudgetLine.objects.filter(group__budget=budget).select_related("party", "intervention")
+    )
+    amounts = {
+        (a.line_id, a.column_id): a.amount
+        for a in BudgetAmount.objects.filter(line__group__budget=budget)
+    }
+    stated = {(s.kind, s.group_id, s.column_id): s.amount for s in budget.stated_figures.all()}
+    rules = list(FinancialRule.objects.filter(association=budget.association_id))
+    places = {
+        e.intervention_id: e.places
+        for e in PlanIntervention.objects.filter(plan=budget.plan_id, places__isnull=False)
+    }
+
+    lines_by_group = defaultdict(list)
+    sub_lines = defaultdict(list)
+    for line in lines:
+        (sub_lines[line.parent_id] if line.parent_id else lines_by_group[line.group_id]).append(
+            line
+        )
+
+    def cells(line):
+        return [amounts.get((line.pk, c.pk)) for c in columns]
+
+    table = BudgetTable(budget=budget, columns=columns)
+    by_category = [defaultdict(Decimal) for _ in columns]
+    for group in groups:
+        rows = []
+        for line in lines_by_group[group.pk]:
+            rows.append(Row(line, cells(line)))
+            rows += [Row(sub, cells(sub), is_sub_line=True) for sub in sub_lines[line.pk]]
+        totals = [
+            Figure(
+                calculations.total(
+                    amounts.get((line.pk, c.pk)) for line in lines_by_group[group.pk]
+                ),
+                stated.get((Stated.Kind.GROUP_TOTAL, group.pk, c.pk)),
+            )
+            for c in columns
+        ]
+        block = GroupBlock(group, rows, totals)
+        (table.income if group.side == BudgetGroup.Side.INCOME else table.costs).append(block)
+        if group.side == BudgetGroup.Side.COST:
+            category = (
+                Category.ADMINISTRATION if group.category == Category.BOARD else group.category
+            )
+            for i, figure in enumerate(totals):
+                by_category[i][category] += figure.computed
+
+    def side_total(blocks, kind):
+        return [
+            Figure(
+                calculations.total(b.totals[i].computed for b in blocks),
+                stated.get((kind, None, c.pk)),
+            )
+            for i, c in enumerate(columns)
+        ]
+
+    table.income_total = side_total(table.income, Stated.Kind.INCOME_TOTAL)
+    table.cost_total = side_total(table.costs, Stated.Kind.COST_TOTAL)
+    results = [
+        calculations.year_result(income=i.computed, costs=k.computed)
+        for i, k in zip(table.income_total, table.cost_total, strict=True)
+    ]
+    table.result = [
+        Figure(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
+        for r, c in zip(results, columns, strict=True)
+    ]
+    table.equity_start = _equity_starts(columns, results)
+    table.equity_end = [
+        Figure(
+            None if start is None else start + result,
+            stated.get((Stated.Kind.EQUITY_END, None, c.pk)),
+        )
+        for start, result, c in zip(table.equity_start, results, columns, strict=True)
+    ]
+
+    for rule in rules:
+        outcomes = []
+        for i, _column in enumerate(columns):
+            equity = table.equity_end[i].computed
+            if equity is None and rule.kind not in (
+                FinancialRule.Kind.ADMIN_MAX_PERCENT,
+                FinancialRule.Kind.GROUP_TARGET_SHARE,
+            ):
+                outcomes.append(None)
+                continue
+            figures = calculations.YearFigures(
+                income=table.income_total[i].computed,
+                costs=table.cost_total[i].computed,
+                equity_end=equity or Decimal(0),
+                costs_by_category=by_category[i],
+            )
+            outcomes.append(
+                calculations.evaluate_rule(
+                    rule.kind, rule.value, figures, category=rule.category or None
+                )
+            )
+        table.rules.append((rule, outcomes))
+
+    for block in table.costs:
+        for row in block.rows:
+            count = places.get(row.line.intervention_id) if row.line.intervention_id else None
+            if count:
+                per_place = [
+                    None if a is None else calculations.whole_kronor(a / count) for a in row.amounts
+                ]
+                table.cost_per_place.append((row.line, count, per_place))
+    return table

@@ -1,0 +1,20 @@
+from django import template
+
+from finsam.formatting import format_kronor, format_tkr
+
+register = template.Library()
+
+
+@register.simple_tag
+def money(value, unit="kr", negate=False):
+    """An amount in the chosen unit; ``negate`` shows a cost with a minus sign (seed 003)."""
+    if value is None:
+        return ""
+    if negate and value:
+        value = -value
+    return format_tkr(value) if unit == "tkr" else format_kronor(value)
+
+
+@register.filter
+def absolute(value):
+    return None if value is None else abs(value)

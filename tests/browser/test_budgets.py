@@ -1,0 +1,43 @@
+"""The budget page in Chromium: every role reads it, in kronor and tkr, with 0 axe violations."""
+
+import pytest
+from django_scopes import scopes_disabled
+from playwright.sync_api import expect
+
+from associations.models import Association
+from budgets.demo import load_demo_budget
+from plans.demo import load_demo_plan
+from tests.browser.conftest import assert_no_axe_violations, login
+
+pytestmark = pytest.mark.browser
+
+
+def load_budget(slug):
+    with scopes_disabled():
+        association = Association.objects.get(slug=slug)
+    plan = load_demo_plan(association)
+    load_demo_budget(plan)
+    return plan
+
+
+@pytest.mark.parametrize("role", ["kansli", "styrelse", "projektledare", "revisor"])
+def test_budget_page_for_every_role(page, demo, role):
+    plan = load_budget("norra-vastmanland")
+    login(page, demo, f"norra-vastmanland-{role}")
+    page.goto(f"{demo}/f/norra-vastmanland/plans/{plan.pk}/")
+    page.get_by_role("link", name="Budget 2022–2024").click()
+    expect(page.locator("h1")).to_contain_text("Budget 2022–2024")
+    # The seed's slip: lines add up to 7 638 500 against a stated 7 638 400.
+    expect(page.locator("table.budget-table")).to_contain_text("7\u00a0638\u00a0500")
+    expect(page.locator("table.budget-table")).to_contain_text("7\u00a0638\u00a0400")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="tkr").click()
+    expect(page.locator("table.budget-table")).to_contain_text("7\u00a0639\u00a0tkr")
+    assert_no_axe_violations(page)
+
+
+def test_another_forbunds_budget_is_not_found(page, demo):
+    plan = load_budget("norra-vastmanland")
+    login(page, demo, "ostra-varmland-kansli")
+    response = page.goto(f"{demo}/f/norra-vastmanland/plans/{plan.pk}/budget/")
+    assert response.status == 404

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from associations.models import Association, User
+from budgets.models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine
+from budgets.selectors import budget_table
+from tests.factories import PlanFactory
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+
+
+def demo_budget(slug):
+    association = Association.objects.get(slug=slug)
+    with scope(association=association):
+        return association, Budget.objects.select_related("plan").get()
+
+
+def test_norra_vastmanland_2022_costs_computed_beside_the_stated_total(demo):
+    association, budget = demo_budget("norra-vastmanland")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+    labels = [c.label for c in table.columns]
+    costs = table.cost_total[labels.index("Budget 2022")]
+    assert (costs.computed, costs.stated, costs.difference) == (
+        Decimal(7638500),
+        Decimal(7638400),
+        Decimal(-100),
+    )
+    # Equity is carried from column to column: 2022 starts where the 2021 forecast ended.
+    assert table.equity_start[1] == table.equity_end[0].computed == Decimal(1165400)
+    rule, outcomes = next(
+        (r, o) for r, o in table.rules if r.kind == "equity_max_percent_of_income"
+    )
+    assert [o.met for o in outcomes] == [True, True, True, True]
+
+
+def test_samspelet_contributions_differ_from_the_stated_total(demo):
+    association, budget = demo_budget("samspelet")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+        contributions = next(b for b in table.income if b.group.category == "contributions")
+    column = [c.label for c in table.columns].index("Budget 2022")
+    figure = contributions.totals[column]
+    assert (figure.computed, figure.stated) == (Decimal(9790000), Decimal(9792000))
+
+
+def test_demo_budgets_load_once(demo):
+    with scopes_disabled():
+        before = BudgetAmount.objects.count()
+    call_command("load_demo", verbosity=0)
+    with scopes_disabled():
+        assert BudgetAmount.objects.count() == before
+        assert Budget.objects.count() == 5
+
+
+def test_budget_page_shows_the_difference_in_kronor_and_tkr(client, demo):
+    association, budget = demo_budget("norra-vastmanland")
+    client.force_login(User.objects.get(username="norra-vastmanland-revisor"))
+    url = reverse(
+        "budgets:budget_detail",
+        kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
+    )
+    html = client.get(url).content.decode()
+    assert f"7{NBSP}638{NBSP}500{NBSP}kr" in html and f"7{NBSP}638{NBSP}400{NBSP}kr" in html
+    html = client.get(url + "?unit=tkr").content.decode()
+    assert f"7{NBSP}639{NBSP}tkr" in html  # 7 638 500 rounds half up
+
+
+def test_a_plan_without_budget_says_so(kansli_client, association):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+    url = reverse(
+        "budgets:budget_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    response = kansli_client.get(url)
+    assert response.status_code == 200 and response.context["table"] is None
+
+
+def grow(budget, n):
+    association = budget.association
+    with scopes_disabled():
+        columns = list(budget.columns.all())
+        group = BudgetGroup.objects.create(
+            association=association, budget=budget, side="cost", category="individual", name="G"
+        )
+        for i in range(n):
+            line = BudgetLine.objects.create(association=association, group=group, name=f"L{i}")
+            BudgetAmount.objects.bulk_create(
+                BudgetAmount(association=association, line=line, column=c, amount=Decimal(1000))
+                for c in columns
+            )
+
+
+def test_budget_page_queries_stay_flat_in_the_number_of_lines(kansli_client, association):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        budget = Budget.objects.create(association=association, plan=plan)
+        for year in (2022, 2023):
+            BudgetColumn.objects.create(
+                association=association, budget=budget, kind="plan", year=year, label=str(year)
+            )
+    url = reverse(
+        "budgets:budget_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    counts = []
+    for n in (5, 50):
+        grow(budget, n)
+        with CaptureQueriesContext(connection) as queries:
+            assert kansli_client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
