@@ -64,12 +64,10 @@ class PlanEditMixin(PlanMixin):
     permission_required = EDIT
 
     def refusal(self):
-        if not self.plan.is_editable:
-            messages.error(
-                self.request,
-                _("The plan is %(status)s and can no longer be changed.")
-                % {"status": self.plan.get_status_display().lower()},
-            )
+        try:
+            services.ensure_editable(self.plan)
+        except ValidationError as error:
+            messages.error(self.request, error.messages[0])
             return redirect(self.plan_url())
         return None
 
