@@ -6,6 +6,7 @@ an import *states* is kept in ``StatedFigure`` and shown beside the computed
 figure when they differ.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -195,7 +196,11 @@ class FinancialRule(TenantModel):
 
     kind = models.CharField(_("rule"), max_length=40, choices=Kind.choices)
     value = models.DecimalField(
-        _("value"), max_digits=14, decimal_places=1, validators=[MinValueValidator(0)]
+        _("value"),
+        max_digits=14,
+        decimal_places=1,
+        validators=[MinValueValidator(0)],
+        help_text=_("A percentage (e.g. 20) or an amount in kronor (e.g. 500000)."),
     )
     category = models.CharField(_("group"), max_length=20, choices=Category.choices, blank=True)
     text = models.TextField(_("as the förbund writes it"), blank=True)
@@ -212,3 +217,14 @@ class FinancialRule(TenantModel):
     @property
     def is_percent(self) -> bool:
         return self.kind in self.PERCENT_KINDS
+
+    def clean(self):
+        errors = {}
+        if self.is_percent and self.value is not None and self.value > 100:
+            errors["value"] = _("A percentage is at most 100.")
+        if self.kind == self.Kind.GROUP_TARGET_SHARE and not self.category:
+            errors["category"] = _("Choose the group the target share is for.")
+        if self.kind != self.Kind.GROUP_TARGET_SHARE and self.category:
+            errors["category"] = _("Only a target share is for a group.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,9 +1,18 @@
 from django.urls import path
 
+from associations.urls import crud
+
 from . import views
 
 app_name = "budgets"
 
 urlpatterns = [
-    path("", views.BudgetDetailView.as_view(), name="budget_detail"),
+    path("plans/<int:plan_pk>/", views.BudgetDetailView.as_view(), name="budget_detail"),
+    *crud(
+        "rules",
+        "rule",
+        views.FinancialRuleListView,
+        views.FinancialRuleFormView,
+        views.FinancialRuleDeleteView,
+    ),
 ]

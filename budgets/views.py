@@ -1,9 +1,19 @@
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from associations.mixins import (
+    AssociationListView,
+    AssociationObjectDeleteView,
+    AssociationObjectFormView,
+)
 from plans.views import PlanMixin
 
-from .models import Budget
+from .forms import FinancialRuleForm
+from .models import Budget, FinancialRule
 from .selectors import budget_table
+from .tables import FinancialRuleTable
+
+EDIT = "budgets.edit_budget"
 
 
 class BudgetDetailView(PlanMixin, TemplateView):
@@ -23,3 +33,33 @@ class BudgetDetailView(PlanMixin, TemplateView):
             unit=unit,
             **kwargs,
         )
+
+
+class FinancialRuleListView(AssociationListView):
+    permission_required = EDIT
+    model = FinancialRule
+    table_class = FinancialRuleTable
+    page_title = _("Financial rules")
+    intro = _(
+        "The förbund's own rules for equity and for how the costs are spread. Every "
+        "budget shows each rule as met or not met for every year."
+    )
+    create_url_name = "budgets:rule_create"
+    edit_url_name = "budgets:rule_update"
+    delete_url_name = "budgets:rule_delete"
+
+
+class FinancialRuleFormView(AssociationObjectFormView):
+    permission_required = EDIT
+    model = FinancialRule
+    form_class = FinancialRuleForm
+    create_title = _("Add a financial rule")
+    update_title = _("Edit financial rule")
+    success_url_name = "budgets:rule_list"
+
+
+class FinancialRuleDeleteView(AssociationObjectDeleteView):
+    permission_required = EDIT
+    model = FinancialRule
+    success_url_name = "budgets:rule_list"
+    page_title = _("Remove financial rule")

@@ -19,7 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("f/<slug:association_slug>/", include("associations.urls")),
     path("f/<slug:association_slug>/plans/", include("plans.urls")),
-    path("f/<slug:association_slug>/plans/<int:plan_pk>/budget/", include("budgets.urls")),
+    path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -12,6 +12,7 @@ from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
     ControlPointFactory,
+    FinancialRuleFactory,
     GoalAreaFactory,
     GoalFactory,
     MeasurementPointFactory,
@@ -97,7 +98,18 @@ for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_delete"] = (plan_part(_part), KANSLI_ONLY)
     PLAN_URLS[f"plans:{_part}_move"] = (plan_part(_part), POST_ONLY)
 
-BUDGET_URLS = {"budgets:budget_detail": (plan, EVERY_MEMBER)}
+
+def financial_rule(association):
+    return FinancialRuleFactory(association=association)
+
+
+BUDGET_URLS = {
+    "budgets:budget_detail": (plan, EVERY_MEMBER),
+    "budgets:rule_list": (None, KANSLI_ONLY),
+    "budgets:rule_create": (None, KANSLI_ONLY),
+    "budgets:rule_update": (financial_rule, KANSLI_ONLY),
+    "budgets:rule_delete": (financial_rule, KANSLI_ONLY),
+}
 
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),

@@ -12,6 +12,7 @@ from associations.models import (
     PartyKind,
     User,
 )
+from budgets.models import FinancialRule
 from plans.models import (
     CommunicationItem,
     ControlPoint,
@@ -205,3 +206,12 @@ class CommunicationItemFactory(DjangoModelFactory):
     association = factory.SubFactory(AssociationFactory)
     plan = _plan_of_same_association()
     audience = "Förtroendevalda"
+
+
+class FinancialRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = FinancialRule
+
+    association = factory.SubFactory(AssociationFactory)
+    kind = FinancialRule.Kind.EQUITY_MAX_PERCENT
+    value = 20

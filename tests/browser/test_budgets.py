@@ -39,5 +39,19 @@ def test_budget_page_for_every_role(page, demo, role):
 def test_another_forbunds_budget_is_not_found(page, demo):
     plan = load_budget("norra-vastmanland")
     login(page, demo, "ostra-varmland-kansli")
-    response = page.goto(f"{demo}/f/norra-vastmanland/plans/{plan.pk}/budget/")
+    response = page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/")
     assert response.status == 404
+
+
+def test_kansli_manages_the_financial_rules(page, demo):
+    load_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/rules/")
+    expect(page.locator("table")).to_contain_text("500")
+    assert_no_axe_violations(page)
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/rules/new/")
+    page.locator("#id_kind").select_option("equity_max_percent_of_income")
+    page.get_by_label("Värde").fill("150")
+    page.locator("main form [type=submit]").click()
+    expect(page.locator("#div_id_value .invalid-feedback")).to_contain_text("högst 100")
+    assert_no_axe_violations(page)
