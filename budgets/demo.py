@@ -114,6 +114,7 @@ def load_demo_budget(plan) -> Budget:
                         group=group,
                         parent=line,
                         name=sub["name"],
+                        party=parties.get(sub.get("party")),
                         order=sub_order,
                     )
                     amounts(sub_line, sub["amounts"])

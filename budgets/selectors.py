@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from associations.models import MemberParty
 from plans.models import PlanIntervention
 
 from . import calculations
@@ -57,6 +58,20 @@ class BudgetTable:
     equity_end: list[Figure] = field(default_factory=list)
     rules: list = field(default_factory=list)
     cost_per_place: list = field(default_factory=list)
+    contributions: list = field(default_factory=list)
+    contributions_missing_population: list = field(default_factory=list)
+
+
+@dataclass
+class ContributionCell:
+    recorded: Decimal | None
+    by_rule: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.recorded is None or self.by_rule is None:
+            return None
+        return (self.recorded - self.by_rule) or None
 
 
 def _equity_starts(columns, results) -> list[Decimal | None]:
@@ -85,7 +100,9 @@ def budget_table(*, budget: Budget) -> BudgetTable:
     columns = list(budget.columns.all())
     groups = list(budget.groups.all())
     lines = list(
-        BudgetLine.objects.filter(group__budget=budget).select_related("party", "intervention")
+        BudgetLine.objects.filter(group__budget=budget).select_related(
+            "group", "party", "intervention"
+        )
     )
     amounts = {
         (a.line_id, a.column_id): a.amount
@@ -93,6 +110,7 @@ def budget_table(*, budget: Budget) -> BudgetTable:
     }
     stated = {(s.kind, s.group_id, s.column_id): s.amount for s in budget.stated_figures.all()}
     rules = list(FinancialRule.objects.filter(association=budget.association_id))
+    parties = list(MemberParty.objects.filter(association=budget.association_id))
     places = {
         e.intervention_id: e.places
         for e in PlanIntervention.objects.filter(plan=budget.plan_id, places__isnull=False)
@@ -192,4 +210,45 @@ def budget_table(*, budget: Budget) -> BudgetTable:
                     None if a is None else calculations.whole_kronor(a / count) for a in row.amounts
                 ]
                 table.cost_per_place.append((row.line, count, per_place))
+    _contributions_by_rule(table, lines, amounts, parties)
     return table
+
+
+def _contributions_by_rule(table, lines, amounts, parties) -> None:
+    """Per member party and column: the contribution recorded and the Finsam rule's share
+    of the same total. Lines without a party (one line for all members, or a "kommunerna,
+    varav" line whose sub-lines carry the parties) are left out; a column with no
+    contribution per party gets no rule figure."""
+    party_lines = [
+        line for line in lines if line.party_id and line.group.category == Category.CONTRIBUTIONS
+    ]
+    if not party_lines:
+        return
+    recorded = {
+        (line.party_id, c.pk): amounts.get((line.pk, c.pk))
+        for line in party_lines
+        for c in table.columns
+    }
+    rule_parties = [calculations.Party(p.pk, p.kind, p.population) for p in parties]
+    shares_by_column = []
+    for column in table.columns:
+        values = [recorded[(line.party_id, column.pk)] for line in party_lines]
+        if all(value is None for value in values):
+            shares_by_column.append({})
+            continue
+        try:
+            shares_by_column.append(
+                calculations.contribution_split(calculations.total(values), rule_parties)
+            )
+        except calculations.ContributionError as error:
+            missing = {p.pk: p for p in parties}
+            table.contributions_missing_population = [
+                missing[k] for k in error.parties if k in missing
+            ]
+            return
+    for party in parties:
+        cells = [
+            ContributionCell(recorded.get((party.pk, c.pk)), shares.get(party.pk))
+            for c, shares in zip(table.columns, shares_by_column, strict=True)
+        ]
+        table.contributions.append((party, cells))

@@ -55,3 +55,14 @@ def test_kansli_manages_the_financial_rules(page, demo):
     page.locator("main form [type=submit]").click()
     expect(page.locator("#div_id_value .invalid-feedback")).to_contain_text("högst 100")
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("slug", ["samspelet", "sollentuna-upplands-vasby-sigtuna"])
+def test_contributions_by_rule_are_shown(page, demo, slug):
+    plan = load_budget(slug)
+    login(page, demo, f"{slug}-styrelse")
+    page.goto(f"{demo}/f/{slug}/budgets/plans/{plan.pk}/")
+    expect(page.get_by_role("heading", name="Medlemsavgifter enligt Finsam-regeln")).to_be_visible()
+    if slug == "samspelet":  # the seed's 2 000 kr slip shows against the rule
+        expect(page.locator("main")).to_contain_text("enligt regeln 4\u00a0895\u00a0000")
+    assert_no_axe_violations(page)

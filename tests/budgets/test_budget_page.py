@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from associations.models import Association, User
+from associations.models import Association, MemberParty, User
 from budgets.models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine
 from budgets.selectors import budget_table
 from tests.factories import PlanFactory
@@ -120,3 +120,29 @@ def test_budget_page_queries_stay_flat_in_the_number_of_lines(kansli_client, ass
             assert kansli_client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_seed_004_contributions_match_the_rule_and_samspelets_slip_shows(demo):
+    association, budget = demo_budget("sollentuna-upplands-vasby-sigtuna")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+    assert table.contributions
+    for _party, cells in table.contributions:
+        assert all(cell.difference is None for cell in cells)
+    association, budget = demo_budget("samspelet")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+    by_name = {party.name: cells for party, cells in table.contributions}
+    decided_2021, _forecast, budget_2022 = by_name["Försäkringskassan"]
+    assert decided_2021.by_rule is None  # 2021 has no contribution per party
+    # The lines add to 9 790 000, so the state half is 4 895 000, not the recorded 4 896 000.
+    assert (budget_2022.recorded, budget_2022.by_rule) == (Decimal(4896000), Decimal(4895000))
+
+
+def test_missing_kommun_population_is_named(demo):
+    association, budget = demo_budget("sollentuna-upplands-vasby-sigtuna")
+    with scope(association=association):
+        MemberParty.objects.filter(name="Sigtuna kommun").update(population=None)
+        table = budget_table(budget=budget)
+    assert [p.name for p in table.contributions_missing_population] == ["Sigtuna kommun"]
+    assert table.contributions == []
