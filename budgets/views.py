@@ -1,4 +1,7 @@
+from django.http import Http404, HttpResponse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from associations.mixins import (
@@ -8,6 +11,7 @@ from associations.mixins import (
 )
 from plans.views import PlanMixin
 
+from .excel import budget_workbook
 from .forms import FinancialRuleForm
 from .models import Budget, FinancialRule
 from .selectors import budget_table
@@ -33,6 +37,25 @@ class BudgetDetailView(PlanMixin, TemplateView):
             unit=unit,
             **kwargs,
         )
+
+
+class BudgetExportView(PlanMixin, View):
+    """The budget as an Excel workbook, with formulas for every total."""
+
+    permission_required = "budgets.view_budget"
+
+    def get(self, request, *args, **kwargs):
+        budget = Budget.objects.filter(plan=self.plan).first()
+        if budget is None:
+            raise Http404(_("This plan has no budget yet."))
+        content = budget_workbook(budget_table(budget=budget), title=self.plan.title)
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        filename = f"budget-{slugify(self.association.display_name)}-{self.plan.period_label}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
 
 
 class FinancialRuleListView(AssociationListView):

@@ -139,7 +139,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: Django would otherwise write every integer in a template with a separator, ids
+# in anchors and query strings included ("section-1 050"). Money, populations and other
+# quantities are formatted the Swedish way by the filters in finsam/templatetags.
+USE_THOUSAND_SEPARATOR = False
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

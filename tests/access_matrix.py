@@ -8,6 +8,7 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
+from budgets.models import Budget
 from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
@@ -99,12 +100,18 @@ for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_move"] = (plan_part(_part), POST_ONLY)
 
 
+def plan_with_budget(association):
+    budget = Budget.objects.create(association=association, plan=plan(association))
+    return budget.plan
+
+
 def financial_rule(association):
     return FinancialRuleFactory(association=association)
 
 
 BUDGET_URLS = {
     "budgets:budget_detail": (plan, EVERY_MEMBER),
+    "budgets:budget_export": (plan_with_budget, EVERY_MEMBER),
     "budgets:rule_list": (None, KANSLI_ONLY),
     "budgets:rule_create": (None, KANSLI_ONLY),
     "budgets:rule_update": (financial_rule, KANSLI_ONLY),

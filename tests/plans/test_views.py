@@ -224,3 +224,12 @@ def test_textarea_line_breaks_are_stored_as_newlines(kansli_client, draft):
     assert response.status_code == 302
     with scope(association=draft.association):
         assert Section.objects.get().body == "Ett\n\n- två"
+
+
+def test_large_ids_are_written_without_thousands_separators(kansli_client, draft):
+    with scope(association=draft.association):
+        section = SectionFactory(association=draft.association, plan=draft, pk=1234567)
+        goal = GoalFactory(association=draft.association, plan=draft, pk=7654321)
+    html = kansli_client.get(url(draft, "plan_detail")).content.decode()
+    assert f'id="section-{section.pk}"' in html
+    assert f"?goal={goal.pk}" in html
