@@ -26,11 +26,12 @@ DEMO_SLUGS = [
 MULTI_ASSOCIATION_USER = "flera-forbund"
 MULTI_ASSOCIATION_SLUGS = ["samspelet", "ostra-varmland"]
 
+# Demo people are named by role and förbund: "Kanslist Samspelet".
 ROLE_NAMES = {
-    Role.KANSLI: ("Kansli", "Kanslist"),
-    Role.STYRELSE: ("Styrelse", "Ledamot"),
-    Role.PROJEKTLEDARE: ("Projekt", "Ledare"),
-    Role.REVISOR: ("Revision", "Revisor"),
+    Role.KANSLI: "Kanslist",
+    Role.STYRELSE: "Ledamot",
+    Role.PROJEKTLEDARE: "Projektledare",
+    Role.REVISOR: "Revisor",
 }
 
 
@@ -106,11 +107,11 @@ def load_demo_associations() -> dict[str, Association]:
         association = _load_association(read_demo_file(slug))
         associations[slug] = association
         with scope(association=association):
-            for role, (first_name, last_name) in ROLE_NAMES.items():
+            for role, title in ROLE_NAMES.items():
                 user = _demo_user(
                     f"{slug}-{role}",
-                    first_name=first_name,
-                    last_name=f"{last_name} ({association.display_name})",
+                    first_name=title,
+                    last_name=association.display_name,
                     hasher_cache=hasher_cache,
                 )
                 Membership.objects.update_or_create(
