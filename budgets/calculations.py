@@ -37,25 +37,32 @@ def year_result(*, income: Decimal, costs: Decimal) -> Decimal:
     return Decimal(income) - Decimal(costs)
 
 
-@dataclass(frozen=True)
-class EquityYear:
-    start: Decimal
-    result: Decimal
+def equity_starts(
+    columns: Sequence[tuple[int, Decimal | None]], results: Sequence[Decimal]
+) -> list[Decimal | None]:
+    """Eget kapital at the start of each budget column, given ``(year, opening)`` per
+    column and each column's result.
 
-    @property
-    def end(self) -> Decimal:
-        return self.start + self.result
-
-
-def equity_roll_forward(*, opening: Decimal, results: Sequence[Decimal]) -> list[EquityYear]:
-    """Eget kapital per column: each year starts where the previous one ended."""
-    years = []
-    start = Decimal(opening)
-    for result in results:
-        year = EquityYear(start=start, result=Decimal(result))
-        years.append(year)
-        start = year.end
-    return years
+    A column starts from its own opening equity if it has one; else from the start of
+    an earlier column of the same year (a decided budget and a forecast for 2021 both
+    start from the equity at the start of 2021); else from the end of the last earlier
+    column of the year before (carried forward). None where nothing says.
+    """
+    starts: list[Decimal | None] = []
+    ends: list[Decimal | None] = []
+    for index, (year, opening) in enumerate(columns):
+        earlier = list(zip(columns[:index], starts, ends, strict=True))
+        start = opening
+        if start is None:
+            start = next((s for (y, _), s, _ in earlier if y == year and s is not None), None)
+        if start is None:
+            start = next(
+                (e for (y, _), _, e in reversed(earlier) if y == year - 1 and e is not None),
+                None,
+            )
+        starts.append(start)
+        ends.append(None if start is None else start + Decimal(results[index]))
+    return starts
 
 
 # Member contributions ---------------------------------------------------------

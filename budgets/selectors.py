@@ -74,28 +74,6 @@ class ContributionCell:
         return (self.recorded - self.by_rule) or None
 
 
-def _equity_starts(columns, results) -> list[Decimal | None]:
-    """Each column starts from its own opening equity, a same-year column's start, or the
-    end of the last earlier column of the year before (carried forward)."""
-    starts: list[Decimal | None] = []
-    ends: list[Decimal | None] = []
-    for index, column in enumerate(columns):
-        start = column.opening_equity
-        earlier = list(zip(columns[:index], starts, ends, strict=True))
-        if start is None:
-            start = next(
-                (s for c, s, _ in earlier if c.year == column.year and s is not None), None
-            )
-        if start is None:
-            start = next(
-                (e for c, _, e in reversed(earlier) if c.year == column.year - 1 and e is not None),
-                None,
-            )
-        starts.append(start)
-        ends.append(None if start is None else start + results[index])
-    return starts
-
-
 def budget_table(*, budget: Budget) -> BudgetTable:
     columns = list(budget.columns.all())
     groups = list(budget.groups.all())
@@ -170,7 +148,9 @@ def budget_table(*, budget: Budget) -> BudgetTable:
         Figure(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
         for r, c in zip(results, columns, strict=True)
     ]
-    table.equity_start = _equity_starts(columns, results)
+    table.equity_start = calculations.equity_starts(
+        [(c.year, c.opening_equity) for c in columns], results
+    )
     table.equity_end = [
         Figure(
             None if start is None else start + result,

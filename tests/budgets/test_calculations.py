@@ -10,7 +10,7 @@ from budgets.calculations import (
     YearFigures,
     contribution_split,
     difference,
-    equity_roll_forward,
+    equity_starts,
     evaluate_rule,
     tkr,
     tkr_adding_up,
@@ -81,24 +81,16 @@ def test_total_is_the_sum_of_the_lines_present(lines):
     assert total(lines) == sum((x for x in lines if x is not None), Decimal(0))
 
 
-def test_result_and_equity_roll_forward():
-    results = [
-        year_result(income=Decimal(7000000), costs=Decimal(7638500)),
-        year_result(income=Decimal(7000000), costs=Decimal(6800000)),
-    ]
-    years = equity_roll_forward(opening=Decimal(2000000), results=results)
-    assert [(y.start, y.result, y.end) for y in years] == [
-        (Decimal(2000000), Decimal(-638500), Decimal(1361500)),
-        (Decimal(1361500), Decimal(200000), Decimal(1561500)),
-    ]
+def test_year_result():
+    assert year_result(income=Decimal(7046000), costs=Decimal(7638500)) == Decimal(-592500)
 
 
 @given(amounts, st.lists(st.integers(min_value=-(10**9), max_value=10**9), max_size=10))
-def test_roll_forward_ends_at_opening_plus_all_results(opening, results):
-    years = equity_roll_forward(opening=opening, results=[Decimal(r) for r in results])
-    if years:
-        assert years[-1].end == opening + sum(Decimal(r) for r in results)
-        assert all(a.end == b.start for a, b in zip(years, years[1:], strict=False))
+def test_consecutive_years_end_at_opening_plus_all_results(opening, results):
+    columns = [(2022 + i, opening if i == 0 else None) for i in range(len(results))]
+    starts = equity_starts(columns, [Decimal(r) for r in results])
+    if results:
+        assert starts[-1] + results[-1] == opening + sum(Decimal(r) for r in results)
 
 
 def test_tkr_rounds_half_away_from_zero():
@@ -151,3 +143,15 @@ def test_target_share_within_one_percentage_point():
     assert outcome.met and outcome.actual == Decimal("72.9")
     outcome = evaluate_rule("group_target_share", Decimal(6), year, category="structural")
     assert not outcome.met and outcome.actual == 0
+
+
+def test_equity_starts_carry_from_the_year_before_and_share_within_a_year():
+    columns = [(2021, Decimal(3723000)), (2021, None), (2022, None), (2023, None)]
+    results = [Decimal(1731000), Decimal(-1039000), Decimal(-500000), Decimal(100000)]
+    assert equity_starts(columns, results) == [
+        Decimal(3723000),  # decided 2021: its own opening equity
+        Decimal(3723000),  # forecast 2021: the same year's start
+        Decimal(2684000),  # 2022: where the last 2021 column (the forecast) ended
+        Decimal(2184000),
+    ]
+    assert equity_starts([(2022, None), (2023, None)], [Decimal(1), Decimal(2)]) == [None, None]
