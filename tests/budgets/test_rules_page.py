@@ -1,8 +1,11 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from budgets.models import FinancialRule
+from tests.factories import FinancialRuleFactory
 
 
 def rule_url(association, name="rule_create"):
@@ -40,3 +43,15 @@ def test_bad_rules_are_refused_in_swedish(kansli_client, association, data, fiel
     assert message in " ".join(response.context["form"].errors[field])
     with scopes_disabled():
         assert not FinancialRule.objects.exists()
+
+
+def test_rule_list_queries_stay_flat(kansli_client, association):
+    counts = []
+    for n in (3, 30):
+        with scopes_disabled():
+            for _ in range(n):
+                FinancialRuleFactory(association=association)
+        with CaptureQueriesContext(connection) as queries:
+            assert kansli_client.get(rule_url(association, "rule_list")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
