@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from finsam.formatting import to_tkr
+
 ZERO = Decimal(0)
 KRONA = Decimal(1)
 
@@ -130,9 +132,8 @@ def contribution_split(total_amount, parties: Sequence[Party]) -> dict[object, D
 # Display in tkr ---------------------------------------------------------------
 
 
-def tkr(value) -> Decimal:
-    """Whole kronor → whole tkr, half away from zero (7 638 500 → 7 639)."""
-    return (Decimal(value) / 1000).quantize(KRONA, rounding=ROUND_HALF_UP)
+# Whole kronor → whole tkr, half away from zero: the one rounding the display also uses.
+tkr = to_tkr
 
 
 def tkr_adding_up(amounts: Sequence[Decimal]) -> tuple[list[Decimal], Decimal]:
