@@ -71,6 +71,14 @@ class Association(models.Model):
         blank=True,
         help_text=_("How the board is composed, as the förbundsordning says."),
     )
+    chair_records_decision = models.BooleanField(
+        _("the chair may record the board's decision"),
+        default=False,
+        help_text=_(
+            "When set, a board member who is chair may record the board's decision on a plan, "
+            "as the kansli can."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
