@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from associations.models import MemberParty
 from plans.models import YEAR_VALIDATORS, Intervention, Plan, TenantModel
@@ -38,8 +39,24 @@ class Budget(TenantModel):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="budget")
     unit = models.CharField(_("shown in"), max_length=3, choices=Unit.choices, default=Unit.KR)
+    class Contributions(models.TextChoices):
+        DECIDED = "decided", _("As decided, with the Finsam rule beside them")
+        RULE = "rule", _("By the Finsam rule, from the total")
+
     costs_negative = models.BooleanField(_("show costs with a minus sign"), default=False)
+    contributions = models.CharField(
+        _("member contributions"),
+        max_length=10,
+        choices=Contributions.choices,
+        default=Contributions.DECIDED,
+        help_text=_(
+            "Decided: the contribution of each member party is entered as decided, and the page "
+            "shows the Finsam rule's figure beside it. By the rule: only the total is entered and "
+            "the page splits it between the parties."
+        ),
+    )
     version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("budget")
@@ -70,6 +87,8 @@ class BudgetColumn(TenantModel):
     )
     order = models.PositiveIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("budget column")
         verbose_name_plural = _("budget columns")
@@ -89,6 +108,8 @@ class BudgetGroup(TenantModel):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("budget group")
@@ -128,6 +149,8 @@ class BudgetLine(TenantModel):
     )
     order = models.PositiveIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
@@ -141,6 +164,8 @@ class BudgetAmount(TenantModel):
     line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="amounts")
     column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="amounts")
     amount = models.DecimalField(_("amount"), **MONEY)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("amount")
@@ -169,6 +194,8 @@ class StatedFigure(TenantModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("stated figure")
@@ -205,6 +232,8 @@ class FinancialRule(TenantModel):
     category = models.CharField(_("group"), max_length=20, choices=Category.choices, blank=True)
     text = models.TextField(_("as the förbund writes it"), blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("financial rule")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "simple_history",
     "finsam",
     "associations",
     "plans",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "associations.middleware.AssociationScopeMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]
