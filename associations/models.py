@@ -198,6 +198,15 @@ class BoardSeat(models.Model):
     office = models.CharField(
         _("office"), max_length=20, choices=Office.choices, default=Office.LEDAMOT
     )
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="board_seats",
+        verbose_name=_("user account"),
+        help_text=_("The board member's own account in this service, if they have one."),
+    )
 
     objects = ScopedManager(association="association")
 
