@@ -139,21 +139,35 @@ tkr = to_tkr
 def tkr_adding_up(amounts: Sequence[Decimal]) -> tuple[list[Decimal], Decimal]:
     """Lines and their total in tkr, rounded so the shown lines add up to the shown total.
 
-    The total is the exact sum rounded half away from zero; each line is its exact
-    value rounded down, and the thousands still missing go to the lines with the
-    largest remainders. A line moves at most 1 tkr from its own rounding.
+    The total is the exact sum rounded half away from zero; the lines are apportioned
+    to it by ``tkr_apportioned``.
     """
     values = [Decimal(a) for a in amounts]
     shown_total = tkr(sum(values, ZERO))
+    return tkr_apportioned(values, shown_total), shown_total
+
+
+def tkr_apportioned(amounts: Sequence[Decimal], shown_total: Decimal) -> list[Decimal]:
+    """The amounts in whole tkr, adding up to ``shown_total`` (largest remainder).
+
+    Each amount is first rounded down; the thousands still missing go to the amounts
+    with the largest remainders (or, when there are too many, come off those with the
+    smallest). ``shown_total`` is the rounded sum, or a figure within 1 tkr of it that
+    a level above has already shown: each amount then moves at most 1 tkr from its own
+    rounding.
+    """
+    values = [Decimal(a) for a in amounts]
+    if not values:
+        return []
     floors = [(v / 1000).to_integral_value(rounding=ROUND_FLOOR) for v in values]
-    missing = int(shown_total - sum(floors, ZERO))
+    missing = int(Decimal(shown_total) - sum(floors, ZERO))
     remainders = sorted(
         range(len(values)), key=lambda i: values[i] / 1000 - floors[i], reverse=missing > 0
     )
     step = 1 if missing > 0 else -1
-    for i in remainders[: abs(missing)]:
-        floors[i] += step
-    return floors, shown_total
+    for n in range(abs(missing)):
+        floors[remainders[n % len(values)]] += step
+    return floors
 
 
 # The förbund's financial rules ------------------------------------------------

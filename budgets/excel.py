@@ -2,7 +2,8 @@
 
 Amounts are whole kronor. Every subtotal, total, the result and the equity at
 the end of the year are formulas, so the workbook stays live when someone
-changes a line in Excel; stated totals that differ from the lines are written
+changes a line in Excel. Each group starts with a heading row and "varav" lines
+are written as such, so ``importing.read_workbook`` reads the file back; stated totals that differ from the lines are written
 in a note column beside the computed one, never in its place.
 """
 
@@ -55,10 +56,12 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
         sheet.cell(sheet.max_row, 1).fill = HEADING_FILL
         subtotal_rows = []
         for block in blocks:
+            sheet.append([block.group.name])  # the group's heading: new lines below go in it
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, italic=True)
             top_rows = []
             for row in block.rows:
                 r = amount_row(
-                    row.line.name,
+                    _sub_line_label(row.line.name) if row.is_sub_line else row.line.name,
                     [None if a is None else int(a) for a in row.amounts],
                     indent=2 if row.is_sub_line else 0,
                 )
@@ -106,6 +109,10 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
     output = BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _sub_line_label(name: str) -> str:
+    return name if name.casefold().startswith("varav") else f"varav {name}"
 
 
 def _stated_note(sheet, row, figures, columns) -> None:

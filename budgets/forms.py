@@ -1,8 +1,15 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from associations.forms import AssociationFormMixin
+from associations.models import MemberParty
+from plans.models import Intervention
 
-from .models import FinancialRule
+from .importing import MAX_BYTES, parse_amount
+from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
 
 
 class FinancialRuleForm(AssociationFormMixin, forms.ModelForm):
@@ -10,3 +17,197 @@ class FinancialRuleForm(AssociationFormMixin, forms.ModelForm):
         model = FinancialRule
         fields = ["kind", "value", "category", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class MoneyField(forms.CharField):
+    """Whole kronor, typed the Swedish way ("1 234 000") or plain; empty is None."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        amount = parse_amount(value)
+        if amount is None:
+            raise ValidationError(
+                _('"%(value)s" is not an amount in kronor.'), params={"value": value[:40]}
+            )
+        if amount != amount.to_integral_value():
+            raise ValidationError(_("Give the amount in whole kronor."))
+        return amount.quantize(1)
+
+
+class BudgetVersionMixin:
+    """The budget's version as loaded, sent back for optimistic locking."""
+
+    def add_version(self, budget: Budget):
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=budget.version
+        )
+
+
+class BudgetSettingsForm(BudgetVersionMixin, AssociationFormMixin, forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["unit", "costs_negative", "contributions"]
+        widgets = {"contributions": forms.RadioSelect}
+
+    def __init__(self, *args, budget, **kwargs):
+        super().__init__(*args, instance=budget, **kwargs)
+        self.add_version(budget)
+
+
+class BudgetPartForm(BudgetVersionMixin, AssociationFormMixin, forms.ModelForm):
+    def __init__(self, *args, budget: Budget, **kwargs):
+        self.budget = budget
+        super().__init__(*args, **kwargs)
+        self.add_version(budget)
+
+
+class BudgetColumnForm(BudgetPartForm):
+    opening_equity = MoneyField(
+        label=_("Equity at the start of the year"),
+        required=False,
+        help_text=BudgetColumn._meta.get_field("opening_equity").help_text,
+    )
+
+    class Meta:
+        model = BudgetColumn
+        fields = ["kind", "year", "label", "opening_equity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.budget = self.budget
+        self.fields["year"].localize = False
+        self.fields["year"].widget = forms.NumberInput(attrs={"min": 2000, "max": 2100})
+
+
+class BudgetGroupForm(BudgetPartForm):
+    class Meta:
+        model = BudgetGroup
+        fields = ["side", "category", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.budget = self.budget
+
+
+class BudgetLineForm(BudgetPartForm):
+    # Querysets of scoped models are set per request in __init__ (none at import).
+    group = forms.ModelChoiceField(queryset=BudgetGroup.objects.none(), label=_("group"))
+    parent = forms.ModelChoiceField(
+        queryset=BudgetLine.objects.none(), required=False, label=_("part of (varav)")
+    )
+    party = forms.ModelChoiceField(
+        queryset=MemberParty.objects.none(), required=False, label=_("member party")
+    )
+    intervention = forms.ModelChoiceField(
+        queryset=Intervention.objects.none(), required=False, label=_("intervention")
+    )
+
+    class Meta:
+        model = BudgetLine
+        fields = ["group", "parent", "name", "party", "intervention"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Scoped querysets are set here, per request, for this budget only.
+        self.fields["group"].queryset = BudgetGroup.objects.filter(budget=self.budget)
+        parents = BudgetLine.objects.filter(group__budget=self.budget, parent=None)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents.select_related("group")
+        self.fields["parent"].label_from_instance = lambda line: f"{line.group.name}: {line.name}"
+        self.fields["party"].queryset = MemberParty.objects.filter(association=self.association)
+        self.fields["intervention"].queryset = Intervention.objects.filter(
+            association=self.association
+        )
+        self.fields["party"].help_text = _("For a member contribution.")
+        self.fields["intervention"].help_text = _(
+            "For the cost or the income of one intervention (cost per place, follow-up)."
+        )
+
+
+class AmountsForm(forms.Form):
+    """Every amount of the budget as one grid, and the stated totals."""
+
+    def __init__(self, *args, table, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table = table
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=table.budget.version
+        )
+        self.amount_keys, self.stated_keys = {}, {}
+        for block in table.income + table.costs:
+            for row in block.rows:
+                for column, amount in zip(table.columns, row.amounts, strict=True):
+                    name = f"a-{row.line.pk}-{column.pk}"
+                    self.fields[name] = MoneyField(
+                        required=False,
+                        initial=_plain(amount),
+                        label=f"{row.line.name}, {column.label}",
+                    )
+                    self.amount_keys[name] = (row.line.pk, column.pk)
+            for column, figure in zip(table.columns, block.totals, strict=True):
+                name = f"s-group-{block.group.pk}-{column.pk}"
+                self.fields[name] = MoneyField(
+                    required=False,
+                    initial=_plain(figure.stated),
+                    label=_("%(group)s, stated total, %(column)s")
+                    % {"group": block.group.name, "column": column.label},
+                )
+                self.stated_keys[name] = ("group_total", block.group.pk, column.pk)
+        for kind, figures in (
+            ("income_total", table.income_total),
+            ("cost_total", table.cost_total),
+        ):
+            for column, figure in zip(table.columns, figures, strict=True):
+                name = f"s-{kind}-{column.pk}"
+                self.fields[name] = MoneyField(
+                    required=False,
+                    initial=_plain(figure.stated),
+                    label=_("Stated total, %(column)s") % {"column": column.label},
+                )
+                self.stated_keys[name] = (kind, None, column.pk)
+
+    def amounts(self) -> dict:
+        return {key: self.cleaned_data[name] for name, key in self.amount_keys.items()}
+
+    def stated(self) -> dict:
+        return {key: self.cleaned_data[name] for name, key in self.stated_keys.items()}
+
+
+def _plain(amount):
+    return "" if amount is None else str(int(amount))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel workbook (.xlsx)"),
+        help_text=_(
+            "The workbook downloaded from this page, after editing, or a sheet with the line "
+            "names in column A and a year or column heading over each amount column."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, budget: Budget, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=budget.version
+        )
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.add_input(Submit("submit", _("Import")))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)s MB; a budget workbook is far smaller."),
+                params={"limit": MAX_BYTES // (1024 * 1024)},
+            )
+        return upload

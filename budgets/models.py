@@ -39,6 +39,7 @@ class Budget(TenantModel):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="budget")
     unit = models.CharField(_("shown in"), max_length=3, choices=Unit.choices, default=Unit.KR)
+
     class Contributions(models.TextChoices):
         DECIDED = "decided", _("As decided, with the Finsam rule beside them")
         RULE = "rule", _("By the Finsam rule, from the total")
@@ -96,6 +97,32 @@ class BudgetColumn(TenantModel):
 
     def __str__(self):
         return self.label
+
+    def clean(self):
+        plan = self.budget.plan
+        if self.year is None or self.kind is None:
+            return
+        before = {self.Kind.DECIDED, self.Kind.FORECAST, self.Kind.OUTCOME}
+        if self.kind in before and not plan.year - 3 <= self.year < plan.year:
+            raise ValidationError(
+                {
+                    "year": _(
+                        "A decided budget, forecast or outcome is for a year before the plan "
+                        "year %(year)s (at most three years before)."
+                    )
+                    % {"year": plan.year}
+                }
+            )
+        if self.kind not in before and not plan.year <= self.year <= plan.end_year:
+            raise ValidationError(
+                {
+                    "year": _("A budget or plan column is for a year of the plan, %(period)s.")
+                    % {"period": plan.period_label}
+                }
+            )
+        same = BudgetColumn.objects.filter(budget=self.budget_id, kind=self.kind, year=self.year)
+        if same.exclude(pk=self.pk).exists():
+            raise ValidationError(_("The budget already has a column of this kind for the year."))
 
 
 class BudgetGroup(TenantModel):
@@ -158,6 +185,16 @@ class BudgetLine(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.parent_id == self.pk or self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": _('A "varav" line is part of a line that is not itself a part.')}
+            )
+        if self.parent.group_id != self.group_id:
+            raise ValidationError({"parent": _("The line it is part of is in another group.")})
 
 
 class BudgetAmount(TenantModel):

@@ -22,6 +22,7 @@ class Figure:
 
     computed: Decimal | None
     stated: Decimal | None = None
+    tkr: Decimal | None = None  # as shown in tkr: adds up with the figures beside it
 
     @property
     def difference(self) -> Decimal | None:
@@ -36,6 +37,12 @@ class Row:
     line: BudgetLine
     amounts: list
     is_sub_line: bool = False
+    tkr: list = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[tuple]:
+        """``(kronor, tkr as shown)`` per column."""
+        return list(zip(self.amounts, self.tkr or [None] * len(self.amounts), strict=True))
 
 
 @dataclass
@@ -55,6 +62,12 @@ class BudgetTable:
     cost_total: list[Figure] = field(default_factory=list)
     result: list[Figure] = field(default_factory=list)
     equity_start: list = field(default_factory=list)
+    equity_start_tkr: list = field(default_factory=list)
+
+    @property
+    def equity_start_rows(self) -> list[tuple]:
+        return list(zip(self.equity_start, self.equity_start_tkr, strict=True))
+
     equity_end: list[Figure] = field(default_factory=list)
     rules: list = field(default_factory=list)
     cost_per_place: list = field(default_factory=list)
@@ -191,7 +204,51 @@ def budget_table(*, budget: Budget) -> BudgetTable:
                 ]
                 table.cost_per_place.append((row.line, count, per_place))
     _contributions_by_rule(table, lines, amounts, parties)
+    _shown_in_tkr(table)
     return table
+
+
+def _shown_in_tkr(table: BudgetTable) -> None:
+    """Round to tkr so that what is shown adds up: the lines of a group to the group's
+    total, the groups to the side's total, and the result and the equity from the shown
+    figures. Each side's total is its exact total rounded; a figure below it moves at
+    most 1 tkr from its own rounding. "varav" lines are rounded on their own."""
+    for block in table.income + table.costs:
+        for row in block.rows:
+            row.tkr = [None] * len(table.columns)
+    for i in range(len(table.columns)):
+        for blocks, side_total in (
+            (table.income, table.income_total[i]),
+            (table.costs, table.cost_total[i]),
+        ):
+            side_total.tkr = calculations.tkr(side_total.computed)
+            group_shown = calculations.tkr_apportioned(
+                [b.totals[i].computed for b in blocks], side_total.tkr
+            )
+            for block, shown in zip(blocks, group_shown, strict=True):
+                block.totals[i].tkr = shown
+                top = [r for r in block.rows if not r.is_sub_line and r.amounts[i] is not None]
+                for row, value in zip(
+                    top,
+                    calculations.tkr_apportioned([r.amounts[i] for r in top], shown),
+                    strict=True,
+                ):
+                    row.tkr[i] = value
+                for row in block.rows:
+                    if row.is_sub_line and row.amounts[i] is not None:
+                        row.tkr[i] = calculations.tkr(row.amounts[i])
+        result = table.income_total[i].tkr - table.cost_total[i].tkr
+        table.result[i].tkr = result
+        start = table.equity_start[i]
+        previous_end = table.equity_end[i - 1] if i else None
+        if start is None:
+            start_tkr = None
+        elif previous_end is not None and previous_end.computed == start:
+            start_tkr = previous_end.tkr  # carried forward: the same figure as shown before
+        else:
+            start_tkr = calculations.tkr(start)
+        table.equity_start_tkr.append(start_tkr)
+        table.equity_end[i].tkr = None if start_tkr is None else start_tkr + result
 
 
 def _contributions_by_rule(table, lines, amounts, parties) -> None:
@@ -199,20 +256,32 @@ def _contributions_by_rule(table, lines, amounts, parties) -> None:
     of the same total. Lines without a party (one line for all members, or a "kommunerna,
     varav" line whose sub-lines carry the parties) are left out; a column with no
     contribution per party gets no rule figure."""
-    party_lines = [
-        line for line in lines if line.party_id and line.group.category == Category.CONTRIBUTIONS
-    ]
+    by_rule = table.budget.contributions == Budget.Contributions.RULE
+    if by_rule:
+        # Only the total is entered: every top-level contribution line counts.
+        party_lines = [
+            line
+            for line in lines
+            if line.group.category == Category.CONTRIBUTIONS and not line.parent_id
+        ]
+    else:
+        party_lines = [
+            line
+            for line in lines
+            if line.party_id and line.group.category == Category.CONTRIBUTIONS
+        ]
     if not party_lines:
         return
     recorded = {
         (line.party_id, c.pk): amounts.get((line.pk, c.pk))
         for line in party_lines
+        if line.party_id and not by_rule
         for c in table.columns
     }
     rule_parties = [calculations.Party(p.pk, p.kind, p.population) for p in parties]
     shares_by_column = []
     for column in table.columns:
-        values = [recorded[(line.party_id, column.pk)] for line in party_lines]
+        values = [amounts.get((line.pk, column.pk)) for line in party_lines]
         if all(value is None for value in values):
             shares_by_column.append({})
             continue

@@ -1,19 +1,27 @@
-from django.http import Http404, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import DeleteView, FormView, TemplateView, UpdateView
 
 from associations.mixins import (
     AssociationListView,
     AssociationObjectDeleteView,
     AssociationObjectFormView,
+    apply_validation_error,
 )
-from plans.views import PlanMixin
+from plans.services import EditConflict
+from plans.views import PlanEditMixin, PlanMixin
 
+from . import forms, services
 from .excel import budget_workbook
-from .forms import FinancialRuleForm
-from .models import Budget, FinancialRule
+from .importing import WorkbookRejected, read_workbook
+from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
 from .selectors import budget_table
 from .tables import FinancialRuleTable
 
@@ -58,6 +66,348 @@ class BudgetExportView(PlanMixin, View):
         return response
 
 
+# Editing --------------------------------------------------------------------------------
+
+
+class BudgetEditMixin(PlanEditMixin):
+    """Kansli, while the plan is editable, on a plan that has a budget (else 404)."""
+
+    permission_required = EDIT
+
+    @cached_property
+    def budget(self) -> Budget:
+        return get_object_or_404(Budget.objects.select_related("plan"), plan=self.plan)
+
+    def refusal(self):
+        self.budget  # noqa: B018 - no budget is a 404 for every method
+        return super().refusal()
+
+    def budget_url(self, anchor: str = "") -> str:
+        url = self.association_url("budgets:budget_detail", plan_pk=self.plan.pk)
+        return f"{url}#{anchor}" if anchor else url
+
+    def structure_url(self) -> str:
+        return self.association_url("budgets:budget_structure", plan_pk=self.plan.pk)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("budget", self.budget)
+        return super().get_context_data(**kwargs)
+
+
+class BudgetFormMixin(BudgetEditMixin):
+    """Save through ``perform``; a conflict keeps the input and says what happened."""
+
+    success_message = _("Saved.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "budget": self.budget}
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except EditConflict as conflict:
+            apply_validation_error(form, conflict)
+            form.data = form.data.copy()
+            form.data["version"] = conflict.current.version
+            return self.render_to_response(self.get_context_data(form=form, conflict=True))
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class BudgetCreateView(PlanEditMixin, View):
+    """POST: give a plan that has none a budget laid out for its years."""
+
+    permission_required = EDIT
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.budget_create(plan=self.plan, acting_user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The budget has been created. Enter its amounts."))
+        return redirect(self.association_url("budgets:budget_detail", plan_pk=self.plan.pk))
+
+
+class BudgetSettingsView(BudgetFormMixin, UpdateView):
+    form_class = forms.BudgetSettingsForm
+    template_name = "budgets/budget_form.html"
+
+    def get_object(self, queryset=None):
+        return self.budget
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("instance", None)
+        return {**kwargs, "association": self.association}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=_("Budget settings"), cancel_url=self.budget_url(), **kwargs
+        )
+
+    def perform(self, form):
+        services.budget_settings_save(
+            budget=form.instance,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data.get("version"),
+        )
+
+    def get_success_url(self):
+        return self.budget_url()
+
+
+class BudgetAmountsView(BudgetFormMixin, FormView):
+    """Every amount of the budget in one grid, with the stated totals."""
+
+    form_class = forms.AmountsForm
+    template_name = "budgets/budget_amounts.html"
+
+    @cached_property
+    def table(self):
+        return budget_table(budget=self.budget)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("budget")
+        return {**kwargs, "table": self.table}
+
+    def perform(self, form):
+        summary = services.amounts_save(
+            budget=self.budget,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data.get("version"),
+            amounts=form.amounts(),
+            stated=form.stated(),
+        )
+        self.success_message = ngettext(
+            "%(count)s amount changed.", "%(count)s amounts changed.", summary.changed_amounts
+        ) % {"count": summary.changed_amounts}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(table=self.table, **kwargs)
+        form, columns = context["form"], self.table.columns
+        sides = []
+        for label, blocks in ((_("Income"), self.table.income), (_("Costs"), self.table.costs)):
+            items = []
+            for block in blocks:
+                rows = [
+                    (row, [form[f"a-{row.line.pk}-{c.pk}"] for c in columns]) for row in block.rows
+                ]
+                stated = [form[f"s-group-{block.group.pk}-{c.pk}"] for c in columns]
+                items.append((block, rows, stated))
+            sides.append((label, items))
+        context["sides"] = sides
+        context["totals"] = [
+            (_("Total income, stated"), [form[f"s-income_total-{c.pk}"] for c in columns]),
+            (_("Total costs, stated"), [form[f"s-cost_total-{c.pk}"] for c in columns]),
+        ]
+        return context
+
+    def get_success_url(self):
+        return self.budget_url()
+
+
+class BudgetImportView(BudgetFormMixin, FormView):
+    """Upload a workbook; all or nothing, with every problem named by sheet, row and column."""
+
+    form_class = forms.ImportForm
+    template_name = "budgets/budget_import.html"
+
+    def perform(self, form):
+        data = form.cleaned_data["file"].read()
+        try:
+            parsed = read_workbook(data, budget=self.budget)
+        except WorkbookRejected as rejected:
+            self.problems = rejected.messages
+            raise ValidationError(
+                _("The workbook was not imported; nothing in the budget has changed.")
+            ) from None
+        summary = services.import_apply(
+            budget=self.budget,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data.get("version"),
+            new_lines=parsed.new_lines,
+            amounts=parsed.amounts,
+            stated=parsed.stated,
+        )
+        self.success_message = _(
+            "The workbook has been imported: %(lines)s lines read, %(amounts)s amounts "
+            "changed, %(new)s new lines, %(stated)s stated totals changed."
+        ) % {
+            "lines": parsed.line_count,
+            "amounts": summary.changed_amounts,
+            "new": summary.created_lines,
+            "stated": summary.stated_changed,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(problems=getattr(self, "problems", None), **kwargs)
+
+    def get_success_url(self):
+        return self.budget_url()
+
+
+class BudgetStructureView(BudgetEditMixin, TemplateView):
+    """The budget's columns, groups and lines, to add, rename, move and remove."""
+
+    template_name = "budgets/budget_structure.html"
+
+    def get_context_data(self, **kwargs):
+        lines = list(
+            BudgetLine.objects.filter(group__budget=self.budget).select_related(
+                "party", "intervention"
+            )
+        )
+        by_group = {}
+        for line in lines:
+            if line.parent_id is None:
+                by_group.setdefault(line.group_id, []).append((line, []))
+        subs = {}
+        for line in lines:
+            if line.parent_id:
+                subs.setdefault(line.parent_id, []).append(line)
+        groups = [
+            (
+                group,
+                [(line, subs.get(line.pk, [])) for line, _ in by_group.get(group.pk, [])],
+            )
+            for group in self.budget.groups.all()
+        ]
+        return super().get_context_data(
+            columns=list(self.budget.columns.all()), groups=groups, **kwargs
+        )
+
+
+class BudgetPartFormView(BudgetFormMixin, UpdateView):
+    """Create (no ``pk``) or edit a column, group or line."""
+
+    model = None
+    template_name = "budgets/budget_form.html"
+    create_title = ""
+    update_title = ""
+    lookup = "budget"
+
+    def get_object(self, queryset=None):
+        if "pk" not in self.kwargs:
+            instance = self.model(association=self.association)
+            if self.model is BudgetLine and self.request.GET.get("group", "").isdigit():
+                instance.group = BudgetGroup.objects.filter(
+                    budget=self.budget, pk=self.request.GET["group"]
+                ).first()
+            return instance
+        return get_object_or_404(
+            self.model.objects.filter(**{self.lookup: self.budget}), pk=self.kwargs["pk"]
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "association": self.association}
+
+    def get_context_data(self, **kwargs):
+        creating = self.object.pk is None
+        return super().get_context_data(
+            page_title=self.create_title if creating else self.update_title,
+            cancel_url=self.structure_url(),
+            **kwargs,
+        )
+
+    def perform(self, form):
+        services.budget_part_save(
+            instance=form.instance,
+            acting_user=self.request.user,
+            expected_version=form.cleaned_data.get("version"),
+        )
+
+    def get_success_url(self):
+        return self.structure_url()
+
+
+class BudgetPartDeleteView(BudgetEditMixin, DeleteView):
+    model = None
+    lookup = "budget"
+    template_name = "budgets/budget_part_delete.html"
+
+    def get_queryset(self):
+        return self.model.objects.filter(**{self.lookup: self.budget})
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=_("Remove"), cancel_url=self.structure_url(), **kwargs
+        )
+
+    def form_valid(self, form):
+        version = self.request.POST.get("version", "")
+        try:
+            services.budget_part_delete(
+                instance=self.object,
+                acting_user=self.request.user,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(self.request, message)
+        else:
+            messages.success(self.request, _("Removed."))
+        return HttpResponseRedirect(self.structure_url())
+
+
+class BudgetPartMoveView(BudgetEditMixin, View):
+    """POST ``direction=up|down``."""
+
+    model = None
+    lookup = "budget"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        instance = get_object_or_404(
+            self.model.objects.filter(**{self.lookup: self.budget}), pk=kwargs["pk"]
+        )
+        offset = -1 if request.POST.get("direction") == "up" else 1
+        try:
+            services.budget_part_move(instance=instance, acting_user=request.user, offset=offset)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(self.structure_url())
+
+
+def part_views(model, form_class, create_title, update_title, lookup="budget"):
+    common = {"model": model, "lookup": lookup}
+    return (
+        type(
+            f"{model.__name__}FormView",
+            (BudgetPartFormView,),
+            {
+                **common,
+                "form_class": form_class,
+                "create_title": create_title,
+                "update_title": update_title,
+            },
+        ),
+        type(f"{model.__name__}DeleteView", (BudgetPartDeleteView,), common),
+        type(f"{model.__name__}MoveView", (BudgetPartMoveView,), common),
+    )
+
+
+PARTS = {
+    "columns": part_views(
+        BudgetColumn, forms.BudgetColumnForm, _("Add a column"), _("Edit column")
+    ),
+    "groups": part_views(BudgetGroup, forms.BudgetGroupForm, _("Add a group"), _("Edit group")),
+    "lines": part_views(
+        BudgetLine, forms.BudgetLineForm, _("Add a line"), _("Edit line"), "group__budget"
+    ),
+}
+
+
+# Financial rules -------------------------------------------------------------------------
+
+
 class FinancialRuleListView(AssociationListView):
     permission_required = EDIT
     model = FinancialRule
@@ -75,7 +425,7 @@ class FinancialRuleListView(AssociationListView):
 class FinancialRuleFormView(AssociationObjectFormView):
     permission_required = EDIT
     model = FinancialRule
-    form_class = FinancialRuleForm
+    form_class = forms.FinancialRuleForm
     create_title = _("Add a financial rule")
     update_title = _("Edit financial rule")
     success_url_name = "budgets:rule_list"

@@ -8,7 +8,7 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
-from budgets.models import Budget
+from budgets.models import Budget, BudgetColumn, BudgetGroup, BudgetLine
 from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
@@ -109,14 +109,46 @@ def financial_rule(association):
     return FinancialRuleFactory(association=association)
 
 
+def budget_column(association):
+    budget = Budget.objects.create(association=association, plan=plan(association))
+    return BudgetColumn.objects.create(
+        association=association, budget=budget, kind="budget", year=budget.plan.year, label="B"
+    )
+
+
+def budget_group(association):
+    budget = Budget.objects.create(association=association, plan=plan(association))
+    return BudgetGroup.objects.create(
+        association=association, budget=budget, side="cost", category="other", name="G"
+    )
+
+
+def budget_line(association):
+    group = budget_group(association)
+    return BudgetLine.objects.create(association=association, group=group, name="L")
+
+
+BUDGET_PART_FACTORIES = {"column": budget_column, "group": budget_group, "line": budget_line}
+
 BUDGET_URLS = {
     "budgets:budget_detail": (plan, EVERY_MEMBER),
     "budgets:budget_export": (plan_with_budget, EVERY_MEMBER),
+    "budgets:budget_create": (plan, POST_ONLY),
+    "budgets:budget_settings": (plan_with_budget, KANSLI_ONLY),
+    "budgets:budget_amounts": (plan_with_budget, KANSLI_ONLY),
+    "budgets:budget_import": (plan_with_budget, KANSLI_ONLY),
+    "budgets:budget_structure": (plan_with_budget, KANSLI_ONLY),
     "budgets:rule_list": (None, KANSLI_ONLY),
     "budgets:rule_create": (None, KANSLI_ONLY),
     "budgets:rule_update": (financial_rule, KANSLI_ONLY),
     "budgets:rule_delete": (financial_rule, KANSLI_ONLY),
 }
+
+for _part, _factory in BUDGET_PART_FACTORIES.items():
+    BUDGET_URLS[f"budgets:{_part}_create"] = (plan_with_budget, KANSLI_ONLY)
+    BUDGET_URLS[f"budgets:{_part}_update"] = (_factory, KANSLI_ONLY)
+    BUDGET_URLS[f"budgets:{_part}_delete"] = (_factory, KANSLI_ONLY)
+    BUDGET_URLS[f"budgets:{_part}_move"] = (_factory, POST_ONLY)
 
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),

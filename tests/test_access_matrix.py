@@ -59,6 +59,10 @@ def url_kwargs(name, obj):
 
 
 def plan_of(obj):
+    if hasattr(obj, "budget_id"):
+        return obj.budget.plan
+    if hasattr(obj, "group_id") and hasattr(obj, "sub_lines"):
+        return obj.group.budget.plan
     if hasattr(obj, "plan_intervention") and not hasattr(obj, "plan_id"):
         return obj.plan_intervention.plan
     return obj.plan

@@ -1,6 +1,6 @@
 from django import template
 
-from finsam.formatting import format_kronor, format_tkr
+from finsam.formatting import NBSP, format_integer, format_kronor, format_tkr
 
 register = template.Library()
 
@@ -18,3 +18,15 @@ def money(value, unit="kr", negate=False):
 @register.filter
 def absolute(value):
     return None if value is None else abs(value)
+
+
+@register.simple_tag
+def shown(value, tkr_value, unit="kr", negate=False):
+    """A budget figure: kronor as they are, or tkr as rounded to add up (``Figure.tkr``)."""
+    if unit != "tkr":
+        return money(value, unit, negate)
+    if tkr_value is None:
+        return ""
+    if negate and tkr_value:
+        tkr_value = -tkr_value
+    return f"{format_integer(tkr_value)}{NBSP}tkr"

@@ -1,0 +1,349 @@
+"""Writes for budgets.
+
+Every write goes through here. The budget is as editable as its plan (a draft or
+a plan sent back; an approved plan freezes its budget), and every write claims
+the budget's ``version``: the editor sends the version they loaded, and if
+someone saved anything in the budget since, nothing is written and the editor
+gets an ``EditConflict`` with their input kept. History (django-simple-history)
+is written for every created, changed and removed record.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from associations.models import MemberParty
+from plans.models import Plan
+from plans.services import EditConflict, ensure_editable, reordered
+
+from .models import (
+    Budget,
+    BudgetAmount,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    Category,
+    StatedFigure,
+)
+
+AmountKey = tuple[int, int]  # (line pk, column pk)
+StatedKey = tuple[str, int | None, int]  # (kind, group pk or None, column pk)
+
+
+def ensure_budget_editable(budget: Budget) -> None:
+    ensure_editable(budget.plan)
+
+
+def claim(budget: Budget, expected_version: int | None) -> None:
+    """Check the plan is editable and take the next version, or raise ``EditConflict``."""
+    ensure_budget_editable(budget)
+    if expected_version is None:
+        expected_version = budget.version
+    claimed = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise EditConflict(Budget.objects.get(pk=budget.pk))
+    budget.version = expected_version + 1
+
+
+# Creating a budget ---------------------------------------------------------------
+
+DEFAULT_GROUPS = (
+    (BudgetGroup.Side.INCOME, Category.CONTRIBUTIONS, gettext_noop("Member contributions")),
+    (BudgetGroup.Side.INCOME, Category.OTHER_INCOME, gettext_noop("Other income")),
+    (BudgetGroup.Side.COST, Category.BOARD, gettext_noop("Board and audit")),
+    (BudgetGroup.Side.COST, Category.ADMINISTRATION, gettext_noop("Kansli and administration")),
+    (BudgetGroup.Side.COST, Category.INDIVIDUAL, gettext_noop("Individual interventions")),
+    (BudgetGroup.Side.COST, Category.STRUCTURAL, gettext_noop("Structural interventions")),
+    (BudgetGroup.Side.COST, Category.UNALLOCATED, gettext_noop("Unallocated")),
+)
+
+
+@transaction.atomic
+def budget_create(*, plan: Plan, acting_user) -> Budget:
+    """A budget for ``plan`` laid out as the seeds are: the decided budget and the forecast
+    for the year before, the budget for the plan year and a plan column for each later
+    year; the usual groups, with a contribution line per member party."""
+    ensure_editable(plan)
+    if Budget.objects.filter(plan=plan).exists():
+        raise ValidationError(_("This plan already has a budget."))
+    budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
+    before = plan.year - 1
+    columns = [
+        (BudgetColumn.Kind.DECIDED, before, _("Budget %(year)s") % {"year": before}),
+        (BudgetColumn.Kind.FORECAST, before, _("Forecast %(year)s") % {"year": before}),
+        (BudgetColumn.Kind.BUDGET, plan.year, _("Budget %(year)s") % {"year": plan.year}),
+    ] + [
+        (BudgetColumn.Kind.PLAN, year, _("Plan %(year)s") % {"year": year})
+        for year in range(plan.year + 1, plan.end_year + 1)
+    ]
+    for order, (kind, year, label) in enumerate(columns, start=1):
+        BudgetColumn.objects.create(
+            association_id=plan.association_id,
+            budget=budget,
+            kind=kind,
+            year=year,
+            label=label,
+            order=order,
+        )
+    for order, (side, category, name) in enumerate(DEFAULT_GROUPS, start=1):
+        group = BudgetGroup.objects.create(
+            association_id=plan.association_id,
+            budget=budget,
+            side=side,
+            category=category,
+            name=_(name),
+            order=order,
+        )
+        if category == Category.CONTRIBUTIONS:
+            parties = MemberParty.objects.filter(association=plan.association_id)
+            for line_order, party in enumerate(parties, start=1):
+                BudgetLine.objects.create(
+                    association_id=plan.association_id,
+                    group=group,
+                    name=party.name,
+                    party=party,
+                    order=line_order,
+                )
+    return budget
+
+
+@transaction.atomic
+def budget_settings_save(*, budget: Budget, acting_user, expected_version: int | None) -> Budget:
+    budget.full_clean()
+    claim(budget, expected_version)
+    budget.save()
+    return budget
+
+
+# Columns, groups and lines ---------------------------------------------------------
+
+
+def budget_of(instance) -> Budget:
+    if isinstance(instance, BudgetLine):
+        return instance.group.budget
+    return instance.budget
+
+
+def _siblings(instance):
+    model = type(instance)
+    if isinstance(instance, BudgetLine):
+        return model.objects.filter(group=instance.group_id, parent=instance.parent_id)
+    return model.objects.filter(budget=instance.budget_id)
+
+
+@transaction.atomic
+def budget_part_save(*, instance, acting_user, expected_version: int | None):
+    """Create or change a column, group or line of a budget."""
+    budget = budget_of(instance)
+    instance.association_id = budget.association_id
+    instance.full_clean()
+    claim(budget, expected_version)
+    if instance.pk is None:
+        last = _siblings(instance).order_by("-order").values_list("order", flat=True).first()
+        instance.order = (last or 0) + 1
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def budget_part_delete(*, instance, acting_user, expected_version: int | None) -> None:
+    claim(budget_of(instance), expected_version)
+    # One by one, so the history records every amount and sub-line that goes with it.
+    if isinstance(instance, BudgetColumn):
+        dependants = list(BudgetAmount.objects.filter(column=instance))
+        dependants += list(StatedFigure.objects.filter(column=instance))
+    elif isinstance(instance, BudgetGroup):
+        lines = list(BudgetLine.objects.filter(group=instance))
+        dependants = list(BudgetAmount.objects.filter(line__in=lines))
+        dependants += list(StatedFigure.objects.filter(group=instance))
+        dependants += sorted(lines, key=lambda line: line.parent_id is None)
+    else:
+        subs = list(BudgetLine.objects.filter(parent=instance))
+        dependants = list(BudgetAmount.objects.filter(line__in=[instance, *subs])) + subs
+    for record in dependants:
+        record.delete()
+    instance.delete()
+
+
+@transaction.atomic
+def budget_part_move(*, instance, acting_user, offset: int, expected_version=None) -> None:
+    claim(budget_of(instance), expected_version)
+    siblings = list(_siblings(instance).order_by("order", "pk"))
+    new_order = reordered(siblings, instance, offset)
+    for position, sibling in enumerate(new_order, start=1):
+        sibling.order = position
+    bulk_update_with_history(new_order, type(instance), ["order"])
+
+
+# Amounts -----------------------------------------------------------------------------
+
+
+@dataclass
+class ChangeSummary:
+    created_lines: int = 0
+    changed_amounts: int = 0
+    stated_changed: int = 0
+    notes: list = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.created_lines or self.changed_amounts or self.stated_changed)
+
+
+def _write_amounts(budget, amounts: dict[AmountKey, Decimal | None], summary) -> None:
+    existing = {
+        (a.line_id, a.column_id): a
+        for a in BudgetAmount.objects.filter(
+            line__group__budget=budget, line_id__in={line for line, _ in amounts}
+        )
+    }
+    to_create, to_update = [], []
+    for (line_id, column_id), value in amounts.items():
+        record = existing.get((line_id, column_id))
+        if value is None:
+            if record is not None:
+                record.delete()
+                summary.changed_amounts += 1
+        elif record is None:
+            to_create.append(
+                BudgetAmount(
+                    association_id=budget.association_id,
+                    line_id=line_id,
+                    column_id=column_id,
+                    amount=value,
+                )
+            )
+        elif record.amount != value:
+            record.amount = value
+            to_update.append(record)
+    if to_create:
+        bulk_create_with_history(to_create, BudgetAmount, batch_size=500)
+    if to_update:
+        bulk_update_with_history(to_update, BudgetAmount, ["amount"], batch_size=500)
+    summary.changed_amounts += len(to_create) + len(to_update)
+
+
+def _write_stated(budget, stated: dict[StatedKey, Decimal | None], summary) -> None:
+    existing = {(s.kind, s.group_id, s.column_id): s for s in budget.stated_figures.all()}
+    for (kind, group_id, column_id), value in stated.items():
+        record = existing.get((kind, group_id, column_id))
+        if value is None:
+            if record is not None:
+                record.delete()
+                summary.stated_changed += 1
+        elif record is None:
+            StatedFigure.objects.create(
+                association_id=budget.association_id,
+                budget=budget,
+                kind=kind,
+                group_id=group_id,
+                column_id=column_id,
+                amount=value,
+            )
+            summary.stated_changed += 1
+        elif record.amount != value:
+            record.amount = value
+            record.save(update_fields=["amount"])
+            summary.stated_changed += 1
+
+
+def _check_keys(budget, amounts, stated) -> None:
+    """Every key must belong to this budget: a form or file can name nothing else."""
+    line_ids = set(BudgetLine.objects.filter(group__budget=budget).values_list("pk", flat=True))
+    column_ids = set(budget.columns.values_list("pk", flat=True))
+    group_ids = set(budget.groups.values_list("pk", flat=True))
+    for line_id, column_id in amounts:
+        if line_id not in line_ids or column_id not in column_ids:
+            raise ValidationError(_("The budget has changed; reload the page."))
+    for _kind, group_id, column_id in stated:
+        if column_id not in column_ids or (group_id is not None and group_id not in group_ids):
+            raise ValidationError(_("The budget has changed; reload the page."))
+
+
+@transaction.atomic
+def amounts_save(
+    *,
+    budget: Budget,
+    acting_user,
+    expected_version: int | None,
+    amounts: dict[AmountKey, Decimal | None],
+    stated: dict[StatedKey, Decimal | None] | None = None,
+) -> ChangeSummary:
+    """Set the amounts (None empties a cell) and the stated totals of a budget at once."""
+    stated = stated or {}
+    _check_keys(budget, amounts, stated)
+    claim(budget, expected_version)
+    summary = ChangeSummary()
+    _write_amounts(budget, amounts, summary)
+    _write_stated(budget, stated, summary)
+    return summary
+
+
+@dataclass
+class NewLine:
+    """A line an import adds: ``key`` stands in for its pk in the amounts until it exists."""
+
+    key: str
+    group: BudgetGroup
+    name: str
+    parent: BudgetLine | None = None
+    parent_key: str | None = None
+
+
+@transaction.atomic
+def import_apply(
+    *,
+    budget: Budget,
+    acting_user,
+    expected_version: int | None,
+    new_lines: list[NewLine],
+    amounts: dict,
+    stated: dict[StatedKey, Decimal | None],
+) -> ChangeSummary:
+    """Write a checked import in one transaction: new lines, amounts, stated totals.
+
+    Keys of ``amounts`` are ``(line pk or NewLine.key, column pk)``.
+    """
+    claim(budget, expected_version)
+    summary = ChangeSummary()
+    created: dict[str, BudgetLine] = {}
+    orders: dict[tuple, int] = {}
+    for new in new_lines:  # parents come before their "varav" lines
+        parent = new.parent or (created[new.parent_key] if new.parent_key else None)
+        siblings = (new.group.pk, parent.pk if parent else None)
+        if siblings not in orders:
+            last = (
+                BudgetLine.objects.filter(group=new.group, parent=parent)
+                .order_by("-order")
+                .values_list("order", flat=True)
+                .first()
+            )
+            orders[siblings] = last or 0
+        orders[siblings] += 1
+        line = BudgetLine(
+            association_id=budget.association_id,
+            group=new.group,
+            parent=parent,
+            name=new.name,
+            order=orders[siblings],
+        )
+        line.full_clean()
+        line.save()
+        created[new.key] = line
+    summary.created_lines = len(created)
+    resolved = {
+        (created[line].pk if isinstance(line, str) else line, column): value
+        for (line, column), value in amounts.items()
+    }
+    _check_keys(budget, resolved, stated)
+    _write_amounts(budget, resolved, summary)
+    _write_stated(budget, stated, summary)
+    return summary
