@@ -3,8 +3,9 @@
 Amounts are whole kronor. Every subtotal, total, the result and the equity at
 the end of the year are formulas, so the workbook stays live when someone
 changes a line in Excel. Each group starts with a heading row and "varav" lines
-are written as such, so ``importing.read_workbook`` reads the file back; stated totals that differ from the lines are written
-in a note column beside the computed one, never in its place.
+are written as such, so ``importing.read_workbook`` reads the file back. Stated
+totals that differ from the lines are written in a note column beside the
+computed one, never in its place.
 """
 
 from io import BytesIO

@@ -272,7 +272,8 @@ class _Reader:
             row_number,
             column_number,
             _(
-                "The budget has several columns for %(year)s (%(labels)s); write the heading instead."
+                "The budget has several columns for %(year)s (%(labels)s); "
+                "write the column's heading instead."
             )
             % {"year": year, "labels": ", ".join(c.label for c in candidates)},
         )
@@ -461,7 +462,7 @@ class _Reader:
 def parse_amount(value) -> Decimal | None:
     """A number, or a text such as "1 234 000", "1 234 000 kr" or "−25 000", as ``Decimal``;
     None when it is not an amount."""
-    if isinstance(value, bool) or isinstance(value, date | datetime):
+    if isinstance(value, bool | date | datetime):
         return None
     if isinstance(value, int | float | Decimal):
         try:
