@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.forms import AssociationFormMixin
 from associations.models import MemberParty
+from finsam.formatting import format_integer
 from plans.models import Intervention
 
 from .importing import MAX_BYTES, parse_amount
@@ -128,52 +129,80 @@ class BudgetLineForm(BudgetPartForm):
 
 
 class AmountsForm(forms.Form):
-    """Every amount of the budget as one grid, and the stated totals."""
+    """Every amount of the budget as one grid, and the stated totals.
+
+    Each cell carries the value the editor loaded (Django's hidden initial), so only
+    the cells they changed are saved, and each is checked against what is saved now.
+    """
 
     def __init__(self, *args, table, **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
-        self.fields["version"] = forms.IntegerField(
-            widget=forms.HiddenInput, required=False, initial=table.budget.version
-        )
-        self.amount_keys, self.stated_keys = {}, {}
+        self.keys: dict[str, tuple] = {}
         for block in table.income + table.costs:
             for row in block.rows:
                 for column, amount in zip(table.columns, row.amounts, strict=True):
-                    name = f"a-{row.line.pk}-{column.pk}"
-                    self.fields[name] = MoneyField(
-                        required=False,
-                        initial=_plain(amount),
-                        label=f"{row.line.name}, {column.label}",
+                    self._add(
+                        f"a-{row.line.pk}-{column.pk}",
+                        ("amount", (row.line.pk, column.pk)),
+                        amount,
+                        f"{row.line.name}, {column.label}",
                     )
-                    self.amount_keys[name] = (row.line.pk, column.pk)
             for column, figure in zip(table.columns, block.totals, strict=True):
-                name = f"s-group-{block.group.pk}-{column.pk}"
-                self.fields[name] = MoneyField(
-                    required=False,
-                    initial=_plain(figure.stated),
-                    label=_("%(group)s, stated total, %(column)s")
+                self._add(
+                    f"s-group-{block.group.pk}-{column.pk}",
+                    ("stated", ("group_total", block.group.pk, column.pk)),
+                    figure.stated,
+                    _("%(group)s, stated total, %(column)s")
                     % {"group": block.group.name, "column": column.label},
                 )
-                self.stated_keys[name] = ("group_total", block.group.pk, column.pk)
-        for kind, figures in (
-            ("income_total", table.income_total),
-            ("cost_total", table.cost_total),
-        ):
+        sides = (("income_total", table.income_total), ("cost_total", table.cost_total))
+        for kind, figures in sides:
             for column, figure in zip(table.columns, figures, strict=True):
-                name = f"s-{kind}-{column.pk}"
-                self.fields[name] = MoneyField(
-                    required=False,
-                    initial=_plain(figure.stated),
-                    label=_("Stated total, %(column)s") % {"column": column.label},
+                self._add(
+                    f"s-{kind}-{column.pk}",
+                    ("stated", (kind, None, column.pk)),
+                    figure.stated,
+                    _("Stated total, %(column)s") % {"column": column.label},
                 )
-                self.stated_keys[name] = (kind, None, column.pk)
 
-    def amounts(self) -> dict:
-        return {key: self.cleaned_data[name] for name, key in self.amount_keys.items()}
+    def _add(self, name, key, value, label):
+        self.fields[name] = MoneyField(
+            required=False, initial=_plain(value), label=label, show_hidden_initial=True
+        )
+        self.keys[name] = key
 
-    def stated(self) -> dict:
-        return {key: self.cleaned_data[name] for name, key in self.stated_keys.items()}
+    def loaded(self, name):
+        """The value the editor loaded, as posted back with the form."""
+        field = self.fields[name]
+        raw = field.hidden_widget().value_from_datadict(
+            self.data, self.files, self.add_initial_prefix(name)
+        )
+        if raw is None:
+            raw = field.initial
+        try:
+            return field.clean(raw)
+        except ValidationError:
+            return None
+
+    def changes(self) -> tuple[dict, dict]:
+        """``(amounts, stated)``: key → (loaded, wanted) for every changed cell."""
+        result = {"amount": {}, "stated": {}}
+        for name in self.changed_data:
+            kind, key = self.keys[name]
+            result[kind][key] = (self.loaded(name), self.cleaned_data[name])
+        return result["amount"], result["stated"]
+
+    def show_conflict(self, conflict) -> None:
+        """Mark the cells someone else changed, and take their value as the one loaded,
+        so that saving again is a choice made knowing it."""
+        self.data = self.data.copy()
+        by_key = {key: name for name, (_kind, key) in self.keys.items()}
+        for key, theirs in {**conflict.amounts, **conflict.stated}.items():
+            name = by_key[key]
+            self.data[self.add_initial_prefix(name)] = _plain(theirs)
+            shown = _("(empty)") if theirs is None else f"{format_integer(theirs)} kr"
+            self.add_error(name, _("Changed by someone else to %(value)s.") % {"value": shown})
 
 
 def _plain(amount):

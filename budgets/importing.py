@@ -163,9 +163,8 @@ class _Reader:
         self.lines_by_pk = {line.pk: line for line in lines}
         self.existing: dict[tuple, list[BudgetLine]] = {}
         for line in lines:
-            self.existing.setdefault((line.group_id, line.parent_id, _key(line.name)), []).append(
-                line
-            )
+            name = SUB_LINE_PREFIX.sub("", line.name) if line.parent_id else line.name
+            self.existing.setdefault((line.group_id, line.parent_id, _key(name)), []).append(line)
 
     def problem(self, row, column, message):
         letter = get_column_letter(column) if column else None
@@ -303,6 +302,16 @@ class _Reader:
             if not has_values and key in self.groups_by_name:
                 group, last_top = self.groups_by_name[key], None
                 continue
+            if not has_values and not self.is_known_line(key):
+                # A name alone on its row is a group heading; this one names no group.
+                self.problem(
+                    number,
+                    1,
+                    _('"%(name)s" is not a group of the budget (the groups: %(groups)s).')
+                    % {"name": name, "groups": ", ".join(g.name for g in self.groups)},
+                )
+                group, last_top = None, None
+                continue
             if key in TOTAL_ROWS or key in IGNORED_ROWS or key.endswith(GROUP_TOTAL_SUFFIXES):
                 self.read_total(number, key, name, cells, formula_row, mapping, parsed)
                 continue
@@ -351,6 +360,12 @@ class _Reader:
                 amount = self.amount(number, index, cells[index], formula_row, line_group)
                 if amount is not False:
                     parsed.amounts[(ref, column.pk)] = amount
+
+    def is_known_line(self, key) -> bool:
+        if key in TOTAL_ROWS or key in IGNORED_ROWS or key.endswith(GROUP_TOTAL_SUFFIXES):
+            return True
+        key = SUB_LINE_PREFIX.sub("", key)
+        return any(k == key for (_group, _parent, k) in self.existing)
 
     def group_of_known_line(self, name):
         """The group of an existing top-level line of that name, if exactly one has it."""

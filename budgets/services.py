@@ -268,22 +268,70 @@ def _check_keys(budget, amounts, stated) -> None:
             raise ValidationError(_("The budget has changed; reload the page."))
 
 
+class CellConflict(ValidationError):
+    """Someone else changed some of the same cells since the editor loaded them."""
+
+    def __init__(self, amounts: dict, stated: dict):
+        self.amounts = amounts  # key → the value saved by the other person now
+        self.stated = stated
+        count = len(amounts) + len(stated)
+        super().__init__(
+            _(
+                "Someone else changed %(count)s of the figures you changed while you were "
+                "editing. Nothing has been saved. Their figures are shown under yours; check "
+                "them and save again to keep yours."
+            )
+            % {"count": count}
+        )
+
+
+Change = tuple[Decimal | None, Decimal | None]  # (as the editor loaded it, as they want it)
+
+
 @transaction.atomic
 def amounts_save(
     *,
     budget: Budget,
     acting_user,
-    expected_version: int | None,
-    amounts: dict[AmountKey, Decimal | None],
-    stated: dict[StatedKey, Decimal | None] | None = None,
+    amounts: dict[AmountKey, Change],
+    stated: dict[StatedKey, Change] | None = None,
 ) -> ChangeSummary:
-    """Set the amounts (None empties a cell) and the stated totals of a budget at once."""
+    """Write the cells an editor changed; each must still hold what the editor loaded.
+
+    The check is per cell: two people changing different amounts of the same budget
+    both keep their changes; if someone changed one of the same cells meanwhile,
+    nothing is written and ``CellConflict`` says which cells and what they now hold.
+    """
     stated = stated or {}
     _check_keys(budget, amounts, stated)
-    claim(budget, expected_version)
+    ensure_budget_editable(budget)
+    # Take the budget's row first, so concurrent saves of the same budget queue here.
+    Budget.objects.select_for_update().filter(pk=budget.pk).update(version=F("version") + 1)
+    current_amounts = {
+        (a.line_id, a.column_id): a.amount
+        for a in BudgetAmount.objects.filter(
+            line__group__budget=budget, line_id__in={line for line, _ in amounts}
+        )
+    }
+    current_stated = {
+        (f.kind, f.group_id, f.column_id): f.amount for f in budget.stated_figures.all()
+    }
+    amount_conflicts = {
+        key: current_amounts.get(key)
+        for key, (before, _after) in amounts.items()
+        if current_amounts.get(key) != before
+    }
+    stated_conflicts = {
+        key: current_stated.get(key)
+        for key, (before, _after) in stated.items()
+        if current_stated.get(key) != before
+    }
+    if amount_conflicts or stated_conflicts:
+        raise CellConflict(amount_conflicts, stated_conflicts)
+    budget.version += 1
     summary = ChangeSummary()
-    _write_amounts(budget, amounts, summary)
-    _write_stated(budget, stated, summary)
+    _write_amounts(budget, {key: after for key, (_b, after) in amounts.items()}, summary)
+    _write_stated(budget, {key: after for key, (_b, after) in stated.items()}, summary)
     return summary
 
 

@@ -111,10 +111,13 @@ class BudgetFormMixin(BudgetEditMixin):
             form.data["version"] = conflict.current.version
             return self.render_to_response(self.get_context_data(form=form, conflict=True))
         except ValidationError as error:
-            apply_validation_error(form, error)
+            self.show_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+    def show_error(self, form, error):
+        apply_validation_error(form, error)
 
 
 class BudgetCreateView(PlanEditMixin, View):
@@ -177,13 +180,15 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
         kwargs.pop("budget")
         return {**kwargs, "table": self.table}
 
+    def show_error(self, form, error):
+        super().show_error(form, error)
+        if isinstance(error, services.CellConflict):
+            form.show_conflict(error)
+
     def perform(self, form):
+        amounts, stated = form.changes()
         summary = services.amounts_save(
-            budget=self.budget,
-            acting_user=self.request.user,
-            expected_version=form.cleaned_data.get("version"),
-            amounts=form.amounts(),
-            stated=form.stated(),
+            budget=self.budget, acting_user=self.request.user, amounts=amounts, stated=stated
         )
         self.success_message = ngettext(
             "%(count)s amount changed.", "%(count)s amounts changed.", summary.changed_amounts

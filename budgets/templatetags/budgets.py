@@ -30,3 +30,9 @@ def shown(value, tkr_value, unit="kr", negate=False):
     if negate and tkr_value:
         tkr_value = -tkr_value
     return f"{format_integer(tkr_value)}{NBSP}tkr"
+
+
+@register.simple_tag
+def hidden_initial(field):
+    """The hidden input carrying the value the editor loaded (``show_hidden_initial``)."""
+    return field.as_hidden(only_initial=True)

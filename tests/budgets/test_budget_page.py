@@ -146,3 +146,25 @@ def test_missing_kommun_population_is_named(demo):
         table = budget_table(budget=budget)
     assert [p.name for p in table.contributions_missing_population] == ["Sigtuna kommun"]
     assert table.contributions == []
+
+
+def test_tkr_figures_add_up_on_every_demo_budget(demo):
+    for association in Association.objects.all():
+        with scope(association=association):
+            budget = Budget.objects.filter(plan__association=association).first()
+            if budget is None:
+                continue
+            table = budget_table(budget=budget)
+        for i in range(len(table.columns)):
+            for blocks, total in (
+                (table.income, table.income_total),
+                (table.costs, table.cost_total),
+            ):
+                assert sum(b.totals[i].tkr for b in blocks) == total[i].tkr
+                for block in blocks:
+                    top = [
+                        r.tkr[i] for r in block.rows if not r.is_sub_line and r.tkr[i] is not None
+                    ]
+                    if top:
+                        assert sum(top) == block.totals[i].tkr
+            assert table.result[i].tkr == table.income_total[i].tkr - table.cost_total[i].tkr

@@ -14,6 +14,7 @@ from budgets.calculations import (
     evaluate_rule,
     tkr,
     tkr_adding_up,
+    tkr_apportioned,
     total,
     year_result,
 )
@@ -104,6 +105,21 @@ def test_tkr_lines_add_up_to_the_shown_total(lines):
     shown, shown_total = tkr_adding_up(lines)
     assert sum(shown) == shown_total == tkr(sum(lines))
     assert all(abs(s - line / 1000) < 1 for s, line in zip(shown, lines, strict=True))
+
+
+@given(
+    st.lists(
+        st.integers(min_value=-(10**8), max_value=10**9).map(Decimal), min_size=1, max_size=30
+    ),
+    st.sampled_from([-1, 0, 1]),
+)
+def test_tkr_lines_apportioned_to_a_total_shown_above_them(lines, nudge):
+    """A group's total shown in tkr may already be 1 tkr off its own rounding (to add up
+    with the other groups); its lines still add up to it, each within 1 tkr + rounding."""
+    shown_total = tkr(sum(lines)) + nudge
+    shown = tkr_apportioned(lines, shown_total)
+    assert sum(shown) == shown_total
+    assert all(abs(s - line / 1000) < 2 for s, line in zip(shown, lines, strict=True))
 
 
 def figures(**kwargs):
