@@ -1,0 +1,79 @@
+"""Kansli edits a budget in Chromium: Excel out, a line changed, Excel back in."""
+
+from io import BytesIO
+
+import pytest
+from django_scopes import scopes_disabled
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from plans.models import Plan
+from tests.browser.conftest import assert_no_axe_violations, login
+from tests.browser.test_budgets import load_budget
+
+pytestmark = pytest.mark.browser
+NBSP = "\u00a0"
+
+
+def draft_budget(slug):
+    """The demo plan is approved (frozen); a draft of it is what kansli edits."""
+    plan = load_budget(slug)
+    with scopes_disabled():
+        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)
+    return plan
+
+
+def test_export_change_a_line_and_import_it_back(page, demo, tmp_path):
+    plan = draft_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
+    table = page.locator("table.budget-table")
+    expect(table).to_contain_text(f"7{NBSP}638{NBSP}500")  # computed
+    expect(table).to_contain_text(f"7{NBSP}638{NBSP}400")  # stated in the seed
+    expect(page.locator("main")).to_contain_text("Eget kapital högst en andel av årets intäkter")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ladda ned som Excel").click()
+    book = load_workbook(BytesIO(download_info.value.path().read_bytes()))
+    sheet = book["Budget"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "Samordningsteam Sala")
+    column = [c.value for c in sheet[2]].index("Budget 2022")
+    row[column].value += 10_000
+    changed = tmp_path / "budget.xlsx"
+    book.save(changed)
+
+    page.get_by_role("link", name="Importera från Excel").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Excel-arbetsbok (.xlsx)").set_input_files(str(changed))
+    page.get_by_role("button", name="Importera").click()
+    expect(page.locator(".alert-success")).to_contain_text("1 belopp ändrade")
+    expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}648{NBSP}500")
+    assert_no_axe_violations(page)
+
+
+def test_a_broken_workbook_is_refused_and_changes_nothing(page, demo, tmp_path):
+    plan = draft_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    broken = tmp_path / "budget.xlsx"
+    broken.write_bytes(b"not a workbook at all")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/import/")
+    page.get_by_label("Excel-arbetsbok (.xlsx)").set_input_files(str(broken))
+    page.get_by_role("button", name="Importera").click()
+    expect(page.locator(".alert-danger").first).to_contain_text("inte en Excel-arbetsbok")
+    assert_no_axe_violations(page)
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
+    expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}638{NBSP}500")
+
+
+def test_kansli_edits_amounts_in_the_grid(page, demo):
+    plan = draft_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
+    page.get_by_role("link", name="Ändra beloppen").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Samordningsteam Sala, Budget 2022", exact=True).fill("1 600 000")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".alert-success")).to_contain_text("1 belopp ändrat")
+    expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}648{NBSP}500")
+    page.get_by_role("link", name="Kolumner, grupper och rader").click()
+    assert_no_axe_violations(page)
