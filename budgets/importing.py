@@ -16,6 +16,7 @@ here; ``services.import_apply`` writes a parsed import in one transaction.
 
 import re
 import zipfile
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -31,6 +32,7 @@ from .services import NewLine
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 50
 MAX_ERRORS_SHOWN = 50
 SHEET_NAME = "Budget"
 
@@ -109,8 +111,9 @@ def _text(value) -> str:
 
 def _open(data: bytes):
     try:
-        values = load_workbook(BytesIO(data), data_only=True)
-        formulas = load_workbook(BytesIO(data), data_only=False)
+        # Read-only mode streams the sheet: several times faster on large sheets.
+        values = load_workbook(BytesIO(data), data_only=True, read_only=True)
+        formulas = load_workbook(BytesIO(data), data_only=False, read_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
         raise WorkbookRejected(
             [
@@ -173,7 +176,8 @@ class _Reader:
     # The header ------------------------------------------------------------------------
 
     def read(self) -> ParsedImport:
-        rows = list(self.values.iter_rows())
+        # At most MAX_ROWS + 1 rows and MAX_COLUMNS columns are read, whatever the file says.
+        rows = list(islice(self.values.iter_rows(max_col=MAX_COLUMNS), MAX_ROWS + 1))
         if not rows or all(c.value is None for row in rows for c in row):
             self.problem(None, None, _("The sheet is empty."))
             raise WorkbookRejected(self.problems)
@@ -181,8 +185,8 @@ class _Reader:
             self.problem(
                 None,
                 None,
-                _("The sheet has %(count)s rows; at most %(limit)s are read.")
-                % {"count": len(rows), "limit": MAX_ROWS},
+                _("The sheet has more than %(limit)s rows; a budget has far fewer.")
+                % {"limit": MAX_ROWS},
             )
             raise WorkbookRejected(self.problems)
         header_index = next(
@@ -208,7 +212,7 @@ class _Reader:
     def map_columns(self, header, row_number) -> list[tuple[int, BudgetColumn]]:
         by_label = {_key(c.label): c for c in self.columns}
         mapping, used = [], {}
-        for cell in header[1:]:
+        for index, cell in enumerate(header[1:], start=2):
             text = _text(cell.value)
             if not text:
                 continue
@@ -216,19 +220,19 @@ class _Reader:
                 continue  # the export's note column
             column = by_label.get(_key(text))
             if column is None:
-                column = self.column_for_year(text, row_number, cell.column)
+                column = self.column_for_year(text, row_number, index)
                 if column is None:
                     continue
             if column.pk in used:
                 self.problem(
                     row_number,
-                    cell.column,
+                    index,
                     _("The column %(label)s is also in column %(other)s.")
                     % {"label": column.label, "other": get_column_letter(used[column.pk])},
                 )
                 continue
-            used[column.pk] = cell.column
-            mapping.append((cell.column, column))
+            used[column.pk] = index
+            mapping.append((index, column))
         if not mapping and not self.problems:
             self.problem(row_number, None, _("No column heading matches a column of the budget."))
         return mapping
@@ -284,7 +288,15 @@ class _Reader:
         group = None
         last_top = None  # (pk or new key, group) of the last top-level line
         seen: dict[tuple, int] = {}
-        formula_rows = {row[0].row: row for row in self.formulas.iter_rows(min_row=first_number)}
+        formula_rows = dict(
+            enumerate(
+                islice(
+                    self.formulas.iter_rows(min_row=first_number, max_col=MAX_COLUMNS),
+                    MAX_ROWS,
+                ),
+                start=first_number,
+            )
+        )
         for number, row in enumerate(rows, start=first_number):
             name = _text(row[0].value if row else None)
             cells = {
