@@ -102,7 +102,11 @@ def grow(budget, n):
             )
 
 
-def test_budget_page_queries_stay_flat_in_the_number_of_lines(kansli_client, association):
+@pytest.mark.parametrize(
+    "name",
+    ["budgets:budget_detail", "budgets:budget_amounts", "budgets:budget_structure"],
+)
+def test_budget_pages_queries_stay_flat_in_the_number_of_lines(kansli_client, association, name):
     with scope(association=association):
         plan = PlanFactory(association=association)
         budget = Budget.objects.create(association=association, plan=plan)
@@ -110,9 +114,7 @@ def test_budget_page_queries_stay_flat_in_the_number_of_lines(kansli_client, ass
             BudgetColumn.objects.create(
                 association=association, budget=budget, kind="plan", year=year, label=str(year)
             )
-    url = reverse(
-        "budgets:budget_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
-    )
+    url = reverse(name, kwargs={"association_slug": association.slug, "plan_pk": plan.pk})
     counts = []
     for n in (5, 50):
         grow(budget, n)
