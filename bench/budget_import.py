@@ -113,8 +113,8 @@ def main() -> int:
 
     workbooks = [changed_workbook(run) for run in range(args.runs * 2 + 1)]
     print(
-        f"{args.lines} lines x {len(columns)} columns, workbook {len(workbooks[0]) / 1024:.0f} KiB, "
-        f"{args.runs} runs, SQLite, DEBUG=false\n"
+        f"{args.lines} lines x {len(columns)} columns, "
+        f"workbook {len(workbooks[0]) / 1024:.0f} KiB, {args.runs} runs, SQLite, DEBUG=false\n"
     )
     print(f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}{'peak MiB':>9}")
     print("(peak MiB: Python allocations during one whole import, read and write)")

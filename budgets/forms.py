@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from associations.forms import AssociationFormMixin
@@ -94,16 +95,10 @@ class BudgetGroupForm(BudgetPartForm):
 
 class BudgetLineForm(BudgetPartForm):
     # Querysets of scoped models are set per request in __init__ (none at import).
-    group = forms.ModelChoiceField(queryset=BudgetGroup.objects.none(), label=_("group"))
-    parent = forms.ModelChoiceField(
-        queryset=BudgetLine.objects.none(), required=False, label=_("part of (varav)")
-    )
-    party = forms.ModelChoiceField(
-        queryset=MemberParty.objects.none(), required=False, label=_("member party")
-    )
-    intervention = forms.ModelChoiceField(
-        queryset=Intervention.objects.none(), required=False, label=_("intervention")
-    )
+    group = forms.ModelChoiceField(queryset=BudgetGroup.objects.none())
+    parent = forms.ModelChoiceField(queryset=BudgetLine.objects.none(), required=False)
+    party = forms.ModelChoiceField(queryset=MemberParty.objects.none(), required=False)
+    intervention = forms.ModelChoiceField(queryset=Intervention.objects.none(), required=False)
 
     class Meta:
         model = BudgetLine
@@ -111,6 +106,8 @@ class BudgetLineForm(BudgetPartForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("group", "parent", "party", "intervention"):
+            self.fields[name].label = capfirst(BudgetLine._meta.get_field(name).verbose_name)
         # Scoped querysets are set here, per request, for this budget only.
         self.fields["group"].queryset = BudgetGroup.objects.filter(budget=self.budget)
         parents = BudgetLine.objects.filter(group__budget=self.budget, parent=None)
@@ -206,7 +203,8 @@ class AmountsForm(forms.Form):
 
 
 def _plain(amount):
-    return "" if amount is None else str(int(amount))
+    """An amount as typed in the grid: "1 590 000" (spaces between thousands)."""
+    return "" if amount is None else f"{int(amount):,}".replace(",", " ")
 
 
 class ImportForm(forms.Form):

@@ -16,11 +16,11 @@ here; ``services.import_apply`` writes a parsed import in one transaction.
 
 import re
 import zipfile
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from itertools import islice
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook

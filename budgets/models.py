@@ -148,7 +148,9 @@ class BudgetGroup(TenantModel):
 
 
 class BudgetLine(TenantModel):
-    group = models.ForeignKey(BudgetGroup, on_delete=models.CASCADE, related_name="lines")
+    group = models.ForeignKey(
+        BudgetGroup, on_delete=models.CASCADE, related_name="lines", verbose_name=_("group")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
