@@ -39,6 +39,7 @@ class Budget(TenantModel):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="budget")
     unit = models.CharField(_("shown in"), max_length=3, choices=Unit.choices, default=Unit.KR)
+
     class Contributions(models.TextChoices):
         DECIDED = "decided", _("As decided, with the Finsam rule beside them")
         RULE = "rule", _("By the Finsam rule, from the total")
