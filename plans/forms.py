@@ -346,7 +346,7 @@ class CommentForm(AssociationFormMixin, forms.Form):
 
     target = forms.ChoiceField(label=_("About"), required=False)
     body = forms.CharField(
-        label=_("Comment"),
+        label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the comment.")},
     )
@@ -358,7 +358,7 @@ class CommentForm(AssociationFormMixin, forms.Form):
 
 class CommentBodyForm(AssociationFormMixin, forms.Form):
     body = forms.CharField(
-        label=_("Comment"),
+        label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the comment.")},
     )
@@ -368,7 +368,7 @@ class ReplyForm(CommentBodyForm):
     submit_label = _("Answer")
 
     body = forms.CharField(
-        label=_("Answer"),
+        label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Write the comment.")},
     )

@@ -62,7 +62,7 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser):
     assert_no_axe_violations(page)
     page.locator("article a", has_text=sv("Answer")).first.click()
     assert_no_axe_violations(page)
-    page.get_by_label(sv("Answer")).fill("Fler platser i ACTivera 2023.")
+    page.locator("main form textarea[name='body']").fill("Fler platser i ACTivera 2023.")
     save(page)
     expect(page.get_by_text("Fler platser i ACTivera 2023.")).to_be_visible()
     page.locator("article button", has_text=sv("Mark as handled")).first.click()
