@@ -120,3 +120,40 @@ def test_board_members_see_plans_awaiting_review_on_the_home_page(client, draft,
     assert "VP 2022" in html and TOMORROW.isoformat() in html
     client.force_login(members["revisor"])
     assert TOMORROW.isoformat() not in client.get(home).content.decode()
+
+
+def test_kansli_ties_the_chair_seat_and_allows_the_chair_to_decide(client, draft, members):
+    from associations.models import BoardSeat
+    from tests.factories import BoardSeatFactory
+
+    association = draft.association
+    with scope(association=association):
+        seat = BoardSeatFactory(association=association, office=BoardSeat.Office.ORDFORANDE)
+    client.force_login(members["kansli"])
+    board_url = reverse(
+        "associations:board_update", kwargs={"association_slug": association.slug, "pk": seat.pk}
+    )
+    form = client.get(board_url).context["form"]
+    assert list(form.fields["user"].queryset) == [members["styrelse"]]  # board members only
+    data = {
+        "name": seat.name,
+        "party": seat.party_id,
+        "seat": seat.seat,
+        "office": seat.office,
+        "user": members["revisor"].pk,
+    }
+    assert client.post(board_url, data).status_code == 200  # not a board member: refused
+    data["user"] = members["styrelse"].pk
+    assert client.post(board_url, data).status_code == 302
+    details = reverse("associations:details_update", kwargs={"association_slug": association.slug})
+    response = client.post(
+        details,
+        {"name": association.name, "chair_records_decision": "on"},
+    )
+    assert response.status_code == 302
+    association.refresh_from_db()
+    assert association.chair_records_decision
+    send(client, draft)
+    client.force_login(members["styrelse"])
+    client.post(url(draft, "decision"), {"outcome": "approved", "meeting_date": "2021-11-23"})
+    assert stored(draft).status == Plan.Status.APPROVED
