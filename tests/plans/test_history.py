@@ -88,3 +88,27 @@ def test_history_pages_read_only(client, members, association):
         reverse("plans:history", kwargs={"association_slug": association.slug, "plan_pk": plan.pk})
     ).content.decode()
     assert "Inledning" in html and str(members["kansli"]) in html
+
+
+def test_history_pages_take_the_same_queries_as_changes_grow(client, members, association):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with scope(association=association):
+        plan = Plan.objects.create(association=association, year=2022, end_year=2022, title="VP")
+        add_budget(plan)
+    client.force_login(members["revisor"])
+    counts = []
+    for n in (2, 20):
+        with scope(association=association):
+            for i in range(n):
+                section = Section(association=association, plan=plan, heading=f"A{i}", body="x")
+                services.plan_part_save(instance=section, acting_user=members["kansli"])
+        for name in ["history", "budget_history"]:
+            url = reverse(
+                f"plans:{name}", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+            )
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+    assert counts[:2] == counts[2:], counts
