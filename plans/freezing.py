@@ -111,7 +111,15 @@ def guard_part_save(sender, instance, raw=False, **kwargs):
         _refuse()
 
 
-def guard_part_delete(sender, instance, **kwargs):
+def _removing_the_forbund(origin) -> bool:
+    """The platform administrator removes a whole förbund: its plans go with it."""
+    model = getattr(origin, "model", None) or type(origin)
+    return model is apps.get_model("associations", "Association")
+
+
+def guard_part_delete(sender, instance, origin=None, **kwargs):
+    if _removing_the_forbund(origin):
+        return
     if not _editable(_stored_status(sender._meta.label, instance.pk)):
         _refuse()
 
@@ -134,7 +142,9 @@ def guard_plan_save(sender, instance, raw=False, **kwargs):
             _refuse()
 
 
-def guard_plan_delete(sender, instance, **kwargs):
+def guard_plan_delete(sender, instance, origin=None, **kwargs):
+    if _removing_the_forbund(origin):
+        return
     stored = sender._base_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
     if not _editable(stored):
         _refuse()

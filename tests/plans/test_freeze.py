@@ -25,7 +25,7 @@ from plans.models import (
     StaffingLine,
 )
 from tests.access_matrix import PLAN_PART_FACTORIES
-from tests.factories import MemberPartyFactory, PlanFactory
+from tests.factories import MemberPartyFactory, PlanFactory, SectionFactory
 from tests.plans.helpers import add_budget
 
 PART_MODELS = [
@@ -224,3 +224,18 @@ def test_a_draft_is_not_frozen(association, members):
         plan.title = "Ny titel"
         plan.save()
         section.delete()
+
+
+def test_removing_a_whole_forbund_removes_its_approved_plans(association):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        SectionFactory(association=association, plan=plan)
+        add_budget(plan)
+        plan.status = Plan.Status.APPROVED
+        plan.save()
+    with scopes_disabled():
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            Plan.objects.get(pk=plan.pk).delete()
+        association.delete()
+        assert not Plan.objects.filter(pk=plan.pk).exists()
+        assert not BudgetAmount.objects.exists()
