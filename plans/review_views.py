@@ -242,7 +242,9 @@ class CommentMixin(PlanFirstMixin):
 
 
 class OwnCommentMixin(CommentMixin):
-    permission_required = "plans.add_comment"
+    """The author's own comment or answer (a board member's, or the kansli's answer)."""
+
+    permission_required = "plans.answer_comment"
 
     def refusal(self):
         if self.comment.author_id != self.request.user.pk:

@@ -228,3 +228,17 @@ def test_pages_take_the_same_queries_for_3_and_30_comments(client, on_review, me
             assert client.get(review_url(on_review, name)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_kansli_edits_its_own_answer_but_not_the_board_members_comment(client, on_review, members):
+    comment = comments.comment_create(plan=on_review, acting_user=members["styrelse"], body="?")
+    answer = comments.comment_reply(parent=comment, acting_user=members["kansli"], body="Svar")
+    client.force_login(members["kansli"])
+    edit = review_url(on_review, "comment_update", pk=answer.pk)
+    assert client.post(edit, {"body": "Rättat svar"}).status_code == 302
+    answer.refresh_from_db()
+    assert answer.body == "Rättat svar"
+    other = review_url(on_review, "comment_update", pk=comment.pk)
+    assert client.post(other, {"body": "x"}).status_code == 403
+    comment.refresh_from_db()
+    assert comment.body == "?"
