@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from .models import Association, BoardSeat, MemberParty, OfficeContact, Role
+from .models import Association, BoardSeat, MemberParty, OfficeContact, Role, User
 
 
 class AssociationFormMixin:
@@ -37,6 +37,7 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
             "phone",
             "website",
             "board_note",
+            "chair_records_decision",
         ]
         widgets = {
             "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),
@@ -52,14 +53,26 @@ class MemberPartyForm(AssociationFormMixin, forms.ModelForm):
 
 class BoardSeatForm(AssociationFormMixin, forms.ModelForm):
     party = SafeModelChoiceField(queryset=MemberParty.objects.none(), label=_("Member party"))
+    user = SafeModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("User account"),
+        help_text=_(
+            "The board member's own account here (a user with the board member role). The "
+            "chair's account may record the board's decision where the förbund allows it."
+        ),
+    )
 
     class Meta:
         model = BoardSeat
-        fields = ["name", "party", "seat", "office"]
+        fields = ["name", "party", "seat", "office", "user"]
 
     def __init__(self, *args, association, **kwargs):
         super().__init__(*args, association=association, **kwargs)
         self.fields["party"].queryset = MemberParty.objects.filter(association=association)
+        self.fields["user"].queryset = User.objects.filter(
+            memberships__association=association, memberships__role=Role.STYRELSE
+        ).order_by("last_name", "first_name", "username")
 
 
 class OfficeContactForm(AssociationFormMixin, forms.ModelForm):

@@ -162,18 +162,12 @@ def load_demo_plan(association) -> Plan:
         if existing is not None:
             return existing
         approval = data["approval"] or {}
+        # Loaded as a draft and approved last: an approved plan and its budget are frozen.
         plan = Plan(
             association=association,
             year=data["year"],
             end_year=data["end_year"],
             title=data["title"],
-            status=Plan.Status.APPROVED if approval else Plan.Status.DRAFT,
-            approval_text=approval.get("text", ""),
-            approved_on=datetime.date.fromisoformat(approval["date"])
-            if approval.get("date")
-            else None,
-            approval_paragraph=approval.get("paragraph", ""),
-            approval_dnr=approval.get("dnr", ""),
         )
         loader = _Loader(association, plan)
         loader.save(plan)
@@ -209,6 +203,20 @@ def load_demo_plan(association) -> Plan:
         for order, row in enumerate(data["communication_items"], start=1):
             loader.save(CommunicationItem(plan=plan, order=order, **row))
         _assign_demo_project_leader(association, [entry for entry, _ in entries])
+    # The budget belongs to what the board approved, so it is loaded before the approval.
+    from budgets.demo import load_demo_budget
+
+    load_demo_budget(plan)
+    if approval:
+        with scope(association=association):
+            plan.status = Plan.Status.APPROVED
+            plan.approval_text = approval.get("text", "")
+            plan.approved_on = (
+                datetime.date.fromisoformat(approval["date"]) if approval.get("date") else None
+            )
+            plan.approval_paragraph = approval.get("paragraph", "")
+            plan.approval_dnr = approval.get("dnr", "")
+            plan.save()
     return plan
 
 

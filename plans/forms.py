@@ -276,3 +276,99 @@ class CommunicationItemForm(PlanPartForm):
             "channel": forms.Textarea(attrs={"rows": 2}),
             "responsible": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+# The board's review -------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ReviewSendForm(AssociationFormMixin, forms.Form):
+    submit_label = _("Send to the board")
+
+    deadline = forms.DateField(
+        label=_("Comments due by"),
+        widget=DateInput,
+        error_messages={"required": _("Give the date the board's comments are due.")},
+    )
+    message = forms.CharField(
+        label=_("Message to the board"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DecisionForm(AssociationFormMixin, forms.Form):
+    submit_label = _("Record the decision")
+
+    APPROVED = "approved"
+    SENT_BACK = "sent_back"
+
+    outcome = forms.ChoiceField(
+        label=_("The board's decision"),
+        choices=[(APPROVED, _("Approved")), (SENT_BACK, _("Sent back"))],
+        widget=forms.RadioSelect,
+        initial=APPROVED,
+    )
+    meeting_date = forms.DateField(
+        label=_("Date of the board meeting"), widget=DateInput, required=False
+    )
+    paragraph = forms.CharField(
+        label=_("Minute paragraph (§)"), max_length=20, required=False, help_text=_("E.g. §39.")
+    )
+    dnr = forms.CharField(
+        label=_("File number (dnr)"),
+        max_length=40,
+        required=False,
+        help_text=_("Where the förbund uses one."),
+    )
+    text = forms.CharField(
+        label=_("Approval line"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            'As the förbund writes it, e.g. "Antagen av styrelsen 2021-11-23". Leave blank '
+            'for "Fastställd av styrelsen" with the date, § and dnr.'
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Why the board sent the plan back"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CommentForm(AssociationFormMixin, forms.Form):
+    submit_label = _("Comment")
+
+    target = forms.ChoiceField(label=_("About"), required=False)
+    body = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the comment.")},
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = choices
+
+
+class CommentBodyForm(AssociationFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the comment.")},
+    )
+
+
+class ReplyForm(CommentBodyForm):
+    submit_label = _("Answer")
+
+    body = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the comment.")},
+    )

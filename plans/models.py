@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from associations.models import Association, MemberParty
 
@@ -55,7 +57,28 @@ class Plan(TenantModel):
         related_name="copies",
         verbose_name=_("copied from"),
     )
-    # Recorded when the board approves (the board issue adds the workflow).
+    revision_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        verbose_name=_("revision of"),
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+        help_text=_("The approved revision that is now the current version."),
+    )
+    # The review (see ``workflow``).
+    review_deadline = models.DateField(_("comments due by"), null=True, blank=True)
+    review_message = models.TextField(_("message to the board"), blank=True)
+    sent_back_reason = models.TextField(_("reason for sending back"), blank=True)
+    # Recorded when the board approves (``workflow.record_approval``).
     approval_text = models.CharField(_("approval line"), max_length=200, blank=True)
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     approval_paragraph = models.CharField(_("minute paragraph (§)"), max_length=20, blank=True)
@@ -63,6 +86,8 @@ class Plan(TenantModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("plan")
@@ -87,6 +112,35 @@ class Plan(TenantModel):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_frozen(self) -> bool:
+        """Approved (or on review): nothing of the plan or its budget may change."""
+        return not self.is_editable
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None
+
+    def approval_line(self) -> str:
+        """E.g. "Fastställd av styrelsen 2021-12-01 §39"; empty unless approved.
+
+        The line as the förbund wrote it wins; otherwise it is built from the
+        meeting date, the minute paragraph and the file number.
+        """
+        if self.status != self.Status.APPROVED:
+            return ""
+        if self.approval_text:
+            return self.approval_text
+        if not self.approved_on:
+            return ""
+        line = gettext("Approved by the board %(date)s") % {"date": self.approved_on.isoformat()}
+        if self.approval_paragraph:
+            paragraph = self.approval_paragraph.strip()
+            line += " " + (paragraph if paragraph.startswith("§") else f"§{paragraph}")
+        if self.approval_dnr:
+            line += ", " + gettext("dnr %(dnr)s") % {"dnr": self.approval_dnr}
+        return line
 
     @property
     def years(self) -> list[int]:
@@ -131,6 +185,8 @@ class Section(TenantModel):
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("section")
         verbose_name_plural = _("sections")
@@ -146,6 +202,8 @@ class GoalArea(TenantModel):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("goal area")
@@ -182,6 +240,8 @@ class Intervention(TenantModel):
         related_name="led_interventions",
         verbose_name=_("project leaders"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("intervention")
@@ -231,6 +291,8 @@ class PlanIntervention(TenantModel):
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("intervention in the plan")
         verbose_name_plural = _("interventions in the plan")
@@ -273,6 +335,8 @@ class StaffingLine(TenantModel):
     )
     order = models.PositiveIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("staffing line")
         verbose_name_plural = _("staffing")
@@ -310,6 +374,8 @@ class Goal(TenantModel):
     text = models.TextField(_("goal"))
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("goal")
@@ -418,6 +484,8 @@ class MeasurementPoint(TenantModel):
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("measurement point")
         verbose_name_plural = _("measurement points")
@@ -518,6 +586,8 @@ class ControlPoint(TenantModel):
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("internal control point")
         verbose_name_plural = _("internal control plan")
@@ -538,6 +608,8 @@ class CommunicationItem(TenantModel):
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("communication item")
         verbose_name_plural = _("communication plan")
@@ -545,3 +617,105 @@ class CommunicationItem(TenantModel):
 
     def __str__(self):
         return self.audience[:80]
+
+
+class Comment(TenantModel):
+    """A board member's comment on a plan under review, or an answer in its thread.
+
+    It is about the plan as a whole or about one part of it: a section, a goal,
+    a measurement point, an intervention or a budget line (at most one of the
+    part fields is set). ``target_label`` keeps what the part was called, so a
+    comment stays readable if a draft's part is later removed. Comments belong
+    to the review, never to the plan document.
+    """
+
+    TARGET_FIELDS = ("section", "goal", "measurement_point", "plan_intervention", "budget_line")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("answer to"),
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    measurement_point = models.ForeignKey(
+        MeasurementPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    plan_intervention = models.ForeignKey(
+        PlanIntervention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    budget_line = models.ForeignKey(
+        "budgets.BudgetLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    target_label = models.CharField(_("about"), max_length=200, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="plan_comments",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    handled = models.BooleanField(_("handled"), default=False)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.body[:80]
+
+    @property
+    def target(self):
+        for name in self.TARGET_FIELDS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
+
+    @property
+    def anchor(self) -> str:
+        """The id of the commented part on the plan page ("" for the plan as a whole)."""
+        prefixes = {
+            "section": "section",
+            "goal": "goal",
+            "measurement_point": "point",
+            "plan_intervention": "intervention",
+        }
+        for name, prefix in prefixes.items():
+            if getattr(self, f"{name}_id"):
+                return f"{prefix}-{getattr(self, f'{name}_id')}"
+        return ""

@@ -59,3 +59,34 @@ def plan_document(*, plan: Plan) -> dict:
         "control_points": list(plan.control_points.all()),
         "communication_items": list(plan.communication_items.all()),
     }
+
+
+def plans_on_review(*, association) -> list[Plan]:
+    return list(
+        Plan.objects.filter(association=association, status=Plan.Status.REVIEW).order_by(
+            "review_deadline", "pk"
+        )
+    )
+
+
+def attach_comments(document: dict, threads) -> None:
+    """Give each part on the plan page its comment threads as ``comment_list``."""
+    by_target = {}
+    for thread in threads:
+        by_target.setdefault(thread.anchor, []).append(thread)
+
+    def attach(obj, prefix):
+        obj.comment_list = by_target.get(f"{prefix}-{obj.pk}", [])
+
+    for section in document["sections"]:
+        attach(section, "section")
+    goals = [g for area in document["goal_areas"] for g in area.goal_list]
+    points = [p for g in goals for p in g.point_list]
+    for entry in document["plan_interventions"]:
+        attach(entry, "intervention")
+        goals += entry.goal_list
+        points += entry.point_list + [p for g in entry.goal_list for p in g.point_list]
+    for goal in goals:
+        attach(goal, "goal")
+    for point in points:
+        attach(point, "point")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from associations.models import Membership, Role
 
@@ -45,6 +46,16 @@ class EditConflict(ValidationError):
 
 
 def ensure_editable(plan: Plan) -> None:
+    """The one check every write makes: only a draft or a plan sent back can change.
+
+    Reads the stored status too, so a plan object loaded before someone sent
+    the plan to the board cannot be written through. (``freezing`` guards the
+    models underneath, for every other path.)
+    """
+    if plan.pk is not None:
+        stored = Plan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != plan.status:
+            plan = Plan.objects.get(pk=plan.pk)
     if not plan.is_editable:
         raise ValidationError(
             _("The plan is %(status)s and can no longer be changed.")
@@ -91,6 +102,7 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
     plan = plan_of(instance)
     ensure_editable(plan)
     instance.association_id = plan.association_id
+    instance._history_user = acting_user
     instance.full_clean()
     model = type(instance)
     creating = instance.pk is None
@@ -115,6 +127,7 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
 @transaction.atomic
 def plan_part_delete(*, instance, acting_user) -> None:
     ensure_editable(plan_of(instance))
+    instance._history_user = acting_user
     instance.delete()
 
 
@@ -134,13 +147,14 @@ def plan_part_move(*, instance, acting_user, offset: int) -> None:
     new_order = reordered(siblings, instance, offset)
     for position, sibling in enumerate(new_order, start=1):
         sibling.order = position
-    type(instance).objects.bulk_update(new_order, ["order"])
+    bulk_update_with_history(new_order, type(instance), ["order"], default_user=acting_user)
 
 
 @transaction.atomic
 def plan_create(*, association, acting_user, year: int, end_year: int, title: str) -> Plan:
     plan = Plan(association=association, year=year, end_year=end_year, title=title)
     plan.full_clean()
+    plan._history_user = acting_user
     plan.save()
     return plan
 
@@ -178,9 +192,8 @@ def _clone(instances, **changes_by_attr):
 def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     """Start next year's plan as a new draft with everything of ``plan`` copied.
 
-    The copy shares the förbund's ``Intervention`` records (an intervention
-    lives across years) and copies everything the plan says about them. The
-    source plan is read only. A fixed number of queries, whatever the size.
+    The source plan is only read, and the copy is always a new plan: an
+    existing plan for next year (approved or not) is never written into.
     """
     association = plan.association
     next_year = plan.year + 1
@@ -194,20 +207,41 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
         copied_from=plan,
     )
     new_plan.full_clean()
+    new_plan._history_user = acting_user
     new_plan.save()
+    copy_plan_parts(source=plan, target=new_plan, acting_user=acting_user)
+    return new_plan
 
-    Section.objects.bulk_create(_clone(plan.sections.all(), plan_id=new_plan.pk))
-    ControlPoint.objects.bulk_create(_clone(plan.control_points.all(), plan_id=new_plan.pk))
-    CommunicationItem.objects.bulk_create(
-        _clone(plan.communication_items.all(), plan_id=new_plan.pk)
+
+def _bulk_create(model, objects, acting_user) -> list:
+    """``bulk_create`` that also writes the new records' history (plain bulk_create does not)."""
+    objects = list(objects)
+    if not objects:
+        return []
+    return bulk_create_with_history(objects, model, default_user=acting_user)
+
+
+def copy_plan_parts(*, source: Plan, target: Plan, acting_user) -> None:
+    """Copy every part of ``source`` into the new, empty draft ``target``.
+
+    The copy shares the förbund's ``Intervention`` records (an intervention
+    lives across years) and copies everything the plan says about them. The
+    source is only read. A fixed number of queries, whatever the size.
+    """
+    ensure_editable(target)
+    plan, new_pk = source, target.pk
+    _bulk_create(Section, _clone(plan.sections.all(), plan_id=new_pk), acting_user)
+    _bulk_create(ControlPoint, _clone(plan.control_points.all(), plan_id=new_pk), acting_user)
+    _bulk_create(
+        CommunicationItem, _clone(plan.communication_items.all(), plan_id=new_pk), acting_user
     )
 
     old_areas = list(plan.goal_areas.all())
-    new_areas = GoalArea.objects.bulk_create(_clone(old_areas, plan_id=new_plan.pk))
+    new_areas = _bulk_create(GoalArea, _clone(old_areas, plan_id=new_pk), acting_user)
     area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
 
     old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
-    new_entries = PlanIntervention.objects.bulk_create(_clone(old_entries, plan_id=new_plan.pk))
+    new_entries = _bulk_create(PlanIntervention, _clone(old_entries, plan_id=new_pk), acting_user)
     entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
     Through = PlanIntervention.municipalities.through
     Through.objects.bulk_create(
@@ -215,32 +249,38 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
         for old in old_entries
         for party in old.municipalities.all()
     )
-    StaffingLine.objects.bulk_create(
+    _bulk_create(
+        StaffingLine,
         _clone(
             StaffingLine.objects.filter(plan_intervention__plan=plan),
             plan_intervention_id=lambda s: entry_map[s.plan_intervention_id],
-        )
+        ),
+        acting_user,
     )
 
     old_goals = list(plan.goals.all())
-    new_goals = Goal.objects.bulk_create(
+    new_goals = _bulk_create(
+        Goal,
         _clone(
             old_goals,
-            plan_id=new_plan.pk,
+            plan_id=new_pk,
             goal_area_id=lambda g: area_map.get(g.goal_area_id),
             plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
-        )
+        ),
+        acting_user,
     )
     goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
 
     old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
-    new_points = MeasurementPoint.objects.bulk_create(
+    new_points = _bulk_create(
+        MeasurementPoint,
         _clone(
             old_points,
-            plan_id=new_plan.pk,
+            plan_id=new_pk,
             goal_id=lambda p: goal_map.get(p.goal_id),
             plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
-        )
+        ),
+        acting_user,
     )
     Counted = MeasurementPoint.counted_interventions.through
     Counted.objects.bulk_create(
@@ -248,7 +288,6 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
         for old, new in zip(old_points, new_points, strict=True)
         for intervention in old.counted_interventions.all()
     )
-    return new_plan
 
 
 @transaction.atomic
@@ -299,6 +338,7 @@ def plan_intervention_save(
     intervention.start_year = start_year
     intervention.owner_party = owner_party
     intervention.full_clean()
+    intervention._history_user = acting_user
     intervention.save()
     intervention.project_leaders.set(leaders)
 

@@ -14,9 +14,21 @@ class PlanTable(BaseTable):
     )
     period = tables.Column(accessor="period_label", verbose_name=_("Years"), orderable=False)
     status = tables.Column(verbose_name=_("Status"))
-    approval_text = tables.Column(verbose_name=_("Approval"), default="")
+    approval = tables.Column(
+        accessor="approval_line", verbose_name=_("Approval"), default="", orderable=False
+    )
+    version_note = tables.Column(
+        empty_values=(), verbose_name=_("Version"), orderable=False, default=""
+    )
 
     class Meta(BaseTable.Meta):
         model = Plan
-        fields = ["title", "period", "status", "approval_text"]
+        fields = ["title", "period", "status", "approval", "version_note"]
         empty_text = _("No plans yet.")
+
+    def render_version_note(self, record):
+        if record.superseded_by_id:
+            return _("Replaced by a later revision")
+        if record.revision_of_id:
+            return _("Revision")
+        return ""

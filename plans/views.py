@@ -14,6 +14,7 @@ from associations.mixins import (
     ServiceFormMixin,
     apply_validation_error,
 )
+from associations.rules import can
 
 from . import forms, services
 from .models import (
@@ -27,7 +28,7 @@ from .models import (
     Section,
     StaffingLine,
 )
-from .selectors import plan_document, plans_of
+from .selectors import attach_comments, plan_document, plans_of
 from .tables import PlanTable
 
 VIEW = "plans.view_plan"
@@ -110,7 +111,19 @@ class PlanDetailView(PlanMixin, TemplateView):
     template_name = "plans/plan_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**plan_document(plan=self.plan), **kwargs)
+        from .comments import comment_threads
+
+        document = plan_document(plan=self.plan)
+        threads = comment_threads(plan=self.plan)
+        attach_comments(document, threads)
+        return super().get_context_data(
+            **document,
+            show_comments=True,
+            comment_count=len(threads),
+            can_comment=self.plan.status == Plan.Status.REVIEW
+            and can(self.request.user, "plans.add_comment", self.plan),
+            **kwargs,
+        )
 
 
 class PlanCopyView(PlanMixin, TemplateView):

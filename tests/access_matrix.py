@@ -8,7 +8,9 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
+from associations.models import Membership
 from budgets.models import Budget, BudgetColumn, BudgetGroup, BudgetLine
+from plans.models import Comment, Plan
 from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
@@ -98,6 +100,49 @@ for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_update"] = (plan_part(_part), KANSLI_ONLY)
     PLAN_URLS[f"plans:{_part}_delete"] = (plan_part(_part), KANSLI_ONLY)
     PLAN_URLS[f"plans:{_part}_move"] = (plan_part(_part), POST_ONLY)
+
+
+# The board's review. A role's page may need the plan in a given state.
+STYRELSE_ONLY = {**KANSLI_ONLY, "kansli": 403, "styrelse": 200}
+STYRELSE_POST_ONLY = {**STYRELSE_ONLY, "styrelse": 405}
+ANSWERERS = {**KANSLI_ONLY, "styrelse": 200}
+
+
+def plan_in(status):
+    def make(association):
+        plan = PlanFactory(association=association)
+        plan.status = status
+        plan.save()
+        return plan
+
+    return make
+
+
+def board_comment(association):
+    """A comment by the förbund's board member (the ``members`` fixture's, when there is one)."""
+    membership = Membership.objects.filter(association=association, role="styrelse").first()
+    author = (membership or MembershipFactory(association=association, role="styrelse")).user
+    plan = plan_in(Plan.Status.REVIEW)(association)
+    return Comment.objects.create(association=association, plan=plan, author=author, body="Bra")
+
+
+PLAN_URLS.update(
+    {
+        "plans:review": (plan, EVERY_MEMBER),
+        "plans:review_send": (plan, KANSLI_ONLY),
+        "plans:review_withdraw": (plan_in(Plan.Status.REVIEW), POST_ONLY),
+        "plans:decision": (plan_in(Plan.Status.REVIEW), KANSLI_ONLY),
+        "plans:revision_start": (plan_in(Plan.Status.APPROVED), KANSLI_ONLY),
+        "plans:comment_create": (plan_in(Plan.Status.REVIEW), STYRELSE_ONLY),
+        "plans:comment_reply": (board_comment, ANSWERERS),
+        "plans:comment_update": (board_comment, STYRELSE_ONLY),
+        "plans:comment_withdraw": (board_comment, STYRELSE_POST_ONLY),
+        "plans:comment_handle": (board_comment, POST_ONLY),
+        "plans:history": (plan, EVERY_MEMBER),
+        "plans:budget_history": (plan, EVERY_MEMBER),
+        "plans:changes": (plan, EVERY_MEMBER),
+    }
+)
 
 
 def plan_with_budget(association):

@@ -25,3 +25,22 @@ def attr_or_blank(instance, name):
         return getattr(instance, f"get_{name}_display")()
     value = getattr(instance, name, "")
     return "" if value is None else value
+
+
+@register.simple_tag
+def plan_transitions(plan, user):
+    """The workflow transitions ``user`` may make on ``plan`` now (names, for the buttons)."""
+    from plans.workflow import available
+
+    return available(plan=plan, user=user)
+
+
+@register.simple_tag
+def plans_awaiting_review(association, user):
+    """For a board member: the förbund's plans on review, earliest deadline first."""
+    from associations.rules import can
+    from plans.selectors import plans_on_review
+
+    if not can(user, "plans.add_comment", association):
+        return []
+    return plans_on_review(association=association)

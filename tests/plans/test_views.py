@@ -161,8 +161,10 @@ def test_intervention_with_staffing_and_bad_inputs(kansli_client, draft, associa
 
 def test_approved_plan_is_read_only_through_every_page(kansli_client, association):
     with scope(association=association):
-        plan = PlanFactory(association=association, status=Plan.Status.APPROVED)
+        plan = PlanFactory(association=association)
         section = SectionFactory(association=association, plan=plan, body="Fastställd")
+        plan.status = Plan.Status.APPROVED
+        plan.save()
     for name, kwargs in [
         ("plan_update", {}),
         ("sections_create", {}),

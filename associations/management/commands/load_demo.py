@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from associations.demo import DEMO_SLUGS, load_demo_associations
 from budgets.demo import load_demo_budget
 from plans.demo import load_demo_plan
+from plans.demo_review import load_demo_review
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         associations = load_demo_associations()
         for association in associations.values():
             load_demo_budget(load_demo_plan(association))
+        load_demo_review(associations)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans. "

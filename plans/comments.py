@@ -1,0 +1,229 @@
+"""The board's comments on a plan under review: writes and the one read the pages use.
+
+Board members (styrelse) comment while the plan is on review, on the plan as a
+whole or on one part of it; kansli and board members answer in the thread;
+kansli marks a comment handled. An author edits or withdraws only their own
+comment, and only while the review is open. Every write saves only the fields
+it changes (``update_fields``), so an author's edit and the kansli's "handled"
+made at the same moment both survive; new comments are separate rows, so two
+board members commenting at once lose nothing.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from associations.rules import can
+
+from .models import Comment, Goal, MeasurementPoint, Plan, PlanIntervention, Section
+
+TARGET_MODELS = {
+    "section": Section,
+    "goal": Goal,
+    "measurement_point": MeasurementPoint,
+    "plan_intervention": PlanIntervention,
+}
+
+
+def _budget_lines(plan: Plan):
+    from budgets.models import BudgetLine
+
+    return BudgetLine.objects.filter(group__budget__plan=plan).select_related("group")
+
+
+def target_choices(*, plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices "kind:pk" for what a comment can be about (a fixed number of queries)."""
+    short = 80
+
+    def text(value):
+        value = " ".join(str(value).split())
+        return value if len(value) <= short else value[: short - 1] + "…"
+
+    return [
+        (_("The plan"), [("", _("The plan as a whole"))]),
+        (_("Sections"), [(f"section:{s.pk}", text(s.heading)) for s in plan.sections.all()]),
+        (_("Goals"), [(f"goal:{g.pk}", text(g.text)) for g in plan.goals.all()]),
+        (
+            _("Measurement points"),
+            [(f"measurement_point:{p.pk}", text(p.text)) for p in plan.measurement_points.all()],
+        ),
+        (
+            _("Interventions"),
+            [
+                (f"plan_intervention:{e.pk}", text(e.intervention.name))
+                for e in plan.plan_interventions.select_related("intervention")
+            ],
+        ),
+        (
+            _("Budget lines"),
+            [
+                (f"budget_line:{line.pk}", text(f"{line.group.name}: {line.name}"))
+                for line in _budget_lines(plan)
+            ],
+        ),
+    ]
+
+
+def resolve_target(*, plan: Plan, key: str):
+    """``(field name, object)`` for a "kind:pk" key of ``plan``; ``(None, None)`` for the plan."""
+    if not key:
+        return None, None
+    kind, _sep, pk = key.partition(":")
+    if not pk.isdigit() or kind not in (*TARGET_MODELS, "budget_line"):
+        raise ValidationError({"target": _("Choose what the comment is about.")})
+    if kind == "budget_line":
+        queryset = _budget_lines(plan)
+    else:
+        queryset = TARGET_MODELS[kind].objects.filter(plan=plan)
+    target = queryset.filter(pk=int(pk)).first()
+    if target is None:
+        raise ValidationError({"target": _("Choose what the comment is about.")})
+    return kind, target
+
+
+def _label(kind, target) -> str:
+    if target is None:
+        return ""
+    if kind == "budget_line":
+        return f"{target.group.name}: {target.name}"[:200]
+    if kind == "plan_intervention":
+        return target.intervention.name[:200]
+    return str(target)[:200]
+
+
+def _ensure_open(plan: Plan) -> None:
+    status = Plan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+    if status != Plan.Status.REVIEW:
+        raise ValidationError(_("Comments can be written only while the plan is on review."))
+
+
+def _ensure_allowed(user, rule: str, plan: Plan) -> None:
+    if not can(user, rule, plan):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the comment.")})
+    return body
+
+
+@transaction.atomic
+def comment_create(*, plan: Plan, acting_user, body: str, target_key: str = "") -> Comment:
+    """A board member's new comment on the plan or one of its parts."""
+    _ensure_allowed(acting_user, "plans.add_comment", plan)
+    _ensure_open(plan)
+    kind, target = resolve_target(plan=plan, key=target_key)
+    comment = Comment(
+        association_id=plan.association_id,
+        plan=plan,
+        author=acting_user,
+        body=_body(body),
+        target_label=_label(kind, target),
+    )
+    if kind:
+        setattr(comment, kind, target)
+    comment._history_user = acting_user
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_reply(*, parent: Comment, acting_user, body: str) -> Comment:
+    """An answer in a comment's thread (kansli, or a board member)."""
+    plan = parent.plan
+    _ensure_allowed(acting_user, "plans.answer_comment", plan)
+    _ensure_open(plan)
+    if parent.parent_id is not None:
+        parent = parent.parent
+    if parent.withdrawn:
+        raise ValidationError(_("The comment has been withdrawn."))
+    reply = Comment(
+        association_id=plan.association_id,
+        plan=plan,
+        parent=parent,
+        author=acting_user,
+        body=_body(body),
+    )
+    reply._history_user = acting_user
+    reply.save()
+    return reply
+
+
+def _ensure_own(comment: Comment, user) -> None:
+    if comment.author_id != user.pk:
+        raise PermissionDenied(_("You can change only your own comments."))
+    if comment.withdrawn:
+        raise ValidationError(_("The comment has been withdrawn."))
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, acting_user, body: str) -> Comment:
+    _ensure_own(comment, acting_user)
+    _ensure_open(comment.plan)
+    comment.body = _body(body)
+    comment.edited_at = timezone.now()
+    comment._history_user = acting_user
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_withdraw(*, comment: Comment, acting_user) -> Comment:
+    _ensure_own(comment, acting_user)
+    _ensure_open(comment.plan)
+    comment.withdrawn = True
+    comment._history_user = acting_user
+    comment.save(update_fields=["withdrawn"])
+    return comment
+
+
+@transaction.atomic
+def comment_mark_handled(*, comment: Comment, acting_user, handled: bool = True) -> Comment:
+    """Kansli marks a comment (the start of a thread) handled, or not handled again."""
+    _ensure_allowed(acting_user, "plans.handle_comment", comment.plan)
+    if comment.parent_id is not None:
+        raise ValidationError(_("Mark the comment that starts the thread."))
+    comment.handled = handled
+    comment.handled_by = acting_user if handled else None
+    comment.handled_at = timezone.now() if handled else None
+    comment._history_user = acting_user
+    comment.save(update_fields=["handled", "handled_by", "handled_at"])
+    return comment
+
+
+def comment_threads(*, plan: Plan) -> list[Comment]:
+    """The plan's comments that start a thread, oldest first, each with ``reply_list``.
+
+    A fixed number of queries whatever the number of comments.
+    """
+    return list(
+        Comment.objects.filter(plan=plan, parent__isnull=True)
+        .select_related(
+            "author",
+            "handled_by",
+            "section",
+            "goal",
+            "measurement_point",
+            "plan_intervention__intervention",
+            "budget_line__group",
+        )
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Comment.objects.select_related("author").order_by("created_at", "pk"),
+                to_attr="reply_list",
+            )
+        )
+    )
+
+
+def threads_by_anchor(threads: list[Comment]) -> dict[str, list[Comment]]:
+    """Threads keyed by the id of the part on the plan page ("" for the plan as a whole)."""
+    result: dict[str, list[Comment]] = {}
+    for thread in threads:
+        result.setdefault(thread.anchor, []).append(thread)
+    return result

@@ -1,0 +1,200 @@
+"""The audit trail of a plan and of its budget, read from django-simple-history.
+
+History tables are not tenant scoped (see LIBRARIES.md): every query here is
+narrowed to one plan's rows by its ids. A fixed number of queries per model,
+whatever the number of changes; the difference between two records of the same
+object is computed here rather than with ``prev_record`` (a query each).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .diff import word_diff
+from .models import (
+    CommunicationItem,
+    ControlPoint,
+    Goal,
+    GoalArea,
+    MeasurementPoint,
+    Plan,
+    PlanIntervention,
+    Section,
+    StaffingLine,
+)
+
+SKIPPED = {"id", "association", "version", "created_at", "updated_at", "order"}
+KIND_LABELS = {"+": _("added"), "~": _("changed"), "-": _("removed")}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: object
+    new: object
+    diff: str | None = None  # a word diff for longer texts
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    user: object
+    kind: str  # "+", "~", "-"
+    what: str  # the model's name
+    label: str  # the object's name then
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+def _display(record, model_field):
+    value = getattr(record, model_field.attname)
+    if value is None or value == "":
+        return ""
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if isinstance(model_field, models.BooleanField):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _entries(model, records, label_of) -> list[HistoryEntry]:
+    """Entries of one model's history ``records`` (all of some objects, any order)."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in SKIPPED and not isinstance(f, models.ForeignKey)
+    ]
+    entries = []
+    previous = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        changes = []
+        if record.history_type == "~" and before is not None:
+            for f in fields:
+                old, new = getattr(before, f.attname), getattr(record, f.attname)
+                if old == new:
+                    continue
+                text = isinstance(f, models.TextField)
+                changes.append(
+                    FieldChange(
+                        f.verbose_name,
+                        _display(before, f),
+                        _display(record, f),
+                        word_diff(old or "", new or "") if text else None,
+                    )
+                )
+            if not changes:
+                previous[record.id] = record
+                continue  # only the order or the lock version moved
+        previous[record.id] = record
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                record.history_user,
+                record.history_type,
+                str(model._meta.verbose_name),
+                label_of(record),
+                changes,
+            )
+        )
+    return entries
+
+
+def _newest_first(entries):
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def plan_history(*, plan: Plan) -> list[HistoryEntry]:
+    """Who changed what in the plan and its parts, and when; newest first."""
+    entries = _entries(
+        Plan, Plan.history.filter(id=plan.pk).select_related("history_user"), lambda r: r.title
+    )
+    labels = {
+        Section: lambda r: r.heading,
+        GoalArea: lambda r: r.name,
+        Goal: lambda r: r.text[:80],
+        MeasurementPoint: lambda r: r.text[:80],
+        PlanIntervention: lambda r: r.purpose[:80] or str(r.intervention_id),
+        ControlPoint: lambda r: r.routine,
+        CommunicationItem: lambda r: r.audience[:80],
+    }
+    for model, label_of in labels.items():
+        records = model.history.filter(plan_id=plan.pk).select_related("history_user")
+        if model is PlanIntervention:
+            records = records.select_related("intervention")
+
+            def label_of(r):
+                return r.intervention.name if r.intervention else ""
+
+        entries += _entries(model, records, label_of)
+    entry_ids = PlanIntervention.history.filter(plan_id=plan.pk).values("id")
+    entries += _entries(
+        StaffingLine,
+        StaffingLine.history.filter(plan_intervention_id__in=entry_ids).select_related(
+            "history_user"
+        ),
+        lambda r: r.role,
+    )
+    return _newest_first(entries)
+
+
+def budget_history(*, plan: Plan) -> list[HistoryEntry]:
+    """Who changed what in the plan's budget, and when; newest first."""
+    from budgets.models import (
+        Budget,
+        BudgetAmount,
+        BudgetColumn,
+        BudgetGroup,
+        BudgetLine,
+        StatedFigure,
+    )
+
+    budget_ids = Budget.history.filter(plan_id=plan.pk).values("id")
+    group_ids = BudgetGroup.history.filter(budget_id__in=budget_ids).values("id")
+    line_ids = BudgetLine.history.filter(group_id__in=group_ids).values("id")
+    line_names = dict(
+        BudgetLine.history.filter(id__in=line_ids)
+        .order_by("history_date")
+        .values_list("id", "name")
+    )
+    column_labels = dict(
+        BudgetColumn.history.filter(budget_id__in=budget_ids)
+        .order_by("history_date")
+        .values_list("id", "label")
+    )
+
+    def with_user(qs):
+        return qs.select_related("history_user")
+
+    entries = _entries(
+        Budget, with_user(Budget.history.filter(plan_id=plan.pk)), lambda r: plan.title
+    )
+    entries += _entries(
+        BudgetColumn,
+        with_user(BudgetColumn.history.filter(budget_id__in=budget_ids)),
+        lambda r: r.label,
+    )
+    entries += _entries(
+        BudgetGroup,
+        with_user(BudgetGroup.history.filter(budget_id__in=budget_ids)),
+        lambda r: r.name,
+    )
+    entries += _entries(
+        BudgetLine, with_user(BudgetLine.history.filter(group_id__in=group_ids)), lambda r: r.name
+    )
+    entries += _entries(
+        BudgetAmount,
+        with_user(BudgetAmount.history.filter(line_id__in=line_ids)),
+        lambda r: f"{line_names.get(r.line_id, '')}, {column_labels.get(r.column_id, '')}",
+    )
+    entries += _entries(
+        StatedFigure,
+        with_user(StatedFigure.history.filter(budget_id__in=budget_ids)),
+        lambda r: f"{r.get_kind_display()}, {column_labels.get(r.column_id, '')}",
+    )
+    return _newest_first(entries)

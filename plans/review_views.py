@@ -1,0 +1,386 @@
+"""Pages of the board's review: send, withdraw, decide, revise; comments; history; changes.
+
+Views fetch, check the role (``permission_required``) and the plan's state
+(``workflow.refusal``), call one service, message and redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from associations.mixins import ServiceFormMixin
+from associations.rules import can
+
+from . import comments, diff, forms, history, workflow
+from .models import Comment, Plan
+from .views import PlanMixin
+
+
+class PlanFirstMixin(PlanMixin):
+    """Another förbund's plan (or comment) is a 404 before any role check (never a 403)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.association = request.association
+        self.plan  # noqa: B018
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TransitionMixin(PlanFirstMixin):
+    """A workflow transition on the plan: the role from the rules, the state from the workflow."""
+
+    transition: workflow.Transition
+
+    @property
+    def permission_required(self):
+        return self.transition.rule
+
+    def refusal(self):
+        message = workflow.refusal(self.transition, plan=self.plan, user=self.request.user)
+        if message:
+            messages.error(self.request, message)
+            return redirect(self.plan_url())
+        return None
+
+
+class PlanServiceFormView(ServiceFormMixin, FormView):
+    template_name = "plans/review_form.html"
+    page_title = ""
+    intro = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=self.page_title, intro=self.intro, cancel_url=self.plan_url(), **kwargs
+        )
+
+    def get_success_url(self):
+        return self.plan_url()
+
+
+class ReviewSendView(TransitionMixin, PlanServiceFormView):
+    transition = workflow.SEND_FOR_REVIEW
+    form_class = forms.ReviewSendForm
+    page_title = _("Send the plan to the board for review")
+    intro = _(
+        "The board members of the förbund see the plan and its budget on their home page and "
+        "can comment until the deadline. The plan and its budget cannot be changed while the "
+        "board reviews them; take the plan back to change it."
+    )
+    success_message = _("The plan has been sent to the board for review.")
+
+    def perform(self, form):
+        workflow.send_for_review(
+            plan=self.plan,
+            acting_user=self.request.user,
+            deadline=form.cleaned_data["deadline"],
+            message=form.cleaned_data["message"],
+        )
+
+
+class ReviewWithdrawView(TransitionMixin, View):
+    transition = workflow.WITHDRAW_REVIEW
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            workflow.withdraw_review(plan=self.plan, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The plan has been taken back and is a draft again."))
+        return redirect(self.plan_url())
+
+
+class DecisionView(TransitionMixin, PlanServiceFormView):
+    transition = workflow.RECORD_APPROVAL  # same rule and state as sending back
+    form_class = forms.DecisionForm
+    page_title = _("Record the board's decision")
+    intro = _(
+        "Approved: give the date of the meeting, the minute paragraph and the file number where "
+        "the förbund uses one. The plan and its budget are then frozen. Sent back: say why; the "
+        "kansli can then change the plan and send it again."
+    )
+    success_message = _("The board's decision has been recorded.")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        if data["outcome"] == forms.DecisionForm.SENT_BACK:
+            workflow.record_sent_back(
+                plan=self.plan, acting_user=self.request.user, reason=data["reason"]
+            )
+        else:
+            workflow.record_approval(
+                plan=self.plan,
+                acting_user=self.request.user,
+                meeting_date=data["meeting_date"],
+                paragraph=data["paragraph"],
+                dnr=data["dnr"],
+                text=data["text"],
+            )
+
+
+class RevisionStartView(TransitionMixin, TemplateView):
+    transition = workflow.START_REVISION
+    template_name = "plans/revision_confirm.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            revision = workflow.start_revision(plan=self.plan, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect(self.plan_url())
+        messages.success(
+            request,
+            _("A revision of %(title)s has been started as a draft.") % {"title": self.plan.title},
+        )
+        return redirect(self.association_url("plans:plan_detail", plan_pk=revision.pk))
+
+
+# Comments ---------------------------------------------------------------------
+
+
+class ReviewPageView(PlanFirstMixin, TemplateView):
+    """Every comment thread of the plan, with the forms for those who may write."""
+
+    permission_required = "plans.view_comments"
+    template_name = "plans/review.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        on_review = self.plan.status == Plan.Status.REVIEW
+        may_comment = on_review and can(user, "plans.add_comment", self.plan)
+        comment_form = None
+        if may_comment:
+            comment_form = forms.CommentForm(
+                association=self.association,
+                choices=comments.target_choices(plan=self.plan),
+                initial={"target": self.request.GET.get("target", "")},
+            )
+            comment_form.helper.form_action = self.association_url(
+                "plans:comment_create", plan_pk=self.plan.pk
+            )
+        return super().get_context_data(
+            threads=comments.comment_threads(plan=self.plan),
+            on_review=on_review,
+            comment_form=comment_form,
+            may_answer=on_review and can(user, "plans.answer_comment", self.plan),
+            may_handle=can(user, "plans.handle_comment", self.plan),
+            **kwargs,
+        )
+
+
+class CommentCreateView(PlanFirstMixin, PlanServiceFormView):
+    permission_required = "plans.add_comment"
+    form_class = forms.CommentForm
+    page_title = _("Comment on the plan")
+    success_message = _("Your comment has been saved.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "choices": comments.target_choices(plan=self.plan)}
+
+    def refusal(self):
+        if self.plan.status != Plan.Status.REVIEW:
+            messages.error(
+                self.request, _("Comments can be written only while the plan is on review.")
+            )
+            return redirect(self.association_url("plans:review", plan_pk=self.plan.pk))
+        return None
+
+    def get_initial(self):
+        return {"target": self.request.GET.get("target", "")}
+
+    def perform(self, form):
+        self.created = comments.comment_create(
+            plan=self.plan,
+            acting_user=self.request.user,
+            body=form.cleaned_data["body"],
+            target_key=form.cleaned_data["target"],
+        )
+
+    def get_success_url(self):
+        url = self.association_url("plans:review", plan_pk=self.plan.pk)
+        created = getattr(self, "created", None)
+        return f"{url}#comment-{created.pk}" if created else url
+
+
+class CommentMixin(PlanFirstMixin):
+    """One comment of the plan (``pk``); another plan's or förbund's comment → 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.association = request.association
+        self.plan  # noqa: B018
+        self.comment  # noqa: B018
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def comment(self) -> Comment:
+        return get_object_or_404(
+            Comment.objects.filter(plan=self.plan).select_related("plan", "parent"),
+            pk=self.kwargs["pk"],
+        )
+
+    def refusal(self):
+        self.comment  # noqa: B018 - 404 before anything else
+        return None
+
+    def closed(self):
+        """While the review is not open, back to the review page with a message."""
+        if self.plan.status != Plan.Status.REVIEW:
+            messages.error(
+                self.request, _("Comments can be written only while the plan is on review.")
+            )
+            return redirect(self.review_url())
+        return None
+
+    def review_url(self):
+        url = self.association_url("plans:review", plan_pk=self.plan.pk)
+        return f"{url}#comment-{self.comment.parent_id or self.comment.pk}"
+
+
+class OwnCommentMixin(CommentMixin):
+    """The author's own comment or answer (a board member's, or the kansli's answer)."""
+
+    permission_required = "plans.answer_comment"
+
+    def refusal(self):
+        if self.comment.author_id != self.request.user.pk:
+            raise PermissionDenied
+        return self.closed()
+
+
+class CommentReplyView(CommentMixin, PlanServiceFormView):
+    permission_required = "plans.answer_comment"
+    form_class = forms.ReplyForm
+    page_title = _("Answer the comment")
+    success_message = _("Your answer has been saved.")
+    template_name = "plans/comment_form.html"
+
+    def refusal(self):
+        return super().refusal() or self.closed()
+
+    def perform(self, form):
+        comments.comment_reply(
+            parent=self.comment, acting_user=self.request.user, body=form.cleaned_data["body"]
+        )
+
+    def get_success_url(self):
+        return self.review_url()
+
+
+class CommentUpdateView(OwnCommentMixin, PlanServiceFormView):
+    form_class = forms.CommentBodyForm
+    page_title = _("Edit your comment")
+    template_name = "plans/comment_form.html"
+
+    def get_initial(self):
+        return {"body": self.comment.body}
+
+    def perform(self, form):
+        comments.comment_update(
+            comment=self.comment, acting_user=self.request.user, body=form.cleaned_data["body"]
+        )
+
+    def get_success_url(self):
+        return self.review_url()
+
+
+class CommentActionView(CommentMixin, View):
+    http_method_names = ["post"]
+
+    def act(self):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            self.act()
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, self.success_message)
+        return HttpResponseRedirect(self.review_url())
+
+
+class CommentWithdrawView(OwnCommentMixin, CommentActionView):
+    success_message = _("Your comment has been withdrawn.")
+
+    def act(self):
+        comments.comment_withdraw(comment=self.comment, acting_user=self.request.user)
+
+
+class CommentHandleView(CommentActionView):
+    permission_required = "plans.handle_comment"
+    success_message = _("Saved.")
+
+    def act(self):
+        comments.comment_mark_handled(
+            comment=self.comment,
+            acting_user=self.request.user,
+            handled=self.request.POST.get("handled", "1") != "0",
+        )
+
+
+# History and changes ----------------------------------------------------------
+
+
+class PlanHistoryView(PlanMixin, TemplateView):
+    permission_required = "plans.view_history"
+    template_name = "plans/history.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            entries=history.plan_history(plan=self.plan),
+            page_title=_("History of the plan"),
+            **kwargs,
+        )
+
+
+class BudgetHistoryView(PlanMixin, TemplateView):
+    permission_required = "plans.view_history"
+    template_name = "plans/history.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            entries=history.budget_history(plan=self.plan),
+            page_title=_("History of the budget"),
+            **kwargs,
+        )
+
+
+class PlanChangesView(PlanMixin, TemplateView):
+    """What changed between the plan and the version it revises (or was copied from)."""
+
+    template_name = "plans/changes.html"
+
+    def get_context_data(self, **kwargs):
+        plan = self.plan
+        earlier_id = plan.revision_of_id or plan.copied_from_id
+        against = self.request.GET.get("against", "")
+        if against.isdigit():
+            earlier_id = int(against)
+        earlier = (
+            Plan.objects.filter(association=self.association, pk=earlier_id).first()
+            if earlier_id
+            else None
+        )
+        if earlier_id and earlier is None:
+            raise Http404
+        changes = diff.plan_changes(earlier=earlier, later=plan) if earlier else None
+        return super().get_context_data(
+            earlier=earlier,
+            earlier_url=self.association_url("plans:plan_detail", plan_pk=earlier.pk)
+            if earlier
+            else "",
+            changes=changes,
+            goal_parts=[
+                (_("Goals"), changes.goals),
+                (_("Measurement points"), changes.points),
+            ]
+            if changes
+            else [],
+            budget_colspan=1 + 3 * len(changes.budget.columns) if changes else 1,
+            **kwargs,
+        )
