@@ -1,6 +1,6 @@
 """Time the import of a 500-line budget workbook, and the budget page of that budget.
 
-Builds a throwaway SQLite database with the demo data, gives the Insjöriket draft plan
+Builds a throwaway SQLite database with the demo data, gives a new Insjöriket draft plan
 a budget of ``--lines`` lines in five columns, writes a workbook of it (the app's own
 export, every amount then changed), and times, ``--runs`` times each:
 
@@ -70,16 +70,17 @@ def main() -> int:
     from budgets import services
     from budgets.excel import budget_workbook
     from budgets.importing import read_workbook
-    from budgets.models import Budget, BudgetAmount, BudgetGroup, BudgetLine
+    from budgets.models import BudgetAmount, BudgetGroup, BudgetLine
     from budgets.selectors import budget_table
-    from plans.models import Plan
+    from plans.services import plan_create
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
     association = Association.objects.get(slug="insjoriket")
     with scope(association=association):
-        plan = Plan.objects.filter(status=Plan.Status.DRAFT).first()
-        Budget.objects.filter(plan=plan).delete()
+        plan = plan_create(
+            association=association, acting_user=None, year=2030, end_year=2032, title="Bench"
+        )
         budget = services.budget_create(plan=plan, acting_user=None)
         columns = list(budget.columns.all())
         groups = [g for g in budget.groups.all() if g.side == BudgetGroup.Side.COST]

@@ -6,6 +6,8 @@ development on a SQLite file; production sets ``DEBUG=false``,
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
+import hashlib
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,6 +92,19 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers queue for the lock (up to 20 s) instead of failing at once, and a
+    # transaction takes the write lock when it begins, so two requests never
+    # deadlock upgrading a read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    # Tests use a file, not shared-cache memory: in shared-cache mode SQLite fails a
+    # concurrent writer with "table is locked" at once instead of waiting. One file
+    # per checkout (pytest-xdist adds a suffix per worker).
+    checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"finsam-test-{checkout}.sqlite3")
+    )
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -4,13 +4,14 @@ import pytest
 from django_scopes import scope
 
 from budgets.models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine
+from plans.models import Plan
 from tests.factories import PlanFactory
 
 
 def build_budget(association, *, status="draft"):
     """A small budget for 2022-2024: five columns, two income and two cost groups."""
     with scope(association=association):
-        plan = PlanFactory(association=association, year=2022, end_year=2024, status=status)
+        plan = PlanFactory(association=association, year=2022, end_year=2024)
         budget = Budget.objects.create(association=association, plan=plan)
         columns = {}
         for order, (kind, year, label) in enumerate(
@@ -60,6 +61,10 @@ def build_budget(association, *, status="draft"):
         team = line(individual, "Samordningsteam", 2_000_000)
         line(individual, "varav lön", 1_500_000, parent=team)
         line(individual, "Stegen", 1_200_000)
+        if status != plan.status:
+            # Built as a draft: a frozen plan's budget cannot be filled in (plans/freezing.py).
+            Plan.objects.filter(pk=plan.pk).update(status=status)
+            budget.plan.status = status
     return budget
 
 
