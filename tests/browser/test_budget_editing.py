@@ -24,13 +24,16 @@ def draft_budget(slug):
 
 
 def test_export_change_a_line_and_import_it_back(page, demo, tmp_path):
-    plan = draft_budget("norra-vastmanland")
+    """The approved Norra Västmanland plan is frozen: kansli starts a revision, and
+    changes the revision's budget through Excel."""
+    plan = load_budget("norra-vastmanland")
     login(page, demo, "norra-vastmanland-kansli")
     page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
     table = page.locator("table.budget-table")
     expect(table).to_contain_text(f"7{NBSP}638{NBSP}500")  # computed
     expect(table).to_contain_text(f"7{NBSP}638{NBSP}400")  # stated in the seed
     expect(page.locator("main")).to_contain_text("Eget kapital högst en andel av årets intäkter")
+    expect(page.get_by_role("link", name="Importera från Excel")).to_have_count(0)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Ladda ned som Excel").click()
@@ -42,13 +45,23 @@ def test_export_change_a_line_and_import_it_back(page, demo, tmp_path):
     changed = tmp_path / "budget.xlsx"
     book.save(changed)
 
+    page.goto(f"{demo}/f/norra-vastmanland/plans/{plan.pk}/")
+    page.get_by_role("link", name="Påbörja en revidering").click()
+    page.get_by_role("button", name="Påbörja revideringen").click()
+    with scopes_disabled():
+        revision = Plan.objects.get(revision_of=plan)
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{revision.pk}/?unit=kr")
     page.get_by_role("link", name="Importera från Excel").click()
     assert_no_axe_violations(page)
     page.get_by_label("Excel-arbetsbok (.xlsx)").set_input_files(str(changed))
     page.get_by_role("button", name="Importera").click()
     expect(page.locator(".alert-success")).to_contain_text("1 belopp ändrade")
     expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}648{NBSP}500")
+    expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}638{NBSP}400")
     assert_no_axe_violations(page)
+    # The approved version is unchanged.
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
+    expect(page.locator("table.budget-table")).to_contain_text(f"7{NBSP}638{NBSP}500")
 
 
 def test_a_broken_workbook_is_refused_and_changes_nothing(page, demo, tmp_path):
