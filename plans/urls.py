@@ -10,6 +10,17 @@ urlpatterns = [
     path("<int:plan_pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
     path("<int:plan_pk>/edit/", views.PlanUpdateView.as_view(), name="plan_update"),
     path("<int:plan_pk>/copy/", views.PlanCopyView.as_view(), name="plan_copy"),
+    path("<int:plan_pk>/document/", views.PlanDocumentView.as_view(), name="plan_document"),
+    path(
+        "<int:plan_pk>/document.pdf",
+        views.PlanDocumentPdfView.as_view(),
+        name="plan_document_pdf",
+    ),
+    path(
+        "<int:plan_pk>/document-arkiv.pdf",
+        views.PlanDocumentPdfView.as_view(variant="pdfa"),
+        name="plan_document_pdfa",
+    ),
 ]
 
 for prefix, (form_view, delete_view, move_view) in views.PARTS.items():

@@ -25,3 +25,9 @@ def attr_or_blank(instance, name):
         return getattr(instance, f"get_{name}_display")()
     value = getattr(instance, name, "")
     return "" if value is None else value
+
+
+@register.filter
+def item(mapping, key):
+    """``mapping[key]``, or None (for optional data keyed by a pk)."""
+    return mapping.get(key) if mapping else None
