@@ -151,6 +151,8 @@ def document_url_fetcher(resources: dict[str, _Resource]):
                 return URLFetcherResponse(
                     url, resource.body, headers={"Content-Type": resource.mime_type}
                 )
+            if ".." in parts.path.split("/"):
+                raise ValueError(f"Not a resource of the document: {url}")
             if parts.path.startswith(static_prefix):
                 path = _static_file(parts.path.removeprefix(static_prefix))
                 if path is not None:
