@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .models import PlanDocument
 
 app_name = "plans"
 
@@ -18,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "<int:plan_pk>/document-arkiv.pdf",
-        views.PlanDocumentPdfView.as_view(variant="pdfa"),
+        views.PlanDocumentPdfView.as_view(variant=PlanDocument.Variant.PDFA),
         name="plan_document_pdfa",
     ),
 ]

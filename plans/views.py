@@ -24,6 +24,7 @@ from .models import (
     GoalArea,
     MeasurementPoint,
     Plan,
+    PlanDocument,
     PlanIntervention,
     Section,
     StaffingLine,
@@ -127,14 +128,14 @@ class PlanDocumentView(PlanMixin, View):
 class PlanDocumentPdfView(PlanMixin, View):
     """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
 
-    variant = document.PlanDocument.Variant.PDF
+    variant = PlanDocument.Variant.PDF
 
     def get(self, request, *args, **kwargs):
         content = document.plan_pdf(
             plan=self.plan, association=self.association, variant=self.variant
         )
         response = HttpResponse(content, content_type="application/pdf")
-        suffix = "-arkiv" if self.variant == document.PlanDocument.Variant.PDFA else ""
+        suffix = "-arkiv" if self.variant == PlanDocument.Variant.PDFA else ""
         name = slugify(f"{self.association.display_name} {self.plan.title}") + suffix
         response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
         return response
