@@ -92,3 +92,22 @@ class InvitationForm(AssociationFormMixin, forms.Form):
 
 class MembershipRoleForm(AssociationFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class LogoForm(AssociationFormMixin, forms.Form):
+    """A new logo file, or removing the present one. The file is checked by the service."""
+
+    submit_label = _("Save the logo")
+
+    file = forms.FileField(
+        label=_("Logo file (PNG or SVG)"),
+        required=False,
+        help_text=_("At most 500 kB. Shown on the front page and at the top of each page."),
+    )
+    remove = forms.BooleanField(label=_("Remove the present logo"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("remove"):
+            raise forms.ValidationError(_("Choose a file, or tick to remove the logo."))
+        return data

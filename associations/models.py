@@ -260,3 +260,31 @@ class OfficeContact(models.Model):
 
     def __str__(self):
         return self.name or self.title
+
+
+class AssociationLogo(models.Model):
+    """The förbund's logo, kept in the database so no media storage is needed.
+
+    Only ``associations.logo`` writes it, after checking the file (a real PNG, or an
+    SVG without scripts or external references). It is a model of its own so the
+    association row, read on every request, does not carry the image.
+    """
+
+    class ContentType(models.TextChoices):
+        PNG = "image/png", "PNG"
+        SVG = "image/svg+xml", "SVG"
+
+    association = models.OneToOneField(Association, on_delete=models.CASCADE, related_name="logo")
+    content_type = models.CharField(max_length=20, choices=ContentType.choices)
+    image = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("logo")
+        verbose_name_plural = _("logos")
+
+    def __str__(self):
+        return f"{self.association} ({self.get_content_type_display()})"

@@ -17,6 +17,8 @@ def crud(prefix, name, list_view, form_view, delete_view):
 urlpatterns = [
     path("", views.AssociationHomeView.as_view(), name="home"),
     path("details/", views.AssociationDetailsUpdateView.as_view(), name="details_update"),
+    path("logo/", views.LogoView.as_view(), name="logo"),
+    path("logo/edit/", views.LogoUpdateView.as_view(), name="logo_update"),
     *crud(
         "parties",
         "party",

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 
-from . import services
+from . import logo, services
 from .forms import (
     AssociationDetailsForm,
     BoardSeatForm,
     InvitationForm,
+    LogoForm,
     MemberPartyForm,
     MembershipRoleForm,
     OfficeContactForm,
@@ -27,11 +29,12 @@ from .mixins import (
     ServiceFormMixin,
     apply_validation_error,
 )
-from .models import BoardSeat, MemberParty, Membership, OfficeContact
+from .models import AssociationLogo, BoardSeat, MemberParty, Membership, OfficeContact
 from .selectors import association_overview, memberships_across_associations
 from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
 
 MANAGE = "associations.manage_association"
+LOGO_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 class ChooseAssociationView(LoginRequiredMixin, TemplateView):
@@ -92,6 +95,63 @@ class AssociationDetailsUpdateView(ServiceFormMixin, AssociationPermissionMixin,
             return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class LogoUpdateView(AssociationFormView):
+    """Kansli uploads (or removes) the förbund's logo for the plan documents."""
+
+    permission_required = MANAGE
+    form_class = LogoForm
+    page_title = _("The förbund's logo")
+    success_message = _("The logo has been saved.")
+    success_url_name = "associations:home"
+    template_name = "associations/logo_form.html"
+
+    def get_context_data(self, **kwargs):
+        current = AssociationLogo.objects.filter(association=self.association).first()
+        return super().get_context_data(current_logo=current, **kwargs)
+
+    def perform(self, form):
+        upload = form.cleaned_data.get("file")
+        if upload:
+            if upload.size > logo.MAX_LOGO_BYTES:
+                raise ValidationError(
+                    {
+                        "file": _("The logo may be at most %(kb)s kB.")
+                        % {"kb": logo.MAX_LOGO_BYTES // 1024}
+                    }
+                )
+            try:
+                logo.association_logo_set(
+                    association=self.association, acting_user=self.request.user, data=upload.read()
+                )
+            except ValidationError as error:
+                raise ValidationError({"file": error.messages}) from error
+        elif form.cleaned_data.get("remove"):
+            logo.association_logo_remove(
+                association=self.association, acting_user=self.request.user
+            )
+            self.success_message = _("The logo has been removed.")
+
+
+class LogoView(AssociationPermissionMixin, View):
+    """The logo image, for every member (the document page shows it)."""
+
+    def refusal(self):
+        self.logo = AssociationLogo.objects.filter(association=self.association).first()
+        if self.logo is None:
+            raise Http404(_("The förbund has no logo."))
+        return None
+
+    def get(self, request, *args, **kwargs):
+        response = HttpResponse(bytes(self.logo.image), content_type=self.logo.content_type)
+        # An SVG opened on its own runs nothing and loads nothing, whatever slipped through.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
 
 
 # Member parties ---------------------------------------------------------------

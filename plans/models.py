@@ -719,3 +719,35 @@ class Comment(TenantModel):
             if getattr(self, f"{name}_id"):
                 return f"{prefix}-{getattr(self, f'{name}_id')}"
         return ""
+
+
+class PlanDocument(TenantModel):
+    """The PDF of an approved plan as it was first rendered, served unchanged afterwards.
+
+    What the board approved is what the archive holds: later changes to the förbund
+    (its board, its logo) or to the software do not alter it. ``approval_key`` ties
+    the file to the approval it shows; a different approval renders a new file.
+    """
+
+    class Variant(models.TextChoices):
+        PDF = "pdf", "PDF"
+        PDFA = "pdfa", "PDF/A"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="stored_documents")
+    variant = models.CharField(max_length=10, choices=Variant.choices)
+    approval_key = models.CharField(max_length=300)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored plan document")
+        verbose_name_plural = _("stored plan documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "variant"], name="plan_document_once_per_variant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plan} ({self.get_variant_display()})"

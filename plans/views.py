@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DeleteView, TemplateView, UpdateView
@@ -16,7 +17,7 @@ from associations.mixins import (
 )
 from associations.rules import can
 
-from . import forms, services
+from . import document, forms, services
 from .models import (
     CommunicationItem,
     ControlPoint,
@@ -24,6 +25,7 @@ from .models import (
     GoalArea,
     MeasurementPoint,
     Plan,
+    PlanDocument,
     PlanIntervention,
     Section,
     StaffingLine,
@@ -124,6 +126,32 @@ class PlanDetailView(PlanMixin, TemplateView):
             and can(self.request.user, "plans.add_comment", self.plan),
             **kwargs,
         )
+
+
+class PlanDocumentView(PlanMixin, View):
+    """The whole plan as one HTML document, laid out as the PDF (which it links to)."""
+
+    def get(self, request, *args, **kwargs):
+        context = document.document_context(plan=self.plan, association=self.association)
+        return HttpResponse(
+            document.render_document_html(context=context, request=request, for_screen=True)
+        )
+
+
+class PlanDocumentPdfView(PlanMixin, View):
+    """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
+
+    variant = PlanDocument.Variant.PDF
+
+    def get(self, request, *args, **kwargs):
+        content = document.plan_pdf(
+            plan=self.plan, association=self.association, variant=self.variant
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+        suffix = "-arkiv" if self.variant == PlanDocument.Variant.PDFA else ""
+        name = slugify(f"{self.association.display_name} {self.plan.title}") + suffix
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        return response
 
 
 class PlanCopyView(PlanMixin, TemplateView):

@@ -8,7 +8,7 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
-from associations.models import Membership
+from associations.models import AssociationLogo, Membership
 from budgets.models import Budget, BudgetColumn, BudgetGroup, BudgetLine
 from plans.models import Comment, Plan
 from tests.factories import (
@@ -59,6 +59,19 @@ def contact(association):
     return OfficeContactFactory(association=association)
 
 
+def logo(association):
+    """The förbund gets a logo; the logo URL itself takes no pk."""
+    AssociationLogo.objects.create(
+        association=association, content_type="image/svg+xml", image=SVG_LOGO, sha256="0" * 64
+    )
+
+
+SVG_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+    b'<rect width="10" height="5"/></svg>'
+)
+
+
 def membership(association):
     return MembershipFactory(association=association, role="revisor")
 
@@ -94,6 +107,9 @@ PLAN_URLS = {
     "plans:plan_detail": (plan, EVERY_MEMBER),
     "plans:plan_update": (plan, KANSLI_ONLY),
     "plans:plan_copy": (plan, KANSLI_ONLY),
+    "plans:plan_document": (plan, EVERY_MEMBER),
+    "plans:plan_document_pdf": (plan, EVERY_MEMBER),
+    "plans:plan_document_pdfa": (plan, EVERY_MEMBER),
 }
 for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_create"] = (plan, KANSLI_ONLY)
@@ -198,6 +214,8 @@ for _part, _factory in BUDGET_PART_FACTORIES.items():
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
+    "associations:logo": (logo, EVERY_MEMBER),
+    "associations:logo_update": (None, KANSLI_ONLY),
     "associations:party_list": (None, KANSLI_ONLY),
     "associations:party_create": (None, KANSLI_ONLY),
     "associations:party_update": (party, KANSLI_ONLY),

@@ -44,3 +44,9 @@ def plans_awaiting_review(association, user):
     if not can(user, "plans.add_comment", association):
         return []
     return plans_on_review(association=association)
+
+
+@register.filter
+def item(mapping, key):
+    """``mapping[key]``, or None (for optional data keyed by a pk)."""
+    return mapping.get(key) if mapping else None

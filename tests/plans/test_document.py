@@ -1,0 +1,465 @@
+"""The plan as a document: HTML page, PDF and PDF/A from one template tree.
+
+Rendering a PDF costs about a second, so the approved Östra Värmland demo plan is
+downloaded once per module (through the views, as a board member) and the tests read
+the results; the smaller cases use small plans.
+"""
+
+import datetime
+import io
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_scopes import scope, scopes_disabled
+from PIL import Image
+from pypdf import PdfReader
+
+from associations.demo import load_demo_associations
+from associations.logo import association_logo_set
+from associations.models import User
+from budgets.demo import load_demo_budget
+from budgets.models import (
+    Budget,
+    BudgetAmount,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    Category,
+    StatedFigure,
+)
+from budgets.selectors import budget_table
+from budgets.templatetags.budgets import money
+from plans import document
+from plans.demo import load_demo_plan
+from plans.models import Plan, PlanDocument, PlanIntervention
+from tests.factories import (
+    BoardSeatFactory,
+    ControlPointFactory,
+    PlanFactory,
+    PlanInterventionFactory,
+    SectionFactory,
+)
+
+# The module's fixture needs the test database, which pytest-django creates only for
+# the tests that are marked as using it.
+pytestmark = pytest.mark.django_db
+
+SLUG = "ostra-varmland"
+PLAIN_STATIC = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+}
+
+
+def sv(msgid, context=None):
+    with translation.override("sv"):
+        if context:
+            return translation.pgettext(context, msgid)
+        return translation.gettext(msgid)
+
+
+def plain(text: str) -> str:
+    """Text with every kind of space as one ordinary space."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+
+def page_label(page: int, pages: int) -> str:
+    return f"{sv('Page')} {page} {sv('of', 'page X of Y')} {pages}"
+
+
+def png_bytes(size=(60, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (22, 50, 92)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def ostra(django_db_setup, django_db_blocker):
+    """The approved Östra Värmland 2022 plan with its budget and a logo, downloaded by a
+    board member as HTML, PDF (twice) and PDF/A; everything is rolled back afterwards."""
+    settings = {"STORAGES": PLAIN_STATIC, "LANGUAGE_CODE": "sv", "SECURE_SSL_REDIRECT": False}
+    with django_db_blocker.unblock(), override_settings(**settings), transaction.atomic():
+        association = load_demo_associations()[SLUG]
+        plan = load_demo_plan(association)
+        budget = load_demo_budget(plan)
+        with scope(association=association):
+            association_logo_set(association=association, acting_user=None, data=png_bytes())
+            names = [
+                entry.intervention.name
+                for entry in PlanIntervention.objects.filter(plan=plan).select_related(
+                    "intervention"
+                )
+            ]
+            table = budget_table(budget=budget)
+        client = Client()
+        client.force_login(User.objects.get(username=f"{SLUG}-styrelse"))
+        kwargs = {"association_slug": SLUG, "plan_pk": plan.pk}
+        html = client.get(reverse("plans:plan_document", kwargs=kwargs))
+        pdf = client.get(reverse("plans:plan_document_pdf", kwargs=kwargs))
+        pdf_again = client.get(reverse("plans:plan_document_pdf", kwargs=kwargs))
+        pdfa = client.get(reverse("plans:plan_document_pdfa", kwargs=kwargs))
+        with scopes_disabled():
+            stored = set(PlanDocument.objects.filter(plan=plan).values_list("variant", flat=True))
+        result = SimpleNamespace(
+            plan_title=plan.title,
+            association_name=association.name,
+            names=names,
+            unit=budget.unit,
+            totals=[
+                figure.computed
+                for figure in [*table.income_total, *table.cost_total, *table.result]
+            ],
+            pdf_url=reverse("plans:plan_document_pdf", kwargs=kwargs),
+            html=html,
+            pdf=pdf,
+            pdf_again=pdf_again,
+            pdfa=pdfa,
+            stored=stored,
+        )
+        transaction.set_rollback(True)
+    result.reader = PdfReader(io.BytesIO(result.pdf.content))
+    result.pages = [plain(page.extract_text()) for page in result.reader.pages]
+    return result
+
+
+# The approval line --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("paragraph", "suffix"), [("§39", " §39"), ("39", " §39"), ("", "")])
+def test_approval_line_of_an_approved_plan(paragraph, suffix):
+    plan = Plan(
+        status=Plan.Status.APPROVED,
+        approved_on=datetime.date(2021, 12, 1),
+        approval_paragraph=paragraph,
+        approval_text="Antagen av styrelsen",
+    )
+    line = document.approval_line(plan, today=datetime.date(2026, 1, 5))
+    assert (
+        line
+        == translation.gettext("Approved by the board %(date)s") % {"date": "2021-12-01"} + suffix
+    )
+
+
+def test_approval_without_a_recorded_date_shows_the_text_as_entered():
+    plan = Plan(status=Plan.Status.APPROVED, approval_text="Antagen av förbundsstyrelsen")
+    assert document.approval_line(plan, today=datetime.date(2026, 1, 5)) == (
+        "Antagen av förbundsstyrelsen"
+    )
+
+
+def test_approval_line_shows_the_file_number():
+    plan = Plan(
+        status=Plan.Status.APPROVED,
+        approved_on=datetime.date(2021, 11, 18),
+        approval_paragraph="§ 12",
+        approval_dnr="2021/45",
+    )
+    line = document.approval_line(plan, today=datetime.date(2026, 1, 5))
+    assert line.endswith("§ 12, " + translation.gettext("dnr %(dnr)s") % {"dnr": "2021/45"})
+
+
+@pytest.mark.parametrize("status", [Plan.Status.DRAFT, Plan.Status.REVIEW, Plan.Status.SENT_BACK])
+def test_a_plan_not_yet_approved_is_a_draft_of_today(status):
+    plan = Plan(status=status, approved_on=datetime.date(2021, 12, 1), approval_paragraph="§39")
+    line = document.approval_line(plan, today=datetime.date(2026, 3, 4))
+    assert line == translation.gettext("Draft %(date)s") % {"date": "2026-03-04"}
+
+
+# The approved demo plan as PDF ----------------------------------------------------
+
+
+def test_pdf_is_served_as_a_pdf(ostra):
+    assert ostra.pdf.status_code == 200
+    assert ostra.pdf["Content-Type"] == "application/pdf"
+    assert ostra.pdf.content.startswith(b"%PDF-")
+    assert ".pdf" in ostra.pdf["Content-Disposition"]
+
+
+def test_front_page_has_the_association_title_and_approval_line(ostra):
+    front = ostra.pages[0]
+    assert ostra.association_name in front
+    assert ostra.plan_title in front
+    approval = sv("Approved by the board %(date)s") % {"date": "2021-12-01"} + " §39"
+    assert approval in front
+
+
+def test_every_intervention_and_the_budget_totals_are_in_the_pdf(ostra):
+    text = " ".join(ostra.pages)
+    assert len(ostra.names) == 3
+    for name in ostra.names:
+        assert name in text
+    assert Decimal("2172581") in ostra.totals  # Summa intäkter 2022, from the seed's lines
+    for total in ostra.totals:
+        assert plain(money(total, ostra.unit)) in text
+
+
+def test_every_page_after_the_front_page_has_header_and_page_number(ostra):
+    count = len(ostra.pages)
+    assert 10 <= count <= 40  # the seed is 14 pages; the document starts each part on a page
+    assert page_label(1, count) not in ostra.pages[0]
+    for number, text in enumerate(ostra.pages[1:], start=2):
+        assert page_label(number, count) in text, number
+        assert f"{ostra.association_name} · {ostra.plan_title}" in text, number
+
+
+def test_contents_give_the_page_of_each_intervention(ostra):
+    reader = ostra.reader
+    outline = {}
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                outline[item.title] = reader.get_destination_page_number(item) + 1
+
+    walk(reader.outline)
+    # The page numbers float right: read the page as laid out, line by line.
+    contents = plain(reader.pages[1].extract_text(extraction_mode="layout"))
+    assert sv("Contents") in contents
+    for name in ostra.names:
+        assert name in outline  # a bookmark for every intervention heading
+        listed = re.search(re.escape(name) + r" (\d+)", contents)
+        assert listed, name
+        assert int(listed.group(1)) == outline[name]
+        assert name in ostra.pages[outline[name] - 1]
+
+
+def test_pdf_metadata(ostra):
+    metadata = ostra.reader.metadata
+    assert ostra.plan_title in metadata.title
+    assert metadata.author == ostra.association_name
+    assert ostra.reader.trailer["/Root"]["/Lang"] == "sv"
+    # The creation date is the approval date, so the stored file says when it was decided.
+    assert metadata["/CreationDate"].startswith("D:20211201")
+
+
+def test_tables_repeat_and_landscape_page_for_the_control_plan(ostra):
+    reader = ostra.reader
+    control_heading = sv("Routine/system")
+    pages = [i for i, text in enumerate(ostra.pages) if control_heading in text]
+    assert pages
+    box = reader.pages[pages[0]].mediabox
+    assert box.width > box.height  # the seven-column table gets an A4 landscape page
+
+
+def test_logo_is_embedded_in_the_pdf(ostra):
+    def images(page):
+        resources = page["/Resources"]
+        objects = resources.get("/XObject", {})
+        return [
+            name for name, ref in objects.items() if ref.get_object().get("/Subtype") == "/Image"
+        ]
+
+    assert images(ostra.reader.pages[0])  # front page
+    assert images(ostra.reader.pages[2])  # running header
+
+
+def test_approved_pdf_is_stored_and_served_byte_identical(ostra):
+    assert ostra.pdf.content == ostra.pdf_again.content
+    assert ostra.stored == {"pdf", "pdfa"}
+
+
+def test_pdfa_variant_declares_its_conformance(ostra):
+    assert ostra.pdfa.status_code == 200
+    assert "arkiv" in ostra.pdfa["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(ostra.pdfa.content))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfaid:part="?3', xmp)
+    assert re.search(r'pdfaid:conformance="?B', xmp)
+    assert "/OutputIntents" in reader.trailer["/Root"]
+    for page in reader.pages[:3]:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()
+            if "/DescendantFonts" in descriptor:
+                descriptor = descriptor["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descriptor["/FontDescriptor"].get_object()  # embedded
+
+
+def test_html_document_is_the_same_plan_without_edit_controls(ostra):
+    assert ostra.html.status_code == 200
+    content = ostra.html.content.decode()
+    assert '<html lang="sv">' in content
+    for name in ostra.names:
+        assert name in content
+    assert "§39" in content
+    assert "/edit/" not in content and "/delete/" not in content
+    assert f'href="{ostra.pdf_url}"' in content
+
+
+# Small plans -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(association):
+    """A draft with a hostile section, a long control table and a budget whose stated
+    cost total differs from its lines."""
+    with scope(association=association):
+        plan = PlanFactory(association=association, year=2023, end_year=2023, title="VP 2023")
+        SectionFactory(
+            association=association,
+            plan=plan,
+            heading='<style>body{display:none}</style><i class="x">Rubrik</i>',
+            body=(
+                '<script>alert(1)</script> <span style="font-size:90pt">stor</span>\n\n'
+                '<link rel="stylesheet" href="https://evil.example/x.css"> @page { size: A6 }'
+            ),
+        )
+        PlanInterventionFactory(association=association, plan=plan)
+        for n in range(45):
+            ControlPointFactory(association=association, plan=plan, routine=f"Rutin {n}")
+        budget = Budget.objects.create(association=association, plan=plan)
+        column = BudgetColumn.objects.create(
+            association=association, budget=budget, kind="budget", year=2023, label="Budget 2023"
+        )
+        group = BudgetGroup.objects.create(
+            association=association,
+            budget=budget,
+            side="cost",
+            category=Category.ADMINISTRATION,
+            name="Kansli",
+        )
+        line = BudgetLine.objects.create(association=association, group=group, name="Lön")
+        BudgetAmount.objects.create(
+            association=association, line=line, column=column, amount=Decimal(700000)
+        )
+        StatedFigure.objects.create(
+            association=association,
+            budget=budget,
+            column=column,
+            kind=StatedFigure.Kind.COST_TOTAL,
+            amount=Decimal(750000),
+        )
+    return plan
+
+
+def render(plan, association, variant="pdf"):
+    context = document.document_context(plan=plan, association=association)
+    html = document.render_document_html(context=context, for_screen=False)
+    return html, document.render_pdf(html=html, context=context, variant=variant)
+
+
+def test_draft_pdf_escapes_user_text_and_repeats_table_headers(draft, association):
+    with scope(association=association):
+        html, pdf = render(draft, association)
+    assert "<script>" not in html and "<style>body" not in html
+    assert "&lt;style&gt;body{display:none}&lt;/style&gt;" in html
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [plain(page.extract_text()) for page in reader.pages]
+    text = " ".join(pages)
+    today = timezone.localdate().isoformat()
+    assert sv("Draft %(date)s") % {"date": today} in pages[0]
+    # The markup is shown as text, not interpreted: the section is visible, the page stays A4.
+    assert '<style>body{display:none}</style><i class="x">Rubrik</i>' in text
+    assert "<script>alert(1)</script>" in text and "@page { size: A6 }" in text
+    for page in reader.pages:
+        assert sorted([round(page.mediabox.width), round(page.mediabox.height)]) == [595, 842]
+    # The control table runs over several pages, its header row on each of them.
+    table_pages = [t for t in pages if "Rutin 1" in t or "Rutin 44" in t]
+    assert len(table_pages) >= 2
+    assert all(sv("Routine/system") in t for t in table_pages)
+    # The stated cost total is shown beside the computed one.
+    assert plain(money(Decimal(700000), "kr")) in text
+    assert plain(money(Decimal(750000), "kr")) in text and sv("stated") in text
+
+
+def test_html_document_escapes_user_text(draft, association, members, client):
+    client.force_login(members["revisor"])
+    url = reverse(
+        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": draft.pk}
+    )
+    content = client.get(url).content.decode()
+    assert "<script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    assert "evil.example/x.css" not in content.split("</head>")[0]
+
+
+def test_rendering_an_approved_plan_is_deterministic(association):
+    with scope(association=association):
+        plan = PlanFactory(
+            association=association,
+            status=Plan.Status.APPROVED,
+            approved_on=datetime.date(2022, 11, 30),
+            approval_paragraph="§7",
+        )
+        PlanInterventionFactory(association=association, plan=plan)
+        _html, first = render(plan, association, variant="pdfa")
+        _html, second = render(plan, association, variant="pdfa")
+    assert first == second
+
+
+def test_stored_pdf_is_served_even_after_the_board_changes(association, members, client):
+    with scope(association=association):
+        plan = PlanFactory(
+            association=association,
+            status=Plan.Status.APPROVED,
+            approved_on=datetime.date(2022, 11, 30),
+            approval_paragraph="§7",
+        )
+    client.force_login(members["styrelse"])
+    url = reverse(
+        "plans:plan_document_pdf",
+        kwargs={"association_slug": association.slug, "plan_pk": plan.pk},
+    )
+    first = client.get(url).content
+    with scope(association=association):
+        BoardSeatFactory(association=association, name="Ny Ledamot")
+    assert client.get(url).content == first
+    with scope(association=association):
+        assert PlanDocument.objects.filter(plan=plan, variant="pdf").count() == 1
+
+
+def test_a_draft_is_rendered_anew_and_not_stored(association, members, client):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+    client.force_login(members["projektledare"])
+    url = reverse(
+        "plans:plan_document_pdf",
+        kwargs={"association_slug": association.slug, "plan_pk": plan.pk},
+    )
+    assert client.get(url).status_code == 200
+    with scope(association=association):
+        assert not PlanDocument.objects.filter(plan=plan).exists()
+
+
+def test_the_document_fetches_nothing_from_outside():
+    fetcher = document.document_url_fetcher({})
+    for url in [
+        "https://evil.example/x.css",
+        "file:///etc/passwd",
+        document.BASE_URL + "f/other/logo/",
+        document.BASE_URL + "static/../finsam/settings.py",
+    ]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    font = fetcher.fetch(document.BASE_URL + "static/fonts/dejavu/DejaVuSans.ttf")
+    assert font.read(4) == b"\x00\x01\x00\x00"
+
+
+def test_document_page_queries_do_not_grow_with_the_plan(
+    association, members, client, django_assert_max_num_queries
+):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        PlanInterventionFactory(association=association, plan=plan)
+    client.force_login(members["kansli"])
+    url = reverse(
+        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    with scope(association=association):
+        for _ in range(5):
+            PlanInterventionFactory(association=association, plan=plan)
+            SectionFactory(association=association, plan=plan)
+            ControlPointFactory(association=association, plan=plan)
+            BoardSeatFactory(association=association)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
