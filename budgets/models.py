@@ -286,6 +286,11 @@ class FinancialRule(TenantModel):
     def is_percent(self) -> bool:
         return self.kind in self.PERCENT_KINDS
 
+    @property
+    def outcome_is_share(self) -> bool:
+        """Whether the evaluated figure is a share of the costs (else it is kronor of equity)."""
+        return self.kind in (self.Kind.ADMIN_MAX_PERCENT, self.Kind.GROUP_TARGET_SHARE)
+
     def clean(self):
         errors = {}
         if self.is_percent and self.value is not None and self.value > 100:

@@ -171,3 +171,23 @@ def test_tkr_figures_add_up_on_every_demo_budget(demo):
                     if top:
                         assert sum(top) == block.totals[i].tkr
             assert table.result[i].tkr == table.income_total[i].tkr - table.cost_total[i].tkr
+
+
+def test_an_equity_rule_in_percent_of_income_shows_kronor_and_its_limit(client, demo):
+    association, budget = demo_budget_of_plan("ostra-varmland")
+    client.force_login(User.objects.get(username="ostra-varmland-revisor"))
+    url = reverse(
+        "budgets:budget_detail",
+        kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
+    )
+    page = client.get(url + "?unit=kr").content.decode().replace("&nbsp;", NBSP)
+    assert f"539{NBSP}162{NBSP}kr" in page
+    assert f"gräns 434{NBSP}516{NBSP}kr" in page
+    assert "539162,0 %" not in page
+
+
+def demo_budget_of_plan(slug):
+    """The budget of the förbund's approved plan (a demo revision has a copy of its own)."""
+    association = Association.objects.get(slug=slug)
+    with scope(association=association):
+        return association, Budget.objects.get(plan__revision_of=None)
