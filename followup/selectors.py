@@ -119,3 +119,54 @@ def quarter_overview(*, association, interventions, year: int) -> list[dict]:
             }
         )
     return rows
+
+
+# The dashboard ----------------------------------------------------------------
+
+COUNTED_STATUSES = (QuarterReport.Status.SUBMITTED, QuarterReport.Status.APPROVED)
+HEADLINE_KEYS = {
+    Focus.INDIVID: Measure.Key.ACTIVE,
+    Focus.STRUKTUR: Measure.Key.TRAINING_PARTICIPANTS,
+}
+
+
+def figure_key(measure: Measure) -> str:
+    """How ``evaluation`` names a measure: its standard key, or ``m<id>`` for the förbund's own."""
+    return measure.key or f"m{measure.pk}"
+
+
+def year_figures(*, association, year: int, statuses=COUNTED_STATUSES) -> dict:
+    """``{(intervention_id, quarter, measure_key, gender): count}`` for one year, one query."""
+    rows = QuarterValue.objects.filter(
+        association=association, report__year=year, report__status__in=statuses
+    ).values_list(
+        "report__intervention_id",
+        "report__quarter",
+        "measure__key",
+        "measure_id",
+        "gender",
+        "value",
+    )
+    return {
+        (iid, quarter, key or f"m{mid}", gender): value
+        for iid, quarter, key, mid, gender, value in rows
+    }
+
+
+def plan_for_year(*, association, year: int):
+    from plans.models import Plan
+
+    return (
+        Plan.objects.filter(association=association, year__lte=year, end_year__gte=year)
+        .order_by("-year", "-pk")
+        .first()
+    )
+
+
+def followup_years(*, association) -> list[int]:
+    years = set(
+        QuarterReport.objects.filter(association=association)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return sorted(years)

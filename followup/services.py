@@ -40,9 +40,10 @@ def actor_of(user, intervention: Intervention) -> str | None:
     """``"kansli"``, ``"leader"`` (a projektledare who leads it) or None."""
     if is_kansli(user, intervention):
         return workflow.KANSLI
-    if is_projektledare(user, intervention) and intervention.project_leaders.filter(
-        pk=user.pk
-    ).exists():
+    if (
+        is_projektledare(user, intervention)
+        and intervention.project_leaders.filter(pk=user.pk).exists()
+    ):
         return workflow.LEADER
     return None
 
@@ -55,7 +56,9 @@ def standard_measures_ensure(*, association) -> list[Measure]:
         .exclude(key="")
         .values_list("key", flat=True)
     )
-    taken_names = set(Measure.objects.filter(association=association).values_list("name", flat=True))
+    taken_names = set(
+        Measure.objects.filter(association=association).values_list("name", flat=True)
+    )
     for order, (key, by_gender, focus, _default) in enumerate(STANDARD_MEASURES, start=1):
         if key in existing:
             continue
@@ -63,7 +66,12 @@ def standard_measures_ensure(*, association) -> list[Measure]:
         if name in taken_names:
             name = f"{name} ({key})"
         Measure.objects.create(
-            association=association, key=key, name=name, by_gender=by_gender, focus=focus, order=order
+            association=association,
+            key=key,
+            name=name,
+            by_gender=by_gender,
+            focus=focus,
+            order=order,
         )
     return list(Measure.objects.filter(association=association))
 
@@ -71,9 +79,7 @@ def standard_measures_ensure(*, association) -> list[Measure]:
 def _claim_version(model, pk: int, expected_version: int | None):
     if expected_version is None:
         return
-    claimed = model.objects.filter(pk=pk, version=expected_version).update(
-        version=F("version") + 1
-    )
+    claimed = model.objects.filter(pk=pk, version=expected_version).update(version=F("version") + 1)
     if not claimed:
         raise EditConflict(model.objects.get(pk=pk))
 
@@ -239,11 +245,17 @@ def quarter_report_save(
             continue
         measure_id, gender = key
         changes.append(
-            {"measure": names.get(measure_id, str(measure_id)), "gender": gender,
-             "old": before, "new": after}
+            {
+                "measure": names.get(measure_id, str(measure_id)),
+                "gender": gender,
+                "old": before,
+                "new": after,
+            }
         )
         if after is None:
-            QuarterValue.objects.filter(report=report, measure_id=measure_id, gender=gender).delete()
+            QuarterValue.objects.filter(
+                report=report, measure_id=measure_id, gender=gender
+            ).delete()
         else:
             QuarterValue.objects.update_or_create(
                 report=report,

@@ -5,10 +5,11 @@ published with its row totals, column totals and grand total, so hiding the
 small cells is not enough: a hidden cell must not be derivable from a total and
 the other cells. Secondary suppression hides further entries until every small
 count sits in a rectangle of hidden entries that can shift together (see
-``_rectangle_move``), so what is shown fits more than one value for it. A reader knows the rule: a cell shown as "färre än 5" is
-1 to 4; one hidden for protection ("dolt") may be anything. Where no
-protection is possible (every entry of a small table is 1–4) the whole table is
-hidden, without saying which entries are small.
+``_rectangle_move``), so what is shown fits more than one value for it. A
+reader knows the rule: a cell shown as "färre än 5" is 1 to 4; one hidden for
+protection ("dolt") may be anything. Where no protection is possible (every
+entry of a small table is 1–4) the whole table is hidden, without saying which
+entries are small.
 
 Zero is not small: 0 is shown. ``None`` (nothing entered) is shown as a dash
 and counts as 0 in the totals.
@@ -64,6 +65,11 @@ class PublishedTable:
     grand_total: Cell
     suppressed: bool = field(default=False)
     withheld: bool = field(default=False)  # no protection possible: everything hidden
+
+    @property
+    def rows(self) -> list[tuple[list[Cell], Cell]]:
+        """Each row's cells with the row's total."""
+        return list(zip(self.cells, self.row_totals, strict=True))
 
     @property
     def any_hidden(self) -> bool:
@@ -144,9 +150,7 @@ def _protect(position, matrix, hidden, n_rows, n_cols) -> bool:
             new = [p for p in corners if p not in hidden]
             # Hide few entries, inner cells before totals, small before large.
             cost = sum(
-                1_000_000
-                + (1_000 if p[0] == n_rows or p[1] == n_cols else 0)
-                + matrix[p[0]][p[1]]
+                1_000_000 + (1_000 if p[0] == n_rows or p[1] == n_cols else 0) + matrix[p[0]][p[1]]
                 for p in new
             )
             if best is None or cost < best[0]:

@@ -8,7 +8,13 @@ message; empty when everything holds.
 
 from django.utils.translation import gettext as _
 
-NEW, ACTIVE, ENDED, ENDED_WORK, ENDED_STUDIES = "new", "active", "ended", "ended_work", "ended_studies"
+NEW, ACTIVE, ENDED, ENDED_WORK, ENDED_STUDIES = (
+    "new",
+    "active",
+    "ended",
+    "ended_work",
+    "ended_studies",
+)
 
 
 def count_errors(values: dict) -> dict:

@@ -93,7 +93,9 @@ def feasible_values(table, cap):
 
 counts = st.one_of(st.integers(0, 8), st.none())
 tables = st.integers(1, 2).flatmap(
-    lambda n_cols: st.lists(st.lists(counts, min_size=n_cols, max_size=n_cols), min_size=1, max_size=3)
+    lambda n_cols: st.lists(
+        st.lists(counts, min_size=n_cols, max_size=n_cols), min_size=1, max_size=3
+    )
 )
 
 
@@ -113,7 +115,7 @@ def test_no_small_count_can_be_derived_from_what_is_published(rows):
 @given(st.lists(st.lists(counts, min_size=2, max_size=2), min_size=1, max_size=6))
 def test_every_count_from_1_to_4_is_hidden_and_nothing_else_is_changed(rows):
     table = suppress_table(rows)
-    for (r, c), cell in entries(table):
+    for _position, cell in entries(table):
         if is_small(cell.value) and not table.withheld:
             assert cell.hidden == LOW and cell.label == str(LOW_LABEL)
         if is_small(cell.value):
