@@ -38,6 +38,7 @@ class InterventionBlock:
     budget: Decimal | None = None
     outcome: Decimal | None = None
     cost_per_participant: Decimal | None = None
+    cost_from_budget: bool = False  # no outcome yet: the budget per participant
 
 
 @dataclass
@@ -92,11 +93,13 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
     figures = year_figures(association=association, year=year)
     years = running_years_by_intervention(association=association)
     reported_ids = {iid for (iid, _q, _k, _g) in figures}
-    interventions = [
+    running = [
         i
         for i in Intervention.objects.filter(association=association).select_related("followup")
         if year in years.get(i.pk, set()) or i.pk in reported_ids
     ]
+    interventions = [i for i in running if i.pk in reported_ids]
+    without_figures = [i for i in running if i.pk not in reported_ids]
     plan = plan_for_year(association=association, year=year)
     money = _budget_by_intervention(plan=plan, year=year)
     reported_quarters = defaultdict(set)
@@ -145,7 +148,6 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         spent = outcome if outcome is not None else budget
         if spent is not None and participants.shown:
             cost = (Decimal(spent) / participants.shown).quantize(Decimal(1), ROUND_HALF_UP)
-        running = year in years.get(intervention.pk, set())
         blocks.append(
             InterventionBlock(
                 intervention=intervention,
@@ -164,6 +166,7 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
                 budget=budget,
                 outcome=outcome,
                 cost_per_participant=cost,
+                cost_from_budget=outcome is None,
             )
         )
 
@@ -171,7 +174,9 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
     if plan is not None:
         queryset = (
             MeasurementPoint.objects.filter(plan=plan)
-            .select_related("plan_intervention", "goal", "assessment", "assessment__measure")
+            .select_related(
+                "plan_intervention", "goal__plan_intervention", "assessment", "assessment__measure"
+            )
             .prefetch_related(Prefetch("counted_interventions", to_attr="counted_list"))
             .order_by(
                 "goal__goal_area__order", "goal__order", "plan_intervention__order", "order", "pk"
@@ -180,8 +185,11 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         for point in queryset:
             assessment = getattr(point, "assessment", None)
             ids = [i.pk for i in point.counted_list]
-            if not ids and point.plan_intervention_id:
-                ids = [point.plan_intervention.intervention_id]
+            entry = point.plan_intervention or (
+                point.goal.plan_intervention if point.goal else None
+            )
+            if not ids and entry is not None:
+                ids = [entry.intervention_id]
             if not ids:
                 ids = sorted(reported_ids)
             measure = assessment.measure if assessment else None
@@ -226,6 +234,7 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         "points": points,
         "target_chart": charts.target_chart(count_rows) if count_rows else "",
         "budget_chart": charts.budget_outcome_chart(money_rows) if money_rows else "",
+        "without_figures": without_figures,
         "suppressed": suppress,
         "quarters_elapsed": elapsed,
     }
