@@ -230,6 +230,9 @@ def quarter_report_save(
         old = {}
         comment_changed = bool(comment)
     else:
+        if expected_version is None:
+            # The editor loaded an empty quarter that someone has entered since.
+            raise EditConflict(report)
         _claim_version(QuarterReport, report.pk, expected_version)
         report.refresh_from_db()
         old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
