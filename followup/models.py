@@ -126,7 +126,7 @@ class QuarterReport(TenantModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", _("Approved by the kansli")
         RETURNED = "returned", _("Returned for revision")
 
     intervention = models.ForeignKey(
@@ -201,7 +201,7 @@ class ReportEvent(TenantModel):
     class Action(models.TextChoices):
         SAVED = "saved", _("Saved")
         SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", _("Approved by the kansli")
         RETURNED = "returned", _("Returned for revision")
         REOPENED = "reopened", _("Reopened by the kansli")
 
