@@ -132,7 +132,8 @@ def followup_settings_save(
     if any(m.association_id != intervention.association_id for m in measures):
         raise ValidationError({"measures": _("Choose the förbund's own measures.")})
     if settings.pk:
-        _claim_version(InterventionFollowUp, settings.pk, expected_version)
+        loaded = settings.version if expected_version is None else expected_version
+        _claim_version(InterventionFollowUp, settings.pk, loaded)
         settings.refresh_from_db(fields=["version"])
     for field, value in new.items():
         setattr(settings, field, value)

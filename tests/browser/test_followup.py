@@ -13,6 +13,7 @@ from associations.models import Association
 from budgets.demo import load_demo_budget
 from followup.demo import load_demo_followup
 from followup.models import Measure, QuarterReport
+from followup.suppression import LOW_LABEL
 from plans.demo import load_demo_plan
 from plans.models import Intervention
 from tests.browser.conftest import assert_no_axe_violations, login
@@ -88,4 +89,36 @@ def test_projektledare_enters_a_quarter_and_the_kansli_sees_it(page, demo):
     point = page.locator("tr", has_text="Minst 200 kvinnor och män deltar i Stegarna")
     expect(point.locator(".badge")).to_be_visible()
     expect(point).to_contain_text(re.compile(r"\d{3}"))
+    assert_no_axe_violations(page)
+
+
+def test_kansli_pages_and_the_boards_suppressed_dashboard(page, demo):
+    _measures, interventions = load_samspelet()
+    with scopes_disabled():
+        from plans.models import MeasurementPoint
+
+        point = MeasurementPoint.objects.get(text__startswith="Alla parter ska bidra")
+    login(page, demo, f"{SLUG}-kansli")
+    stegen = interventions["Stegen Karlstad"]
+    page.goto(f"{demo}/f/{SLUG}/followup/interventions/{stegen}/2022/q3/")
+    expect(page.locator("#actions-heading")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.locator("button[name=action][value=approve]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert_no_axe_violations(page)
+    for path in (
+        f"interventions/{stegen}/settings/",
+        "measures/new/",
+        f"points/{point.pk}/",
+        "mine/?year=2022",
+    ):
+        page.goto(f"{demo}/f/{SLUG}/followup/{path}")
+        expect(page.locator("h1")).to_be_visible()
+        assert_no_axe_violations(page)
+
+    page.context.clear_cookies()
+    login(page, demo, f"{SLUG}-styrelse")
+    page.goto(f"{demo}/f/{SLUG}/followup/?year=2022")
+    section = page.locator("section", has=page.get_by_role("heading", name="Lärvuxlärling"))
+    expect(section.locator("tbody")).to_contain_text(str(LOW_LABEL))
     assert_no_axe_violations(page)
