@@ -430,6 +430,9 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
         return kwargs
 
     def get_initial(self):
+        # A new assessment is dated today; an existing one keeps its own date.
+        if PointAssessment.objects.filter(point=self.point).exists():
+            return {}
         return {"assessed_on": timezone.localdate()}
 
     def perform(self, form):

@@ -283,3 +283,44 @@ def test_dashboard_query_count_is_flat(client, association, members, measures, r
     assert response.status_code == 200
     assert len(response.context["blocks"]) == 50
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_an_activity_count_is_evaluated_once_the_kansli_names_its_measure(
+    client, association, plan, intervention, members, measures
+):
+    with scope(association=association):
+        point = MeasurementPointFactory(
+            association=association,
+            plan=plan,
+            kind="activity_count",
+            text="Minst 4 möten",
+            target_count=4,
+            activity="möten",
+        )
+        services.followup_settings_save(
+            intervention=intervention,
+            acting_user=members["kansli"],
+            expected_version=None,
+            focus="individ",
+            precise_focus="",
+            method="aggregated",
+            esf_funded=False,
+            measures=[measures["active"], measures["consultations"]],
+        )
+    submitted(intervention, members, measures, active=(5, 5), consultations=6)
+    client.force_login(members["kansli"])
+    client.post(
+        url(association, "point_assessment", pk=point.pk),
+        {
+            "status": "",
+            "comment": "",
+            "assessed_on": "2022-12-01",
+            "measure": measures["consultations"].pk,
+        },
+    )
+    # The existing assessment keeps its date in the form.
+    form = client.get(url(association, "point_assessment", pk=point.pk)).context["form"]
+    assert str(form["assessed_on"].value()) == "2022-12-01"
+    rows = client.get(url(association, "dashboard") + "?year=2022").context["points"]
+    row = next(r for r in rows if r.point.pk == point.pk)
+    assert row.result.automatic and row.result.figure == 6 and row.result.status == "reached"
