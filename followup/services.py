@@ -243,7 +243,9 @@ def quarter_report_save(
 
     names = {m.pk: m.name for m in measures}
     changes = []
-    for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1])):
+    # Figures of a measure the intervention no longer reports stay as they were.
+    shown = {key for key in set(old) | set(values) if key[0] in names}
+    for key in sorted(shown):
         before, after = old.get(key), values.get(key)
         if before == after:
             continue

@@ -183,3 +183,12 @@ def test_the_kanslis_choice_of_measures_narrows_the_quarter(intervention, member
 def test_standard_measures_once(scoped):
     first = services.standard_measures_ensure(association=scoped)
     assert services.standard_measures_ensure(association=scoped) == first
+
+
+def test_dropping_a_measure_keeps_its_recorded_figures(intervention, members, measures):
+    kansli = members["kansli"]
+    settings_save(intervention, kansli, measures=[measures["active"], measures["freda"]])
+    report = save(intervention, kansli, measures, active=(5, 5), freda=(2, 1))
+    settings_save(intervention, kansli, measures=[measures["active"]])
+    save(intervention, kansli, measures, version=report.version, active=(6, 5))
+    assert QuarterValue.objects.filter(measure=measures["freda"]).count() == 2
