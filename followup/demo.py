@@ -56,11 +56,13 @@ def load_demo_followup(association, plan=None) -> None:
     with scope(association=association):
         if QuarterReport.objects.filter(association=association).exists():
             return
+        kansli_members = Membership.objects.filter(
+            association=association, role=Role.KANSLI
+        ).select_related("user")
+        # The förbund's own demo kansli user, not the one who works in several förbund.
         kansli = (
-            Membership.objects.filter(association=association, role=Role.KANSLI)
-            .select_related("user")
-            .order_by("user__username")
-            .first()
+            kansli_members.filter(user__username=f"{association.slug}-kansli").first()
+            or kansli_members.order_by("user__username").first()
         ).user
         measures = services.standard_measures_ensure(association=association)
         by_key = {m.key: m for m in measures if m.key}

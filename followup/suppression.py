@@ -12,7 +12,7 @@ entry of a small table is 1–4) the whole table is hidden, without saying which
 entries are small.
 
 Zero is not small: 0 is shown. ``None`` (nothing entered) is shown as a dash
-and counts as 0 in the totals.
+and counts as 0 in the totals; a total of nothing entered is a dash too.
 
 Plain functions on plain data; the kansli sees the real figures (callers pass
 ``suppress=False``).
@@ -195,8 +195,16 @@ def suppress_table(rows: list[list[int | None]], *, suppress: bool = True) -> Pu
                     break
                 pending = True
 
+    def entered(r, c):
+        """Whether anything was entered in the cell, or in the line a total adds up."""
+        if r < n_rows and c < n_cols:
+            return rows[r][c] is not None
+        row_range = range(n_rows) if r == n_rows else [r]
+        col_range = range(n_cols) if c == n_cols else [c]
+        return any(rows[i][j] is not None for i in row_range for j in col_range)
+
     def cell(r, c):
-        value = rows[r][c] if r < n_rows and c < n_cols else matrix[r][c]
+        value = matrix[r][c] if entered(r, c) else None
         return Cell(value, hidden.get((r, c)))
 
     return PublishedTable(

@@ -122,7 +122,7 @@ def test_every_count_from_1_to_4_is_hidden_and_nothing_else_is_changed(rows):
             assert cell.hidden
         if not cell.hidden:
             assert cell.shown == cell.value
-    totals = [sum(v or 0 for v in row) for row in rows]
+    totals = [None if all(v is None for v in row) else sum(v or 0 for v in row) for row in rows]
     assert [c.value for c in table.row_totals] == totals
 
 
@@ -161,3 +161,9 @@ def test_a_table_of_only_small_counts_is_withheld_whole():
     table = suppress_table([[1, 1], [1, 1]])
     assert table.withheld
     assert {cell.hidden for _, cell in entries(table)} == {PROTECTED}
+
+
+def test_a_quarter_with_nothing_entered_has_no_total():
+    table = suppress_table([[None, None], [7, 8]])
+    assert table.row_totals[0].label == "–" and table.row_totals[1].label == "15"
+    assert table.grand_total.label == "15"
