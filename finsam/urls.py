@@ -20,6 +20,7 @@ urlpatterns = [
     path("f/<slug:association_slug>/", include("associations.urls")),
     path("f/<slug:association_slug>/plans/", include("plans.urls")),
     path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
+    path("f/<slug:association_slug>/followup/", include("followup.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -211,6 +211,50 @@ for _part, _factory in BUDGET_PART_FACTORIES.items():
     BUDGET_URLS[f"budgets:{_part}_delete"] = (_factory, KANSLI_ONLY)
     BUDGET_URLS[f"budgets:{_part}_move"] = (_factory, POST_ONLY)
 
+# Follow-up: a projektledare reaches the forms of the interventions they lead, not others'.
+OWN_INTERVENTION = {**KANSLI_ONLY, "projektledare": 200}
+OWN_INTERVENTION_POST_ONLY = {**KANSLI_ONLY, "kansli": 405, "projektledare": 405}
+
+
+def _running_intervention(association, *, led: bool):
+    """An intervention in a 2022–2024 plan; ``led``: the förbund's projektledare leads it."""
+    entry = PlanInterventionFactory(association=association)
+    if led:
+        for membership in Membership.objects.filter(association=association, role="projektledare"):
+            entry.intervention.project_leaders.add(membership.user)
+    return entry.intervention
+
+
+def own_quarter(association):
+    intervention = _running_intervention(association, led=True)
+    return {"pk": intervention.pk, "year": 2022, "quarter": 1}
+
+
+def others_quarter(association):
+    intervention = _running_intervention(association, led=False)
+    return {"pk": intervention.pk, "year": 2022, "quarter": 1}
+
+
+def own_intervention(association):
+    return {"pk": _running_intervention(association, led=True).pk}
+
+
+def measurement_point(association):
+    return MeasurementPointFactory(association=association)
+
+
+FOLLOWUP_URLS = {
+    "followup:dashboard": (None, EVERY_MEMBER),
+    "followup:my_interventions": (None, EVERY_MEMBER),
+    "followup:quarter": (own_quarter, OWN_INTERVENTION),
+    "followup:quarter_transition": (own_quarter, OWN_INTERVENTION_POST_ONLY),
+    "followup:settings": (own_intervention, KANSLI_ONLY),
+    "followup:measure_create": (None, KANSLI_ONLY),
+    "followup:point_assessment": (measurement_point, KANSLI_ONLY),
+    "followup:export_excel": (None, EVERY_MEMBER),
+    "followup:export_csv": (None, EVERY_MEMBER),
+}
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -234,6 +278,7 @@ TENANT_URLS = {
     "associations:membership_delete": (membership, KANSLI_ONLY),
     **PLAN_URLS,
     **BUDGET_URLS,
+    **FOLLOWUP_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

@@ -50,6 +50,8 @@ def url_kwargs(name, obj):
     route = ALL_URLS[name]
     if obj is None:
         return {}
+    if isinstance(obj, dict):  # the factory gave the URL's arguments itself
+        return dict(obj)
     kwargs = {}
     if "<int:plan_pk>" in route:
         kwargs["plan_pk"] = obj.pk if "<int:pk>" not in route else plan_of(obj).pk

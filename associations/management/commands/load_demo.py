@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from associations.demo import DEMO_SLUGS, load_demo_associations
 from budgets.demo import load_demo_budget
+from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.demo_review import load_demo_review
 
@@ -12,11 +13,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         associations = load_demo_associations()
         for association in associations.values():
-            load_demo_budget(load_demo_plan(association))
+            plan = load_demo_plan(association)
+            load_demo_budget(plan)
+            load_demo_followup(association, plan)
         load_demo_review(associations)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans. "
+                f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans, budgets and "
+                "follow-up. "
                 "Users <slug>-kansli, "
                 "<slug>-styrelse, <slug>-projektledare, <slug>-revisor, flera-forbund and "
                 "admin, all with the password 'demo'."

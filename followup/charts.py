@@ -1,0 +1,148 @@
+"""Charts as server-rendered, accessible SVG (pygal, no JavaScript).
+
+Each function takes plain data and returns SVG markup to inline, in the page
+and in the PDF alike. The SVG has ``role="img"`` with a ``<title>`` and a
+``<desc>``; every bar carries its value with a series letter printed on it, so
+nothing is told by colour alone; the caller shows the same numbers in a table
+beside the chart. ``None`` (hidden or not entered) leaves the bar out.
+"""
+
+import html
+import re
+import uuid
+
+import pygal
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+from finsam.formatting import format_tkr
+
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#212529",
+    foreground_strong="#212529",
+    foreground_subtle="#6c757d",
+    opacity="1",
+    opacity_hover="1",
+    colors=("#7b2d26", "#1f4e79", "#3b6e22", "#5c3d8f"),
+    value_colors=("#212529",),
+    font_family="system-ui, sans-serif",
+    label_font_size=13,
+    major_label_font_size=13,
+    value_font_size=12,
+    legend_font_size=13,
+)
+
+OPTIONS = {
+    "js": [],
+    "disable_xml_declaration": True,
+    "style": STYLE,
+    "print_values": True,
+    "print_values_position": "top",
+    "legend_at_bottom": True,
+    "width": 720,
+    "height": 320,
+    "explicit_size": False,
+    "show_y_guides": True,
+    "truncate_label": -1,
+    "include_x_axis": True,
+}
+
+
+def _accessible(svg: str, *, title: str, description: str) -> str:
+    """Give the SVG a role, a title and a description that screen readers announce."""
+    # pygal writes its config into an inline script even with ``js=[]``: nothing reads it.
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+    base = f"chart-{uuid.uuid4().hex[:8]}"
+    svg = re.sub(
+        r"^<svg ",
+        f'<svg role="img" aria-labelledby="{base}-title {base}-desc" focusable="false" ',
+        svg,
+        count=1,
+    )
+    heading = (
+        f'<title id="{base}-title">{html.escape(title)}</title>'
+        f'<desc id="{base}-desc">{html.escape(description)}</desc>'
+    )
+    return re.sub(r"(<svg [^>]*>)", r"\1" + heading.replace("\\", "\\\\"), svg, count=1)
+
+
+def _prefixed(prefix: str):
+    return lambda value: "" if value is None else f"{prefix} {value}"
+
+
+def _render(chart, *, title, description) -> str:
+    return _accessible(chart.render(is_unicode=True), title=title, description=description)
+
+
+def participants_by_gender_chart(rows, *, title: str = "") -> str:
+    """Bars for women and men per period.
+
+    ``rows``: ``[(label, women, men), ...]``, e.g. ``[("K1", 12, 9), ("K2", None, 11)]``.
+    """
+    rows = list(rows)
+    title = title or _("Participants by gender")
+    chart = pygal.Bar(**OPTIONS)
+    chart.x_labels = [str(label) for label, _w, _m in rows]
+    women, men = _("Women"), _("Men")
+    chart.add(f"{women} (K)", [w for _l, w, _m in rows], formatter=_prefixed("K"))
+    chart.add(f"{men} (M)", [m for _l, _w, m in rows], formatter=_prefixed("M"))
+    description = "; ".join(
+        f"{label}: {women} {'–' if w is None else w}, {men} {'–' if m is None else m}"
+        for label, w, m in rows
+    )
+    return _render(chart, title=title, description=description)
+
+
+def target_chart(rows, *, title: str = "") -> str:
+    """The year's figure against the target, one pair of bars per measurement point.
+
+    ``rows``: ``[(label, figure, target), ...]``; a figure may be None.
+    """
+    rows = list(rows)
+    title = title or _("The year against the targets")
+    chart = pygal.HorizontalBar(**{**OPTIONS, "height": max(160, 70 * len(rows) + 80)})
+    chart.x_labels = [str(label) for label, _f, _t in rows]
+    figure_label, target_label = _("Figure"), _("Target")
+    chart.add(f"{figure_label} (U)", [f for _l, f, _t in rows], formatter=_prefixed("U"))
+    chart.add(f"{target_label} (M)", [t for _l, _f, t in rows], formatter=_prefixed("M"))
+    description = "; ".join(
+        f"{label}: {figure_label} {'–' if f is None else f}, {target_label} {t}"
+        for label, f, t in rows
+    )
+    return _render(chart, title=title, description=description)
+
+
+def budget_outcome_chart(rows, *, title: str = "") -> str:
+    """Budget and outcome per intervention, in whole kronor.
+
+    ``rows``: ``[(intervention name, budget, outcome), ...]`` (Decimal or None).
+    """
+    rows = list(rows)
+    title = title or _("Budget and outcome per intervention")
+    chart = pygal.HorizontalBar(
+        **{**OPTIONS, "height": max(160, 70 * len(rows) + 80), "value_formatter": _tkr}
+    )
+    chart.x_labels = [str(label) for label, _b, _o in rows]
+    budget_label, outcome_label = _("Budget"), _("Outcome")
+    chart.add(
+        f"{budget_label} (B)",
+        [None if b is None else int(b) for _l, b, _o in rows],
+        formatter=lambda v: "" if v is None else f"B {_tkr(v)}",
+    )
+    chart.add(
+        f"{outcome_label} (U)",
+        [None if o is None else int(o) for _l, _b, o in rows],
+        formatter=lambda v: "" if v is None else f"U {_tkr(v)}",
+    )
+    description = "; ".join(
+        f"{label}: {budget_label} {'–' if b is None else _tkr(b)}, "
+        f"{outcome_label} {'–' if o is None else _tkr(o)}"
+        for label, b, o in rows
+    )
+    return _render(chart, title=title, description=description)
+
+
+def _tkr(value) -> str:
+    return format_tkr(value)

@@ -1,0 +1,240 @@
+"""The förbund's follow-up dashboard for one year, in a fixed number of queries.
+
+Everything shown to anyone but the kansli goes through ``suppression``: counts
+from 1 to 4 as "färre än 5", with secondary suppression in every table.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Prefetch, Sum
+
+from budgets.models import BudgetAmount, BudgetColumn
+from plans.models import Intervention, MeasurementPoint
+
+from . import charts, evaluation
+from .models import Focus, Measure, PointAssessment
+from .selectors import (
+    HEADLINE_KEYS,
+    QUARTERS,
+    figure_key,
+    plan_for_year,
+    running_years_by_intervention,
+    year_figures,
+)
+from .suppression import PublishedTable, is_small, publish_count, suppress_table
+
+
+@dataclass
+class InterventionBlock:
+    intervention: Intervention
+    focus: str
+    headline: str  # the measure the quarter table shows
+    quarters: PublishedTable  # rows Q1..Q4, columns women, men
+    year: PublishedTable  # one row: women, men (participants in the year)
+    chart: str
+    missing: list[int] = field(default_factory=list)
+    budget: Decimal | None = None
+    outcome: Decimal | None = None
+    cost_per_participant: Decimal | None = None
+    cost_from_budget: bool = False  # no outcome yet: the budget per participant
+
+
+@dataclass
+class PointRow:
+    point: MeasurementPoint
+    result: evaluation.Result
+    assessment: PointAssessment | None
+    figure: object = None  # published Cell or Decimal
+    by_gender: dict = field(default_factory=dict)
+
+
+def _published_share(result, suppress):
+    """A share is hidden where the number who ended behind it is small."""
+    if not suppress:
+        return result.figure, dict(result.by_gender)
+    base = result.base
+    figure = None if is_small(base.get("all")) else result.figure
+    by_gender = {
+        g: (None if is_small(base.get(g)) or is_small(base.get("all")) else v)
+        for g, v in result.by_gender.items()
+    }
+    # With one gender hidden, the other and the whole would give it away.
+    if any(v is None and result.by_gender.get(g) is not None for g, v in by_gender.items()):
+        by_gender = dict.fromkeys(by_gender)
+    return figure, by_gender
+
+
+def _budget_by_intervention(*, plan, year: int) -> dict:
+    if plan is None:
+        return {}
+    amounts = (
+        BudgetAmount.objects.filter(
+            line__group__budget__plan=plan,
+            line__intervention__isnull=False,
+            column__year=year,
+            column__kind__in=[
+                BudgetColumn.Kind.BUDGET,
+                BudgetColumn.Kind.DECIDED,
+                BudgetColumn.Kind.OUTCOME,
+            ],
+        )
+        .values_list("line__intervention_id", "column__kind")
+        .annotate(total=Sum("amount"))
+    )
+    result = defaultdict(dict)
+    for intervention_id, kind, total in amounts:
+        result[intervention_id][kind] = total
+    return result
+
+
+def dashboard(*, association, year: int, suppress: bool, today) -> dict:
+    figures = year_figures(association=association, year=year)
+    years = running_years_by_intervention(association=association)
+    reported_ids = {iid for (iid, _q, _k, _g) in figures}
+    running = [
+        i
+        for i in Intervention.objects.filter(association=association).select_related("followup")
+        if year in years.get(i.pk, set()) or i.pk in reported_ids
+    ]
+    interventions = [i for i in running if i.pk in reported_ids]
+    without_figures = [i for i in running if i.pk not in reported_ids]
+    plan = plan_for_year(association=association, year=year)
+    money = _budget_by_intervention(plan=plan, year=year)
+    reported_quarters = defaultdict(set)
+    for iid, quarter, _k, _g in figures:
+        reported_quarters[iid].add(quarter)
+    elapsed = evaluation.quarters_elapsed(year, today)
+
+    blocks = []
+    for intervention in interventions:
+        settings = getattr(intervention, "followup", None)
+        focus = settings.focus if settings else intervention.kind
+        headline = HEADLINE_KEYS.get(focus, Measure.Key.ACTIVE)
+        rows = [
+            [figures.get((intervention.pk, q, headline, g)) for g in ("women", "men")]
+            for q in QUARTERS
+        ]
+        table = suppress_table(rows, suppress=suppress)
+        if focus == Focus.INDIVID:
+            year_rows = [
+                [
+                    evaluation.year_participants(figures, {intervention.pk}, g)
+                    for g in ("women", "men")
+                ]
+            ]
+        else:
+            year_rows = [
+                [
+                    evaluation.year_sum(figures, {intervention.pk}, headline, (g,))
+                    for g in ("women", "men")
+                ]
+            ]
+        year_table = suppress_table(year_rows, suppress=suppress)
+        label = str(Measure.Key(headline).label)
+        chart = charts.participants_by_gender_chart(
+            [
+                (f"K{q}", cells[0].shown, cells[1].shown)
+                for q, cells in zip(QUARTERS, table.cells, strict=True)
+            ],
+            title=f"{intervention.name}: {label}",
+        )
+        amounts = money.get(intervention.pk, {})
+        budget = amounts.get(BudgetColumn.Kind.BUDGET, amounts.get(BudgetColumn.Kind.DECIDED))
+        outcome = amounts.get(BudgetColumn.Kind.OUTCOME)
+        participants = year_table.grand_total
+        cost = None
+        spent = outcome if outcome is not None else budget
+        if spent is not None and participants.shown:
+            cost = (Decimal(spent) / participants.shown).quantize(Decimal(1), ROUND_HALF_UP)
+        blocks.append(
+            InterventionBlock(
+                intervention=intervention,
+                focus=focus,
+                headline=label,
+                quarters=table,
+                year=year_table,
+                chart=chart,
+                missing=[
+                    q
+                    for q in QUARTERS
+                    if running
+                    and q <= max(elapsed, 1)
+                    and q not in reported_quarters[intervention.pk]
+                ],
+                budget=budget,
+                outcome=outcome,
+                cost_per_participant=cost,
+                cost_from_budget=outcome is None,
+            )
+        )
+
+    points = []
+    if plan is not None:
+        queryset = (
+            MeasurementPoint.objects.filter(plan=plan)
+            .select_related(
+                "plan_intervention", "goal__plan_intervention", "assessment", "assessment__measure"
+            )
+            .prefetch_related(Prefetch("counted_interventions", to_attr="counted_list"))
+            .order_by(
+                "goal__goal_area__order", "goal__order", "plan_intervention__order", "order", "pk"
+            )
+        )
+        for point in queryset:
+            assessment = getattr(point, "assessment", None)
+            ids = [i.pk for i in point.counted_list]
+            entry = point.plan_intervention or (
+                point.goal.plan_intervention if point.goal else None
+            )
+            if not ids and entry is not None:
+                ids = [entry.intervention_id]
+            if not ids:
+                ids = sorted(reported_ids)
+            measure = assessment.measure if assessment else None
+            result = evaluation.evaluate(
+                point,
+                figures=figures,
+                intervention_ids=ids,
+                measure_key=figure_key(measure) if measure else None,
+                elapsed=elapsed,
+                manual_status=assessment.status if assessment else None,
+            )
+            row = PointRow(point=point, result=result, assessment=assessment)
+            if result.unit == "percent":
+                row.figure, row.by_gender = _published_share(result, suppress)
+            elif result.automatic:
+                genders = [result.by_gender.get("women"), result.by_gender.get("men")]
+                if result.by_gender and any(v is not None for v in genders):
+                    published = suppress_table([genders], suppress=suppress)
+                    row.figure = published.grand_total
+                    row.by_gender = {
+                        "women": published.cells[0][0],
+                        "men": published.cells[0][1],
+                    }
+                else:
+                    row.figure = publish_count(result.figure, suppress=suppress)
+            points.append(row)
+
+    count_rows = [
+        (row.point.text[:40], getattr(row.figure, "shown", None), row.result.target)
+        for row in points
+        if row.result.automatic and row.result.unit == "count"
+    ]
+    money_rows = [
+        (b.intervention.name, b.budget, b.outcome)
+        for b in blocks
+        if b.budget is not None or b.outcome is not None
+    ]
+    return {
+        "year": year,
+        "plan": plan,
+        "blocks": blocks,
+        "points": points,
+        "target_chart": charts.target_chart(count_rows) if count_rows else "",
+        "budget_chart": charts.budget_outcome_chart(money_rows) if money_rows else "",
+        "without_figures": without_figures,
+        "suppressed": suppress,
+        "quarters_elapsed": elapsed,
+    }

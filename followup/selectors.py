@@ -1,0 +1,172 @@
+"""Reads for follow-up, each in a fixed number of queries."""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch
+
+from plans.models import Intervention, PlanIntervention
+
+from .models import Focus, Gender, InterventionFollowUp, Measure, QuarterReport, QuarterValue
+
+QUARTERS = (1, 2, 3, 4)
+
+STANDARD_MEASURES = [
+    # key, by_gender, focus, reported by default
+    (Measure.Key.NEW, True, Focus.INDIVID, True),
+    (Measure.Key.ACTIVE, True, Focus.INDIVID, True),
+    (Measure.Key.ENDED, True, Focus.INDIVID, True),
+    (Measure.Key.ENDED_WORK, True, Focus.INDIVID, True),
+    (Measure.Key.ENDED_STUDIES, True, Focus.INDIVID, True),
+    (Measure.Key.FREDA, True, Focus.INDIVID, False),
+    (Measure.Key.CONSULTATIONS, False, Focus.INDIVID, False),
+    (Measure.Key.SEMINARS, False, Focus.STRUKTUR, True),
+    (Measure.Key.TRAINING_PARTICIPANTS, True, Focus.STRUKTUR, True),
+]
+DEFAULT_KEYS = {key for key, _, _, default in STANDARD_MEASURES if default}
+
+
+def genders_of(measure: Measure) -> list[str]:
+    return [Gender.WOMEN, Gender.MEN] if measure.by_gender else [Gender.ALL]
+
+
+def running_years_by_intervention(*, association) -> dict[int, set[int]]:
+    """The years each intervention runs: the years of every plan that has it and does not
+    say it has ended, from its start year on."""
+    years = defaultdict(set)
+    entries = PlanIntervention.objects.filter(association=association).select_related(
+        "plan", "intervention"
+    )
+    for entry in entries:
+        if entry.status == PlanIntervention.Status.ENDED:
+            continue
+        start = entry.intervention.start_year or 0
+        years[entry.intervention_id].update(y for y in entry.plan.years if y >= start)
+    return years
+
+
+def running_years(*, intervention: Intervention) -> set[int]:
+    return running_years_by_intervention(association=intervention.association_id).get(
+        intervention.pk, set()
+    )
+
+
+def followup_settings(*, intervention: Intervention) -> InterventionFollowUp:
+    """The saved settings, or unsaved defaults (focus from the intervention's kind)."""
+    existing = InterventionFollowUp.objects.filter(intervention=intervention).first()
+    if existing is not None:
+        return existing
+    return InterventionFollowUp(
+        association_id=intervention.association_id,
+        intervention=intervention,
+        focus=intervention.kind,
+        version=0,
+    )
+
+
+def measures_of(*, association) -> list[Measure]:
+    return list(Measure.objects.filter(association=association))
+
+
+def reported_measures(*, settings: InterventionFollowUp, all_measures: list[Measure]) -> list:
+    """The measures the intervention reports: the kansli's choice, else the standard
+    measures of its focus."""
+    if settings.pk:
+        chosen = {m.pk for m in settings.measures.all()}
+        if chosen:
+            return [m for m in all_measures if m.pk in chosen]
+    return [m for m in all_measures if m.key in DEFAULT_KEYS and m.focus == settings.focus]
+
+
+def report_values(report: QuarterReport | None) -> dict[tuple[int, str], int]:
+    if report is None or report.pk is None:
+        return {}
+    return {(v.measure_id, v.gender): v.value for v in report.values.all()}
+
+
+def reports_of(*, association, year: int, interventions=None):
+    queryset = QuarterReport.objects.filter(association=association, year=year)
+    if interventions is not None:
+        queryset = queryset.filter(intervention__in=interventions)
+    return queryset.prefetch_related(Prefetch("values", queryset=QuarterValue.objects.all()))
+
+
+def interventions_led_by(*, association, user):
+    return Intervention.objects.filter(association=association, project_leaders=user)
+
+
+def quarter_overview(*, association, interventions, year: int) -> list[dict]:
+    """Per intervention: the four quarters of ``year`` with their report (or None) and
+    whether the quarter is in the intervention's running years."""
+    interventions = list(interventions)
+    years = running_years_by_intervention(association=association)
+    reports = {
+        (r.intervention_id, r.quarter): r
+        for r in QuarterReport.objects.filter(
+            association=association, year=year, intervention__in=interventions
+        )
+    }
+    rows = []
+    for intervention in interventions:
+        running = year in years.get(intervention.pk, set())
+        rows.append(
+            {
+                "intervention": intervention,
+                "running": running,
+                "years": sorted(years.get(intervention.pk, set())),
+                "quarters": [
+                    {"quarter": q, "report": reports.get((intervention.pk, q))} for q in QUARTERS
+                ],
+            }
+        )
+    return rows
+
+
+# The dashboard ----------------------------------------------------------------
+
+COUNTED_STATUSES = (QuarterReport.Status.SUBMITTED, QuarterReport.Status.APPROVED)
+HEADLINE_KEYS = {
+    Focus.INDIVID: Measure.Key.ACTIVE,
+    Focus.STRUKTUR: Measure.Key.TRAINING_PARTICIPANTS,
+}
+
+
+def figure_key(measure: Measure) -> str:
+    """How ``evaluation`` names a measure: its standard key, or ``m<id>`` for the förbund's own."""
+    return measure.key or f"m{measure.pk}"
+
+
+def year_figures(*, association, year: int, statuses=COUNTED_STATUSES) -> dict:
+    """``{(intervention_id, quarter, measure_key, gender): count}`` for one year, one query."""
+    rows = QuarterValue.objects.filter(
+        association=association, report__year=year, report__status__in=statuses
+    ).values_list(
+        "report__intervention_id",
+        "report__quarter",
+        "measure__key",
+        "measure_id",
+        "gender",
+        "value",
+    )
+    return {
+        (iid, quarter, key or f"m{mid}", gender): value
+        for iid, quarter, key, mid, gender, value in rows
+    }
+
+
+def plan_for_year(*, association, year: int):
+    from plans.models import Plan
+
+    return (
+        Plan.objects.filter(association=association, year__lte=year, end_year__gte=year)
+        .order_by("-year", "-pk")
+        .first()
+    )
+
+
+def followup_years(*, association) -> list[int]:
+    years = set(
+        QuarterReport.objects.filter(association=association)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return sorted(years)

@@ -1,0 +1,475 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from associations.mixins import (
+    AssociationFormView,
+    AssociationPermissionMixin,
+    apply_validation_error,
+)
+from associations.rules import can
+from plans.models import Intervention, MeasurementPoint
+from plans.services import EditConflict
+
+from . import export, services, workflow
+from .dashboard import dashboard
+from .forms import (
+    FollowUpSettingsForm,
+    MeasureForm,
+    PointAssessmentForm,
+    QuarterForm,
+    TransitionForm,
+)
+from .models import Measure, PointAssessment, QuarterReport
+from .selectors import (
+    QUARTERS,
+    followup_settings,
+    followup_years,
+    interventions_led_by,
+    quarter_overview,
+    report_values,
+    reported_measures,
+    running_years,
+)
+
+VIEW = "followup.view_followup"
+MANAGE = "followup.manage_followup"
+ENTER = "followup.enter_figures"
+
+
+class FollowUpMixin(AssociationPermissionMixin):
+    permission_required = VIEW
+
+    @property
+    def suppress(self) -> bool:
+        return not can(self.request.user, "followup.see_real_figures", self.association)
+
+    def chosen_year(self) -> int:
+        value = self.request.GET.get("year", "")
+        if value.isdigit() and 2000 <= int(value) <= 2100:
+            return int(value)
+        years = followup_years(association=self.association)
+        return years[-1] if years else timezone.localdate().year
+
+    def year_choices(self, current: int) -> list[int]:
+        return sorted({*followup_years(association=self.association), current})
+
+
+class DashboardView(FollowUpMixin, TemplateView):
+    """The förbund's follow-up for a year; every member, small counts suppressed for all but
+    the kansli."""
+
+    template_name = "followup/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        year = self.chosen_year()
+        return super().get_context_data(
+            **dashboard(
+                association=self.association,
+                year=year,
+                suppress=self.suppress,
+                today=timezone.localdate(),
+            ),
+            years=self.year_choices(year),
+            **kwargs,
+        )
+
+
+class MyInterventionsView(FollowUpMixin, TemplateView):
+    """The interventions a projektledare leads (the kansli: all), with each quarter of the
+    year entered or missing."""
+
+    template_name = "followup/my_interventions.html"
+
+    def get_context_data(self, **kwargs):
+        year = self.chosen_year()
+        if can(self.request.user, MANAGE, self.association):
+            interventions = Intervention.objects.filter(association=self.association)
+        else:
+            interventions = interventions_led_by(
+                association=self.association, user=self.request.user
+            )
+        today = timezone.localdate()
+        return super().get_context_data(
+            year=year,
+            years=sorted({*self.year_choices(year), today.year}),
+            rows=quarter_overview(
+                association=self.association, interventions=interventions, year=year
+            ),
+            current_quarter=(today.year, (today.month - 1) // 3 + 1),
+            **kwargs,
+        )
+
+
+class InterventionMixin(FollowUpMixin):
+    """A page of one intervention of the förbund (another förbund's id: 404)."""
+
+    intervention_permission = ENTER
+
+    @cached_property
+    def intervention(self) -> Intervention:
+        return get_object_or_404(
+            Intervention.objects.filter(association=self.association), pk=self.kwargs["pk"]
+        )
+
+    def refusal(self):
+        if not can(self.request.user, self.intervention_permission, self.intervention):
+            raise PermissionDenied
+        return None
+
+
+class QuarterView(InterventionMixin, FormView):
+    """Enter, correct or read one quarter; submit it in the same step."""
+
+    form_class = QuarterForm
+    template_name = "followup/quarter_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["quarter"] not in QUARTERS:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def report(self) -> QuarterReport | None:
+        return (
+            QuarterReport.objects.filter(
+                intervention=self.intervention,
+                year=self.kwargs["year"],
+                quarter=self.kwargs["quarter"],
+            )
+            .prefetch_related("values")
+            .first()
+        )
+
+    @cached_property
+    def measures(self):
+        all_measures = services.standard_measures_ensure(association=self.association)
+        return reported_measures(
+            settings=followup_settings(intervention=self.intervention), all_measures=all_measures
+        )
+
+    @cached_property
+    def actor(self):
+        return services.actor_of(self.request.user, self.intervention)
+
+    @property
+    def editable(self) -> bool:
+        status = self.report.status if self.report else workflow.DRAFT
+        return workflow.allowed(workflow.EDIT, status=status, actor=self.actor)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "measures": self.measures}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.editable:
+            for field in form.fields.values():
+                field.disabled = True
+        return form
+
+    def get_initial(self):
+        if self.report is not None:
+            values = report_values(self.report)
+            initial = {
+                f"m{measure_id}_{gender}": value for (measure_id, gender), value in values.items()
+            }
+            initial.update(comment=self.report.comment, version=self.report.version)
+            return initial
+        return self.carried_over()
+
+    def carried_over(self) -> dict:
+        """Next quarter starts from the previous one: those active who did not end."""
+        year, quarter = self.kwargs["year"], self.kwargs["quarter"]
+        previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        report = (
+            QuarterReport.objects.filter(
+                intervention=self.intervention, year=previous[0], quarter=previous[1]
+            )
+            .prefetch_related("values")
+            .first()
+        )
+        if report is None:
+            return {}
+        values = report_values(report)
+        keys = {m.key: m.pk for m in self.measures if m.key}
+        if "active" not in keys:
+            return {}
+        initial = {}
+        for gender in ("women", "men"):
+            active = values.get((keys["active"], gender))
+            if active is None:
+                continue
+            ended = values.get((keys.get("ended"), gender)) or 0
+            initial[f"m{keys['active']}_{gender}"] = max(active - ended, 0)
+        self.carried = bool(initial)
+        return initial
+
+    def post(self, request, *args, **kwargs):
+        if not self.editable:
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def quarter_url(self):
+        return self.association_url(
+            "followup:quarter",
+            pk=self.intervention.pk,
+            year=self.kwargs["year"],
+            quarter=self.kwargs["quarter"],
+        )
+
+    def form_valid(self, form):
+        try:
+            report = services.quarter_report_save(
+                intervention=self.intervention,
+                year=self.kwargs["year"],
+                quarter=self.kwargs["quarter"],
+                acting_user=self.request.user,
+                expected_version=form.cleaned_data.get("version"),
+                values=form.values(),
+                comment=form.cleaned_data["comment"].replace("\r\n", "\n"),
+            )
+            if "submit_quarter" in self.request.POST:
+                services.quarter_report_transition(
+                    report=report, acting_user=self.request.user, action=workflow.SUBMIT
+                )
+        except EditConflict as conflict:
+            apply_validation_error(form, conflict)
+            form.data = form.data.copy()
+            form.data["version"] = conflict.current.version
+            return self.render_to_response(self.get_context_data(form=form, conflict=True))
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        if "submit_quarter" in self.request.POST:
+            messages.success(self.request, _("The quarter has been saved and submitted."))
+        else:
+            messages.success(self.request, _("The quarter has been saved."))
+        return HttpResponseRedirect(self.quarter_url())
+
+    def get_context_data(self, **kwargs):
+        year, quarter = self.kwargs["year"], self.kwargs["quarter"]
+        report = self.report
+        status = report.status if report else workflow.DRAFT
+        previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+        years = running_years(intervention=self.intervention)
+        return super().get_context_data(
+            intervention=self.intervention,
+            year=year,
+            quarter=quarter,
+            report=report,
+            status=status,
+            editable=self.editable,
+            actions=workflow.available_actions(status=status, actor=self.actor) if report else [],
+            transition_form=TransitionForm(initial={"version": report.version if report else None}),
+            events=list(report.events.select_related("user")) if report else [],
+            running=year in years,
+            running_years=sorted(years),
+            previous=previous if previous[0] in years else None,
+            following=following if following[0] in years else None,
+            carried=getattr(self, "carried", False),
+            **kwargs,
+        )
+
+
+class QuarterTransitionView(InterventionMixin, View):
+    """POST ``action`` = submit, approve, return or reopen (with ``reason`` where needed)."""
+
+    http_method_names = ["post"]
+    ACTIONS = {
+        workflow.SUBMIT: gettext_lazy("The quarter has been submitted."),
+        workflow.APPROVE: gettext_lazy("The quarter has been approved."),
+        workflow.RETURN: gettext_lazy("The quarter has been returned for revision."),
+        workflow.REOPEN: gettext_lazy("The quarter has been reopened."),
+    }
+
+    def post(self, request, *args, **kwargs):
+        report = get_object_or_404(
+            QuarterReport.objects.filter(intervention=self.intervention),
+            year=kwargs["year"],
+            quarter=kwargs["quarter"],
+        )
+        action = request.POST.get("action", "")
+        if action not in self.ACTIONS:
+            messages.error(request, _("Unknown action."))
+        else:
+            form = TransitionForm(request.POST)
+            form.is_valid()
+            try:
+                services.quarter_report_transition(
+                    report=report,
+                    acting_user=request.user,
+                    action=action,
+                    reason=form.cleaned_data.get("reason") or "",
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except EditConflict:
+                messages.error(
+                    request,
+                    _("Someone else changed the quarter meanwhile. Look at it again and retry."),
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, self.ACTIONS[action])
+        return HttpResponseRedirect(
+            self.association_url(
+                "followup:quarter",
+                pk=self.intervention.pk,
+                year=kwargs["year"],
+                quarter=kwargs["quarter"],
+            )
+        )
+
+
+class SettingsView(InterventionMixin, AssociationFormView):
+    """What the national system registers about the insats, and the measures it reports."""
+
+    permission_required = MANAGE
+    intervention_permission = MANAGE
+    form_class = FollowUpSettingsForm
+    template_name = "followup/settings_form.html"
+    success_message = gettext_lazy("The follow-up settings have been saved.")
+
+    def get_page_title(self):
+        return _("Follow-up of %(name)s") % {"name": self.intervention.name}
+
+    @cached_property
+    def settings(self):
+        services.standard_measures_ensure(association=self.association)
+        return followup_settings(intervention=self.intervention)
+
+    def get_initial(self):
+        settings = self.settings
+        return {
+            "focus": settings.focus,
+            "precise_focus": settings.precise_focus,
+            "method": settings.method,
+            "esf_funded": settings.esf_funded,
+            "measures": list(settings.measures.all()) if settings.pk else [],
+            "version": settings.version if settings.pk else None,
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.followup_settings_save(
+            intervention=self.intervention,
+            acting_user=self.request.user,
+            expected_version=data.get("version"),
+            focus=data["focus"],
+            precise_focus=data["precise_focus"],
+            method=data["method"],
+            esf_funded=data["esf_funded"],
+            measures=data["measures"],
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            intervention=self.intervention,
+            locked=QuarterReport.objects.filter(intervention=self.intervention).exists(),
+            **kwargs,
+        )
+
+    def get_success_url(self):
+        return self.association_url("followup:my_interventions")
+
+
+class MeasureCreateView(FollowUpMixin, AssociationFormView):
+    permission_required = MANAGE
+    form_class = MeasureForm
+    page_title = gettext_lazy("Add a measure of the förbund's own")
+    success_message = gettext_lazy("The measure has been added.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Measure(association=self.association)
+        return kwargs
+
+    def perform(self, form):
+        services.measure_save(measure=form.instance, acting_user=self.request.user)
+
+    def get_success_url(self):
+        return self.association_url("followup:my_interventions")
+
+
+class PointAssessmentView(FollowUpMixin, AssociationFormView):
+    """The kansli's status, comment and date for a measurement point."""
+
+    permission_required = MANAGE
+    form_class = PointAssessmentForm
+    success_message = gettext_lazy("The status of the measurement point has been saved.")
+
+    @cached_property
+    def point(self):
+        return get_object_or_404(
+            MeasurementPoint.objects.filter(association=self.association).select_related("plan"),
+            pk=self.kwargs["pk"],
+        )
+
+    def refusal(self):
+        self.point  # noqa: B018 - another förbund's point is a 404
+        return None
+
+    def get_page_title(self):
+        return _("Status of a measurement point")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = PointAssessment.objects.filter(point=self.point).first() or (
+            PointAssessment(association=self.association, point=self.point)
+        )
+        return kwargs
+
+    def get_initial(self):
+        # A new assessment is dated today; an existing one keeps its own date.
+        if PointAssessment.objects.filter(point=self.point).exists():
+            return {}
+        return {"assessed_on": timezone.localdate()}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.point_assessment_save(
+            point=self.point,
+            acting_user=self.request.user,
+            expected_version=data.get("version"),
+            status=data["status"],
+            comment=data["comment"],
+            assessed_on=data["assessed_on"],
+            measure=data["measure"],
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(point=self.point, **kwargs)
+
+    def get_success_url(self):
+        year = self.point.plan.year
+        return self.association_url("followup:dashboard") + f"?year={year}#points"
+
+
+class ExportView(FollowUpMixin, View):
+    """The year's follow-up, one row per intervention, quarter and gender."""
+
+    file_format = "xlsx"
+
+    def get(self, request, *args, **kwargs):
+        year = self.chosen_year()
+        table = export.export_table(association=self.association, year=year, suppress=self.suppress)
+        filename = f"uppfoljning-{slugify(self.association.display_name)}-{year}"
+        if self.file_format == "csv":
+            response = HttpResponse(export.as_csv(table), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                export.as_workbook(table, title=str(year)),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{self.file_format}"'
+        return response

@@ -1,0 +1,32 @@
+"""Charts are accessible SVG built from plain data, with no script."""
+
+import re
+from decimal import Decimal
+
+from followup import charts
+
+
+def test_participants_chart_is_an_accessible_svg_without_script():
+    svg = charts.participants_by_gender_chart(
+        [("K1", 12, 9), ("K2", None, 11)], title="Stegen Karlstad"
+    )
+    assert svg.startswith("<svg ") and 'role="img"' in svg
+    title_id, desc_id = re.search(r'aria-labelledby="([^" ]+) ([^"]+)"', svg).groups()
+    assert f'<title id="{title_id}">Stegen Karlstad</title>' in svg
+    desc = re.search(rf'<desc id="{desc_id}">(.*?)</desc>', svg).group(1)
+    assert "K1" in desc and "12" in desc and "9" in desc and "–" in desc
+    assert "<script" not in svg
+    # Not by colour alone: every bar carries its series letter and value.
+    assert "K 12" in svg and "M 11" in svg
+
+
+def test_target_and_budget_charts():
+    svg = charts.target_chart([("Minst 200 i Stegarna", 237, 200)])
+    assert "U 237" in svg and "M 200" in svg and 'role="img"' in svg
+    svg = charts.budget_outcome_chart([("Stegen", Decimal(4100000), None)])
+    assert "B 4\u00a0100\u00a0tkr" in svg
+
+
+def test_titles_are_escaped():
+    svg = charts.participants_by_gender_chart([("K1", 1, 2)], title="<b>Insats</b>")
+    assert "<b>" not in svg and "&lt;b&gt;Insats&lt;/b&gt;" in svg
