@@ -7,9 +7,9 @@ nothing is told by colour alone; the caller shows the same numbers in a table
 beside the chart. ``None`` (hidden or not entered) leaves the bar out.
 """
 
+import hashlib
 import html
 import re
-import uuid
 
 import pygal
 from django.utils.translation import gettext as _
@@ -50,11 +50,21 @@ OPTIONS = {
 }
 
 
+PYGAL_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _accessible(svg: str, *, title: str, description: str) -> str:
     """Give the SVG a role, a title and a description that screen readers announce."""
     # pygal writes its config into an inline script even with ``js=[]``: nothing reads it.
     svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
-    base = f"chart-{uuid.uuid4().hex[:8]}"
+    # pygal names each chart with a random uuid; a name from the content instead keeps
+    # the page and the PDF the same on every rendering (a stored PDF is byte-for-byte
+    # what the board approved, and a re-rendering of it matches).
+    digest = hashlib.sha256((PYGAL_ID.sub("", svg) + title + description).encode()).hexdigest()[:12]
+    base = f"chart-{digest}"
+    svg = PYGAL_ID.sub(base, svg)
+    # Its legend ids repeat from chart to chart; ids must be unique on a page.
+    svg = svg.replace('id="activate-serie-', f'id="{base}-serie-')
     svg = re.sub(
         r"^<svg ",
         f'<svg role="img" aria-labelledby="{base}-title {base}-desc" focusable="false" ',

@@ -238,3 +238,16 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         "suppressed": suppress,
         "quarters_elapsed": elapsed,
     }
+
+
+def document_charts(*, plan, today) -> dict:
+    """For the plan document: {plan intervention pk: SVG chart} of the participants by
+    gender per quarter of the plan year, small counts suppressed as in anything published.
+    Interventions without figures for the year get no chart."""
+    data = dashboard(association=plan.association, year=plan.year, suppress=True, today=today)
+    charts_by_intervention = {b.intervention.pk: b.chart for b in data["blocks"]}
+    return {
+        entry.pk: charts_by_intervention[entry.intervention_id]
+        for entry in plan.plan_interventions.all()
+        if entry.intervention_id in charts_by_intervention
+    }

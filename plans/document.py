@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from associations.models import AssociationLogo
@@ -69,6 +70,13 @@ def logo_url(association, logo: AssociationLogo | None) -> str:
     return f"{url}?v={logo.sha256[:12]}"
 
 
+def document_charts(*, plan: Plan, today: datetime.date) -> dict:
+    from followup.dashboard import document_charts as charts  # follow-up builds on plans
+
+    # Built by followup.charts from numbers and escaped labels: safe to inline.
+    return {pk: mark_safe(svg) for pk, svg in charts(plan=plan, today=today).items()}  # noqa: S308
+
+
 def document_context(*, plan: Plan, association, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     budget = Budget.objects.filter(plan=plan).first()
@@ -90,8 +98,8 @@ def document_context(*, plan: Plan, association, today: datetime.date | None = N
         "contacts": overview["contacts"],
         "logo": logo,
         "logo_url": logo_url(association, logo),
-        # Filled by the follow-up app once it exists: {plan_intervention pk: safe SVG}.
-        "followup_charts": {},
+        # Participants by gender per quarter, from follow-up: {plan intervention pk: SVG}.
+        "followup_charts": document_charts(plan=plan, today=today),
     }
 
 
