@@ -138,7 +138,6 @@ def test_approval_line_of_an_approved_plan(paragraph, suffix):
         status=Plan.Status.APPROVED,
         approved_on=datetime.date(2021, 12, 1),
         approval_paragraph=paragraph,
-        approval_text="Antagen av styrelsen",
     )
     line = document.approval_line(plan, today=datetime.date(2026, 1, 5))
     assert (
@@ -147,8 +146,12 @@ def test_approval_line_of_an_approved_plan(paragraph, suffix):
     )
 
 
-def test_approval_without_a_recorded_date_shows_the_text_as_entered():
-    plan = Plan(status=Plan.Status.APPROVED, approval_text="Antagen av förbundsstyrelsen")
+def test_approval_as_the_forbund_wrote_it_is_shown_as_entered():
+    plan = Plan(
+        status=Plan.Status.APPROVED,
+        approved_on=datetime.date(2021, 11, 18),
+        approval_text="Antagen av förbundsstyrelsen",
+    )
     assert document.approval_line(plan, today=datetime.date(2026, 1, 5)) == (
         "Antagen av förbundsstyrelsen"
     )
@@ -383,13 +386,13 @@ def test_html_document_escapes_user_text(draft, association, members, client):
 
 def test_rendering_an_approved_plan_is_deterministic(association):
     with scope(association=association):
-        plan = PlanFactory(
-            association=association,
-            status=Plan.Status.APPROVED,
-            approved_on=datetime.date(2022, 11, 30),
-            approval_paragraph="§7",
-        )
+        plan = PlanFactory(association=association)
         PlanInterventionFactory(association=association, plan=plan)
+        # Approved after its parts are in (an approved plan's parts are frozen).
+        Plan.objects.filter(pk=plan.pk).update(
+            status=Plan.Status.APPROVED, approved_on=datetime.date(2022, 11, 30)
+        )
+        plan.refresh_from_db()
         _html, first = render(plan, association, variant="pdfa")
         _html, second = render(plan, association, variant="pdfa")
     assert first == second
@@ -463,3 +466,20 @@ def test_document_page_queries_do_not_grow_with_the_plan(
             BoardSeatFactory(association=association)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_document_shows_participants_by_gender_from_follow_up(client):
+    from followup.demo import load_demo_followup
+
+    association = load_demo_associations()["samspelet"]
+    plan = load_demo_plan(association)
+    load_demo_followup(association, plan)
+    client.force_login(User.objects.get(username="samspelet-styrelse"))
+    url = reverse(
+        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    with translation.override("sv"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert page.count('<figure class="followup-chart">') >= 2
+    assert "Deltagare per kvartal 2022, kvinnor och män" in page
+    assert "<script" not in page.split('<figure class="followup-chart">', 1)[1]
