@@ -3,6 +3,7 @@ them, and carries the loaded ``version`` for optimistic locking."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from associations.forms import AssociationFormMixin
@@ -342,7 +343,7 @@ class DecisionForm(AssociationFormMixin, forms.Form):
 
 
 class CommentForm(AssociationFormMixin, forms.Form):
-    submit_label = _("Comment")
+    submit_label = pgettext_lazy("verb", "Comment")
 
     target = forms.ChoiceField(label=_("About"), required=False)
     body = forms.CharField(

@@ -6,7 +6,7 @@ and its changes against the approved version are shown. axe on every page visite
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -14,6 +14,9 @@ from budgets.models import BudgetLine
 from plans.models import Plan
 from tests.browser.conftest import assert_no_axe_violations, login
 from tests.browser.test_plans import INSJORIKET, load_plan, plan_url, save, sv
+
+with translation.override("sv"):
+    COMMENT_VERB = translation.pgettext("verb", "Comment")  # the link; the noun is "Kommentar"
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +53,8 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser):
         # A comment on a section, from the link beside it on the plan page; then edited.
         board_page.goto(detail)
         assert_no_axe_violations(board_page)
-        board_page.locator("section[id^='section-'] a", has_text=sv("Comment")).first.click()
+        comment_link = board_page.locator("section[id^='section-'] a", has_text=COMMENT_VERB)
+        comment_link.first.click()
         assert_no_axe_violations(board_page)
         board_page.locator("main form textarea[name='body']").fill("Tydligare tidsplan?")
         board_page.locator("main form input[type='submit'][name='submit']").click()
