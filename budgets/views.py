@@ -13,10 +13,8 @@ from associations.mixins import (
     AssociationListView,
     AssociationObjectDeleteView,
     AssociationObjectFormView,
-    apply_validation_error,
 )
-from plans.services import EditConflict
-from plans.views import PlanEditMixin, PlanMixin
+from plans.views import PlanEditMixin, PlanMixin, VersionedFormMixin
 
 from . import forms, services
 from .excel import budget_workbook
@@ -94,30 +92,13 @@ class BudgetEditMixin(PlanEditMixin):
         return super().get_context_data(**kwargs)
 
 
-class BudgetFormMixin(BudgetEditMixin):
+class BudgetFormMixin(VersionedFormMixin, BudgetEditMixin):
     """Save through ``perform``; a conflict keeps the input and says what happened."""
 
     success_message = _("Saved.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "budget": self.budget}
-
-    def form_valid(self, form):
-        try:
-            self.perform(form)
-        except EditConflict as conflict:
-            apply_validation_error(form, conflict)
-            form.data = form.data.copy()
-            form.data["version"] = conflict.current.version
-            return self.render_to_response(self.get_context_data(form=form, conflict=True))
-        except ValidationError as error:
-            self.show_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return HttpResponseRedirect(self.get_success_url())
-
-    def show_error(self, form, error):
-        apply_validation_error(form, error)
 
 
 class BudgetCreateView(PlanEditMixin, View):

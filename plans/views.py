@@ -192,10 +192,13 @@ class VersionedFormMixin:
                 self.get_context_data(form=form, conflict_current=conflict.current)
             )
         except ValidationError as error:
-            apply_validation_error(form, error)
+            self.show_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+    def show_error(self, form, error):
+        apply_validation_error(form, error)
 
 
 class PlanUpdateView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView):
