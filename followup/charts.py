@@ -17,22 +17,28 @@ from pygal.style import Style
 
 from finsam.formatting import format_tkr
 
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#212529",
-    foreground_strong="#212529",
-    foreground_subtle="#6c757d",
-    opacity="1",
-    opacity_hover="1",
-    colors=("#7b2d26", "#1f4e79", "#3b6e22", "#5c3d8f"),
-    value_colors=("#212529",),
-    font_family="system-ui, sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    value_font_size=12,
-    legend_font_size=13,
-)
+SCREEN_FONT = "system-ui, sans-serif"
+# The plan document's font, shipped in static/fonts: a chart in the PDF looks the same
+# on every machine instead of taking whatever fontconfig finds for "sans-serif".
+DOCUMENT_FONT = '"DejaVu Sans", sans-serif'
+
+STYLE_SETTINGS = {
+    "background": "#ffffff",
+    "plot_background": "#ffffff",
+    "foreground": "#212529",
+    "foreground_strong": "#212529",
+    "foreground_subtle": "#6c757d",
+    "opacity": "1",
+    "opacity_hover": "1",
+    "colors": ("#7b2d26", "#1f4e79", "#3b6e22", "#5c3d8f"),
+    "value_colors": ("#212529",),
+    "label_font_size": 13,
+    "major_label_font_size": 13,
+    "value_font_size": 12,
+    "legend_font_size": 13,
+}
+STYLE = Style(font_family=SCREEN_FONT, **STYLE_SETTINGS)
+DOCUMENT_STYLE = Style(font_family=DOCUMENT_FONT, **STYLE_SETTINGS)
 
 OPTIONS = {
     "js": [],
@@ -44,10 +50,41 @@ OPTIONS = {
     "width": 720,
     "height": 320,
     "explicit_size": False,
-    "show_y_guides": True,
+    # Every bar prints its value; guide lines would only run through those labels.
+    "show_y_guides": False,
     "truncate_label": -1,
     "include_x_axis": True,
 }
+
+
+# Rules for pygal's script-driven tooltips and hover states, and its animation and
+# vendor-prefixed declarations. The charts have no script, so none of them ever applies;
+# they are a third of the stylesheet that every chart carries into the page and that
+# WeasyPrint parses and matches for each chart in the PDF.
+INTERACTIVE_SELECTOR = re.compile(r":hover|\.active\b|\.tooltip\b")
+INERT_DECLARATION = re.compile(
+    r"^\s*(-webkit-|-moz-)?transition\s*:|^\s*-webkit-(user-select|font-smoothing)\s*:"
+)
+CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _static_rule(match: re.Match) -> str:
+    selectors = [s for s in match.group(1).split(",") if not INTERACTIVE_SELECTOR.search(s)]
+    declarations = [d for d in match.group(2).split(";") if not INERT_DECLARATION.search(d)]
+    if not selectors or not "".join(declarations).strip():
+        return ""
+    return ",".join(selectors).strip() + "{" + ";".join(declarations) + "}"
+
+
+def _static_styles(svg: str) -> str:
+    """pygal's stylesheet without the rules and declarations that only serve interaction."""
+    return re.sub(
+        r"(<style type=\"text/css\">)(.*?)(</style>)",
+        lambda m: m.group(1) + CSS_RULE.sub(_static_rule, m.group(2)) + m.group(3),
+        svg,
+        count=1,
+        flags=re.S,
+    )
 
 
 PYGAL_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -56,7 +93,7 @@ PYGAL_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 def _accessible(svg: str, *, title: str, description: str) -> str:
     """Give the SVG a role, a title and a description that screen readers announce."""
     # pygal writes its config into an inline script even with ``js=[]``: nothing reads it.
-    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)
+    svg = _static_styles(re.sub(r"<script\b.*?</script>", "", svg, flags=re.S))
     # pygal names each chart with a random uuid; a name from the content instead keeps
     # the page and the PDF the same on every rendering (a stored PDF is byte-for-byte
     # what the board approved, and a re-rendering of it matches).
@@ -86,14 +123,15 @@ def _render(chart, *, title, description) -> str:
     return _accessible(chart.render(is_unicode=True), title=title, description=description)
 
 
-def participants_by_gender_chart(rows, *, title: str = "") -> str:
+def participants_by_gender_chart(rows, *, title: str = "", for_document: bool = False) -> str:
     """Bars for women and men per period.
 
     ``rows``: ``[(label, women, men), ...]``, e.g. ``[("K1", 12, 9), ("K2", None, 11)]``.
+    ``for_document``: in the plan document's font rather than the screen's.
     """
     rows = list(rows)
     title = title or _("Participants by gender")
-    chart = pygal.Bar(**OPTIONS)
+    chart = pygal.Bar(**{**OPTIONS, "style": DOCUMENT_STYLE if for_document else STYLE})
     chart.x_labels = [str(label) for label, _w, _m in rows]
     women, men = _("Women"), _("Men")
     chart.add(f"{women} (K)", [w for _l, w, _m in rows], formatter=_prefixed("K"))

@@ -89,7 +89,8 @@ def _budget_by_intervention(*, plan, year: int) -> dict:
     return result
 
 
-def dashboard(*, association, year: int, suppress: bool, today) -> dict:
+def dashboard(*, association, year: int, suppress: bool, today, for_document: bool = False) -> dict:
+    """``for_document``: the charts in the plan document's font (``document_charts``)."""
     figures = year_figures(association=association, year=year)
     years = running_years_by_intervention(association=association)
     reported_ids = {iid for (iid, _q, _k, _g) in figures}
@@ -139,6 +140,7 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
                 for q, cells in zip(QUARTERS, table.cells, strict=True)
             ],
             title=f"{intervention.name}: {label}",
+            for_document=for_document,
         )
         amounts = money.get(intervention.pk, {})
         budget = amounts.get(BudgetColumn.Kind.BUDGET, amounts.get(BudgetColumn.Kind.DECIDED))
@@ -244,7 +246,9 @@ def document_charts(*, plan, today) -> dict:
     """For the plan document: {plan intervention pk: SVG chart} of the participants by
     gender per quarter of the plan year, small counts suppressed as in anything published.
     Interventions without figures for the year get no chart."""
-    data = dashboard(association=plan.association, year=plan.year, suppress=True, today=today)
+    data = dashboard(
+        association=plan.association, year=plan.year, suppress=True, today=today, for_document=True
+    )
     charts_by_intervention = {b.intervention.pk: b.chart for b in data["blocks"]}
     return {
         entry.pk: charts_by_intervention[entry.intervention_id]

@@ -30,3 +30,26 @@ def test_target_and_budget_charts():
 def test_titles_are_escaped():
     svg = charts.participants_by_gender_chart([("K1", 1, 2)], title="<b>Insats</b>")
     assert "<b>" not in svg and "&lt;b&gt;Insats&lt;/b&gt;" in svg
+
+
+def _stylesheet(svg: str) -> str:
+    return re.search(r'<style type="text/css">(.*?)</style>', svg, re.S).group(1)
+
+
+def test_the_stylesheet_keeps_the_drawing_rules_and_drops_those_for_scripts_and_hover():
+    css = _stylesheet(charts.participants_by_gender_chart([("K1", 12, 9)]))
+    # What the chart looks like: colours, fonts, axis labels anchored.
+    assert "fill:#7b2d26" in css and "fill:#1f4e79" in css
+    assert "text-anchor:end" in css and "font-size:12px" in css
+    # What only a script or a pointer would use (the charts have no script).
+    for inert in (":hover", ".tooltip", ".active", "transition", "-webkit-"):
+        assert inert not in css, inert
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    assert rules and all(selectors.strip() and body.strip() for selectors, body in rules)
+
+
+def test_a_chart_for_the_document_uses_the_shipped_font():
+    screen = _stylesheet(charts.participants_by_gender_chart([("K1", 12, 9)]))
+    document = _stylesheet(charts.participants_by_gender_chart([("K1", 12, 9)], for_document=True))
+    assert "font-family:system-ui" in screen and "DejaVu" not in screen
+    assert 'font-family:"DejaVu Sans",sans-serif' in document and "system-ui" not in document
