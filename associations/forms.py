@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from .models import Association, BoardSeat, MemberParty, OfficeContact, Role, User
+from .models import Association, AssociationLogo, BoardSeat, MemberParty, OfficeContact, Role, User
 
 
 class AssociationFormMixin:
@@ -106,8 +106,22 @@ class LogoForm(AssociationFormMixin, forms.Form):
     )
     remove = forms.BooleanField(label=_("Remove the present logo"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_logo = AssociationLogo.objects.filter(association=self.association).exists()
+        if not self.has_logo:
+            del self.fields["remove"]  # nothing to remove
+
     def clean(self):
         data = super().clean()
+        if "file" in self.errors:
+            return data  # the file's own message says it (an empty file, say)
+        if data.get("file") and data.get("remove"):
+            raise forms.ValidationError(
+                _("Choose a new file or tick to remove the present logo, not both.")
+            )
         if not data.get("file") and not data.get("remove"):
-            raise forms.ValidationError(_("Choose a file, or tick to remove the logo."))
+            if self.has_logo:
+                raise forms.ValidationError(_("Choose a file, or tick to remove the logo."))
+            raise forms.ValidationError(_("Choose a file."))
         return data

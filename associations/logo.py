@@ -1,10 +1,19 @@
 """Checking an uploaded logo, and the service that stores it.
 
 A logo is shown on the plan document's front page and running header, in the browser
-and in the PDF, so it must be harmless in both: a PNG must be a real PNG image of
-sensible size, and an SVG must contain nothing active and reference nothing outside
-itself (no script, no foreignObject, no event handler, no external href or url(), no
-DTD). Anything else is refused with a message rather than silently altered.
+and in the PDF, so it must be harmless in both. What is stored is never the uploaded
+file as such:
+
+- a PNG must be a real PNG image of sensible size; it is decoded and encoded anew, so
+  nothing hidden after or between the image data (another file appended, text chunks)
+  is kept;
+- an SVG must contain nothing active and reference nothing outside itself (no script,
+  no foreignObject, no event handler, no external href or url(), no entities); what
+  drawing editors add for themselves (Inkscape's and Illustrator's own elements and
+  attributes, RDF metadata, the standard SVG 1.1 DOCTYPE) is removed, and the drawing
+  is written out anew with its namespace.
+
+Anything active or unreadable is refused with a message.
 """
 
 import hashlib
@@ -23,6 +32,11 @@ MAX_PNG_SIDE = 4000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+# The public DOCTYPE editors write (no internal subset, so no entities): dropped.
+_PUBLIC_DOCTYPE = re.compile(
+    rb"<!DOCTYPE\s+svg\s+PUBLIC\s+(\"[^\"]*\"|'[^']*')\s*(\"[^\"]*\"|'[^']*')?\s*>", re.I
+)
 # Elements an SVG logo may use: shapes, text, grouping, gradients, clipping.
 ALLOWED_SVG_ELEMENTS = {
     "svg", "g", "defs", "title", "desc", "metadata", "path", "rect", "circle", "ellipse",
@@ -45,20 +59,44 @@ def _check_css(text: str) -> None:
             raise ValidationError(_("The SVG file refers to something outside itself."))
 
 
-def check_svg(data: bytes) -> None:
-    """Refuse an SVG with anything active or external in it."""
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def _without_editor_data(root: ElementTree.Element) -> None:
+    """Remove, in place, the elements and attributes of namespaces other than SVG's
+    (an editor's own data, which no renderer draws) and the metadata element."""
+    for parent in root.iter():
+        for child in list(parent):
+            if not isinstance(child.tag, str):
+                continue
+            if _namespace(child.tag) != SVG_NS or _local_name(child.tag) == "metadata":
+                parent.remove(child)
+        for attribute in list(parent.attrib):
+            if _namespace(attribute) not in ("", XLINK_NS, XML_NS):
+                del parent.attrib[attribute]
+
+
+def clean_svg(data: bytes) -> bytes:
+    """The SVG drawing without editor data, written anew; ValidationError if anything in
+    it is active or external."""
+    data = _PUBLIC_DOCTYPE.sub(b"", data, count=1)
+    lowered = data.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise ValidationError(_("The SVG file must not contain a DTD or entities."))
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
         raise ValidationError(_("The file is not a readable SVG image.")) from error
-    if root.tag not in (f"{{{SVG_NS}}}svg", "svg"):
+    if root.tag == "svg":
+        # Written without its namespace: browsers would not show it as a drawing.
+        for element in root.iter():
+            if isinstance(element.tag, str) and not element.tag.startswith("{"):
+                element.tag = f"{{{SVG_NS}}}{element.tag}"
+    if root.tag != f"{{{SVG_NS}}}svg":
         raise ValidationError(_("The file is not a readable SVG image."))
+    _without_editor_data(root)
     for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
         name = _local_name(element.tag)
         if name not in ALLOWED_SVG_ELEMENTS:
             raise ValidationError(
@@ -75,50 +113,79 @@ def check_svg(data: bytes) -> None:
                 raise ValidationError(_("The SVG file refers to something outside itself."))
             if local == "style" or "url(" in value.lower():
                 _check_css(value)
+    return _serialized(root)
 
 
-def check_png(data: bytes) -> None:
-    """Refuse anything that is not a whole PNG image of sensible dimensions."""
+def _serialized(root: ElementTree.Element) -> bytes:
+    """The drawing as SVG source, its namespaces declared on the root in the usual way
+    (ElementTree's own would name them ns0, ns1)."""
+    prefixes = {XLINK_NS: "xlink", XML_NS: "xml"}
+    used = set()
+    for element in root.iter():
+        element.tag = _local_name(element.tag)
+        for key in list(element.attrib):
+            namespace = _namespace(key)
+            if namespace:
+                used.add(namespace)
+                value = element.attrib.pop(key)
+                element.attrib[f"{prefixes[namespace]}:{_local_name(key)}"] = value
+    declarations = {"xmlns": SVG_NS}
+    if XLINK_NS in used:
+        declarations["xmlns:xlink"] = XLINK_NS
+    root.attrib = {**declarations, **root.attrib}
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def clean_png(data: bytes) -> bytes:
+    """The PNG image decoded and encoded anew; ValidationError unless it is a whole PNG
+    image of sensible dimensions."""
     from PIL import Image
 
     if not data.startswith(PNG_SIGNATURE):
         raise ValidationError(_("The file is not a PNG image."))
+    too_large = ValidationError(
+        _("The image is too large: at most %(n)s pixels on each side.") % {"n": MAX_PNG_SIDE}
+    )
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG":
                 raise ValidationError(_("The file is not a PNG image."))
-            width, height = image.size
-            if max(width, height) > MAX_PNG_SIDE:
-                raise ValidationError(
-                    _("The image is too large: at most %(n)s pixels on each side.")
-                    % {"n": MAX_PNG_SIDE}
-                )
+            if max(image.size) > MAX_PNG_SIDE:
+                raise too_large
             image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            # Colour profile and transparency are part of the picture; the rest goes.
+            keep = {k: image.info[k] for k in ("transparency", "icc_profile") if k in image.info}
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=True, **keep)
     except ValidationError:
         raise
+    except Image.DecompressionBombError as error:
+        raise too_large from error
     except Exception as error:
         raise ValidationError(_("The file is not a readable PNG image.")) from error
+    return buffer.getvalue()
 
 
-def check_logo(data: bytes) -> str:
-    """The content type of an acceptable logo; ValidationError otherwise."""
+def clean_logo(data: bytes) -> tuple[str, bytes]:
+    """The content type and the bytes to keep of an acceptable logo; ValidationError
+    otherwise."""
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError(
             _("The logo may be at most %(kb)s kB.") % {"kb": MAX_LOGO_BYTES // 1024}
         )
     if data.startswith(PNG_SIGNATURE):
-        check_png(data)
-        return AssociationLogo.ContentType.PNG
+        return AssociationLogo.ContentType.PNG, clean_png(data)
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<"):
-        check_svg(data)
-        return AssociationLogo.ContentType.SVG
+        return AssociationLogo.ContentType.SVG, clean_svg(data)
     raise ValidationError(_("Upload the logo as a PNG or SVG file."))
 
 
 def association_logo_set(*, association: Association, acting_user, data: bytes) -> AssociationLogo:
-    """Check the file and make it the förbund's logo (replacing any earlier one)."""
-    content_type = check_logo(data)
+    """Check and clean the file and make it the förbund's logo (replacing any earlier one)."""
+    content_type, data = clean_logo(data)
     with transaction.atomic():
         logo, _created = AssociationLogo.objects.update_or_create(
             association=association,

@@ -70,18 +70,28 @@ def page_count(data: bytes) -> str:
     return str(len(PdfReader(io.BytesIO(data)).pages))
 
 
-def child(html_path: str, runs: int) -> int:
+def child(html_path: str, runs: int, *, unfrozen: bool = False) -> int:
     """Render the saved HTML ``runs`` times in a fresh process; print the figures as JSON.
 
     A process of its own, so its peak memory is that of a web worker rendering the PDF
-    (Django loaded, no demo data or migrations in memory)."""
+    (Django loaded, no demo data or migrations in memory). ``unfrozen``: the same modules
+    loaded, but the start-up objects left in the collector's full passes, as before
+    ``finsam.wsgi`` froze them."""
     import json
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsam.settings")
     sys.path.insert(0, str(ROOT))
-    # What gunicorn loads: Django set up, the URL configuration imported and the
-    # start-up objects frozen out of the collector's full passes (finsam/wsgi.py).
-    import finsam.wsgi  # noqa: F401
+    if unfrozen:
+        import django
+        from django.urls import get_resolver
+
+        django.setup()
+        get_resolver().url_patterns  # noqa: B018
+        import weasyprint  # noqa: F401
+    else:
+        # What gunicorn loads: Django set up, the URL configuration and WeasyPrint
+        # imported and the start-up objects frozen out of the collector's full passes.
+        import finsam.wsgi  # noqa: F401
     from plans import document
 
     html = Path(html_path).read_text(encoding="utf-8")
@@ -116,6 +126,18 @@ def child(html_path: str, runs: int) -> int:
     return 0
 
 
+def weasyprint_child(saved: Path, runs: int, *, unfrozen: bool = False) -> dict:
+    command = [sys.executable, __file__, "--child", str(saved), "--runs", str(runs)]
+    result = subprocess.run(
+        command + (["--unfrozen"] if unfrozen else []),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def warm_chromium(page: Path, runs: int) -> list[float]:
     """Wall times of printing the page in a Chromium that is already running, as a
     server that kept one browser for its PDFs would: a new tab, load, print to PDF.
@@ -148,10 +170,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="renders per engine")
     parser.add_argument("--slug", default="samspelet", help="the demo förbund whose plan to render")
+    parser.add_argument(
+        "--compare-gc",
+        action="store_true",
+        help="also render in workers that do not freeze their start-up objects, alternating",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--unfrozen", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.runs)
+        return child(args.child, args.runs, unfrozen=args.unfrozen)
 
     folder = Path(tempfile.mkdtemp(prefix="finsam-bench-pdf-"))
     try:
@@ -208,14 +236,14 @@ def run(args, folder: Path) -> int:
     # WeasyPrint in a fresh process (see ``child``), on the same HTML.
     saved = folder / "weasyprint.html"
     saved.write_text(html, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", str(saved), "--runs", str(args.runs)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    weasy_figures = json.loads(result.stdout.strip().splitlines()[-1])
+    weasy_figures = weasyprint_child(saved, args.runs)
+    if args.compare_gc:
+        # Alternating, so that a busy spell of the machine falls on both kinds alike.
+        cpus = {"frozen": [], "unfrozen": []}
+        for _ in range(3):
+            for kind in cpus:
+                figures = weasyprint_child(saved, args.runs, unfrozen=kind == "unfrozen")
+                cpus[kind].append(statistics.median(figures["cpus"]))
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     # The same HTML for Chromium, with the stylesheet and fonts beside it.
@@ -282,6 +310,12 @@ def run(args, folder: Path) -> int:
         f" CPU {weasy_cpu / chromium_cpu:.2f}"
         + (f"; wall against an already running Chromium {weasy / warm:.2f}" if warm_wall else "")
     )
+    if args.compare_gc:
+        frozen, unfrozen = (statistics.median(cpus[kind]) for kind in ("frozen", "unfrozen"))
+        print(
+            f"WeasyPrint CPU, 3 workers of each kind: start-up frozen {frozen * 1000:.0f} ms,"
+            f" not frozen {unfrozen * 1000:.0f} ms (ratio {frozen / unfrozen:.2f})"
+        )
     print(
         f"stored PDF of the approved plan: {statistics.median(stored) * 1000:.1f} ms per download"
         + ("" if is_stored else " (NOT STORED: the plan is not approved)")

@@ -39,11 +39,19 @@ def year_result(*, income: Decimal, costs: Decimal) -> Decimal:
     return Decimal(income) - Decimal(costs)
 
 
+def equity_change(*, result: Decimal, equity_used: Decimal) -> Decimal:
+    """How much the year changes eget kapital: its result, less the equity the budget
+    takes in among its income ("eget kapital från 2021"). That money is already part of
+    the equity at the start of the year; counted as income and kept in the equity too,
+    it would be counted twice."""
+    return Decimal(result) - Decimal(equity_used)
+
+
 def equity_starts(
     columns: Sequence[tuple[int, Decimal | None]], results: Sequence[Decimal]
 ) -> list[Decimal | None]:
     """Eget kapital at the start of each budget column, given ``(year, opening)`` per
-    column and each column's result.
+    column and how each column changes the equity (``equity_change``).
 
     A column starts from its own opening equity if it has one; else from the start of
     an earlier column of the same year (a decided budget and a forecast for 2021 both

@@ -69,6 +69,17 @@ class BudgetTable:
         return list(zip(self.equity_start, self.equity_start_tkr, strict=True))
 
     equity_end: list[Figure] = field(default_factory=list)
+    # Income that is the förbund's own equity taken into the budget, per column.
+    equity_used: list = field(default_factory=list)
+    equity_used_tkr: list = field(default_factory=list)
+
+    @property
+    def equity_used_rows(self) -> list[tuple] | None:
+        """``(kronor, tkr as shown)`` per column; None when no column uses equity."""
+        if not any(self.equity_used):
+            return None
+        return list(zip(self.equity_used, self.equity_used_tkr, strict=True))
+
     rules: list = field(default_factory=list)
     cost_per_place: list = field(default_factory=list)
     contributions: list = field(default_factory=list)
@@ -161,15 +172,25 @@ def budget_table(*, budget: Budget) -> BudgetTable:
         Figure(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
         for r, c in zip(results, columns, strict=True)
     ]
+    table.equity_used = [
+        calculations.total(
+            b.totals[i].computed for b in table.income if b.group.category == Category.EQUITY_USED
+        )
+        for i in range(len(columns))
+    ]
+    changes = [
+        calculations.equity_change(result=r, equity_used=u)
+        for r, u in zip(results, table.equity_used, strict=True)
+    ]
     table.equity_start = calculations.equity_starts(
-        [(c.year, c.opening_equity) for c in columns], results
+        [(c.year, c.opening_equity) for c in columns], changes
     )
     table.equity_end = [
         Figure(
-            None if start is None else start + result,
+            None if start is None else start + change,
             stated.get((Stated.Kind.EQUITY_END, None, c.pk)),
         )
-        for start, result, c in zip(table.equity_start, results, columns, strict=True)
+        for start, change, c in zip(table.equity_start, changes, columns, strict=True)
     ]
 
     for rule in rules:
@@ -183,7 +204,8 @@ def budget_table(*, budget: Budget) -> BudgetTable:
                 outcomes.append(None)
                 continue
             figures = calculations.YearFigures(
-                income=table.income_total[i].computed,
+                # The year's own income: equity taken into the budget is not income.
+                income=table.income_total[i].computed - table.equity_used[i],
                 costs=table.cost_total[i].computed,
                 equity_end=equity or Decimal(0),
                 costs_by_category=by_category[i],
@@ -239,6 +261,11 @@ def _shown_in_tkr(table: BudgetTable) -> None:
                         row.tkr[i] = calculations.tkr(row.amounts[i])
         result = table.income_total[i].tkr - table.cost_total[i].tkr
         table.result[i].tkr = result
+        used_tkr = sum(
+            (b.totals[i].tkr for b in table.income if b.group.category == Category.EQUITY_USED),
+            Decimal(0),
+        )
+        table.equity_used_tkr.append(used_tkr)
         start = table.equity_start[i]
         previous_end = table.equity_end[i - 1] if i else None
         if start is None:
@@ -248,7 +275,7 @@ def _shown_in_tkr(table: BudgetTable) -> None:
         else:
             start_tkr = calculations.tkr(start)
         table.equity_start_tkr.append(start_tkr)
-        table.equity_end[i].tkr = None if start_tkr is None else start_tkr + result
+        table.equity_end[i].tkr = None if start_tkr is None else start_tkr + result - used_tkr
 
 
 def _contributions_by_rule(table, lines, amounts, parties) -> None:

@@ -94,6 +94,9 @@ def _accessible(svg: str, *, title: str, description: str) -> str:
     """Give the SVG a role, a title and a description that screen readers announce."""
     # pygal writes its config into an inline script even with ``js=[]``: nothing reads it.
     svg = _static_styles(re.sub(r"<script\b.*?</script>", "", svg, flags=re.S))
+    # pygal's own titles ("Pygal" on the plot, each axis label again) show as hover text;
+    # the chart's title and description below are what it says.
+    svg = re.sub(r"<title>[^<]*</title>", "", svg)
     # pygal names each chart with a random uuid; a name from the content instead keeps
     # the page and the PDF the same on every rendering (a stored PDF is byte-for-byte
     # what the board approved, and a re-rendering of it matches).

@@ -90,7 +90,12 @@ def _budget_by_intervention(*, plan, year: int) -> dict:
 
 
 def dashboard(*, association, year: int, suppress: bool, today, for_document: bool = False) -> dict:
-    """``for_document``: the charts in the plan document's font (``document_charts``)."""
+    """The follow-up of one year: a block per intervention with figures (quarters and
+    year by gender, chart, budget and outcome, missing quarters), every measurement
+    point evaluated, and the overview charts.
+
+    ``suppress``: small counts published as for everyone but the kansli.
+    ``for_document``: the intervention charts in the plan document's font."""
     figures = year_figures(association=association, year=year)
     years = running_years_by_intervention(association=association)
     reported_ids = {iid for (iid, _q, _k, _g) in figures}

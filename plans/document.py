@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from associations.models import AssociationLogo
@@ -78,6 +79,13 @@ def document_charts(*, plan: Plan, today: datetime.date) -> dict:
 
 
 def document_context(*, plan: Plan, association, today: datetime.date | None = None) -> dict:
+    """What the document shows, in the site language whatever the reader's (the draft
+    line, the chart legends and their descriptions are translated when built)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _document_context(plan=plan, association=association, today=today)
+
+
+def _document_context(*, plan: Plan, association, today: datetime.date | None) -> dict:
     today = today or timezone.localdate()
     budget = Budget.objects.filter(plan=plan).first()
     logo = AssociationLogo.objects.filter(association=association).first()
@@ -101,6 +109,21 @@ def document_context(*, plan: Plan, association, today: datetime.date | None = N
         # Participants by gender per quarter, from follow-up: {plan intervention pk: SVG}.
         "followup_charts": document_charts(plan=plan, today=today),
     }
+
+
+def document_filename(*, plan: Plan, association, variant: str, today: datetime.date) -> str:
+    """The download's name: förbund, title, and whether it is the approved plan (with
+    the decision's date, so a revision's differs) or a draft (with today's date)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if plan.status == Plan.Status.APPROVED:
+            state = _("approved %(date)s") % {
+                "date": plan.approved_on.isoformat() if plan.approved_on else ""
+            }
+        else:
+            state = _("draft %(date)s") % {"date": today.isoformat()}
+        archive = _("archive") if variant == PlanDocument.Variant.PDFA else ""
+    name = slugify(f"{association.display_name} {plan.title} {state} {archive}")
+    return f"{name}.pdf"
 
 
 def render_document_html(*, context: dict, request=None, for_screen: bool) -> str:
@@ -198,6 +221,17 @@ def plan_pdf(*, plan: Plan, association, variant: str) -> bytes:
     if approved:
         _store(plan=plan, variant=variant, key=key, content=content)
     return content
+
+
+def store_approved_documents(*, plan: Plan) -> None:
+    """Render and keep the PDF and the PDF/A of a plan the board has just approved, so
+    that the archived file is the plan as it stood at the decision (logo, board and
+    follow-up figures of that day), not as it stood whenever somebody first downloads
+    it. Called by ``workflow.record_approval`` once the decision is committed; a plan
+    approved without it (demo data, or a render that failed) is stored at its first
+    download instead."""
+    for variant in PDF_VARIANTS:
+        plan_pdf(plan=plan, association=plan.association, variant=variant)
 
 
 def _store(*, plan: Plan, variant: str, key: str, content: bytes) -> None:

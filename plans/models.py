@@ -7,6 +7,8 @@ that year is a ``PlanIntervention``. Records a user edits carry a ``version``
 for optimistic locking (see ``services.save_versioned``).
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -152,6 +154,12 @@ class Plan(TenantModel):
     @property
     def period_label(self) -> str:
         return str(self.year) if self.end_year == self.year else f"{self.year}–{self.end_year}"
+
+    @property
+    def title_states_period(self) -> bool:
+        """Whether the title already names the plan's years, with whatever dash
+        ("… 2022-2024", "… 2022 – 2024"): the document then does not repeat them."""
+        return self.period_label in re.sub(r"\s*[-\u2010-\u2015]\s*", "–", self.title)
 
 
 class Section(TenantModel):

@@ -2,8 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DeleteView, TemplateView, UpdateView
@@ -148,9 +148,13 @@ class PlanDocumentPdfView(PlanMixin, View):
             plan=self.plan, association=self.association, variant=self.variant
         )
         response = HttpResponse(content, content_type="application/pdf")
-        suffix = "-arkiv" if self.variant == PlanDocument.Variant.PDFA else ""
-        name = slugify(f"{self.association.display_name} {self.plan.title}") + suffix
-        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        name = document.document_filename(
+            plan=self.plan,
+            association=self.association,
+            variant=self.variant,
+            today=timezone.localdate(),
+        )
+        response["Content-Disposition"] = f'inline; filename="{name}"'
         return response
 
 

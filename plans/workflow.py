@@ -8,7 +8,8 @@ Every transition checks the acting user's role (``plans.rules``) and the plan's
 current state, and refuses with a ValidationError whose message the user reads.
 A plan on review or approved is frozen (``services.ensure_editable`` and the
 guard in ``freezing``). Approving a revision makes it the current version: the
-plan it revises gets ``superseded_by`` and stays readable.
+plan it revises gets ``superseded_by`` and stays readable. Approving also stores the
+plan's PDF and PDF/A as they are at the decision (``document.store_approved_documents``).
 """
 
 import datetime
@@ -188,7 +189,17 @@ def record_approval(
         earlier.superseded_by = plan
         earlier._history_user = acting_user
         earlier.save(update_fields=["superseded_by", "updated_at"])
+    # The archived PDFs are made from the plan as approved, after the decision is
+    # committed; if rendering fails the decision stands (robust) and the first
+    # download renders them instead.
+    transaction.on_commit(lambda: _archive(plan), robust=True)
     return plan
+
+
+def _archive(plan: Plan) -> None:
+    from .document import store_approved_documents  # the document builds on workflow's models
+
+    store_approved_documents(plan=plan)
 
 
 @transaction.atomic

@@ -1,15 +1,19 @@
 """The förbund's logo: what is accepted, how kansli uploads it, how it is served."""
 
 import io
+import struct
+import zlib
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scope
 from PIL import Image
 
-from associations.logo import MAX_LOGO_BYTES, check_logo
+from associations.logo import MAX_LOGO_BYTES, clean_logo
 from associations.models import AssociationLogo
 
 
@@ -28,9 +32,90 @@ SVG = (
 )
 
 
+def check_logo(data: bytes) -> str:
+    return clean_logo(data)[0]
+
+
+def pixels(data: bytes):
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.convert("RGBA").tobytes()
+
+
 def test_a_png_and_a_plain_svg_are_accepted():
     assert check_logo(png()) == "image/png"
     assert check_logo(SVG) == "image/svg+xml"
+
+
+def test_a_png_is_kept_as_its_picture_only():
+    appended = png() + b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
+    content_type, kept = clean_logo(appended)
+    assert content_type == "image/png"
+    assert b"%PDF" not in kept and kept.endswith(b"IEND\xaeB`\x82")
+    assert pixels(kept) == pixels(png())
+
+
+def with_size(data: bytes, width: int, height: int) -> bytes:
+    """The PNG with its header claiming other dimensions (its data left as it is)."""
+    header = b"IHDR" + struct.pack(">II", width, height) + data[24:29]
+    return data[:12] + header + struct.pack(">I", zlib.crc32(header)) + data[33:]
+
+
+def test_a_png_claiming_huge_dimensions_is_refused_as_too_large():
+    for side in (5000, 20000):
+        with translation.override("en"), pytest.raises(ValidationError, match="too large"):
+            clean_logo(with_size(png(), side, side))
+
+
+INKSCAPE_SVG = b"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape (http://www.inkscape.org/) -->
+<svg width="210mm" height="60mm" viewBox="0 0 210 60" version="1.1" id="svg5"
+   inkscape:version="1.2 (dc2aedaf03, 2022-05-15)" sodipodi:docname="logo.svg"
+   xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+   xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+   xmlns="http://www.w3.org/2000/svg" xmlns:svg="http://www.w3.org/2000/svg"
+   xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+   xmlns:cc="http://creativecommons.org/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <sodipodi:namedview id="namedview7" pagecolor="#ffffff" inkscape:zoom="0.7" />
+  <metadata id="metadata1"><rdf:RDF><cc:Work rdf:about=""><dc:title>Logo</dc:title>
+  </cc:Work></rdf:RDF></metadata>
+  <g inkscape:label="Lager 1" inkscape:groupmode="layer" id="layer1">
+    <rect style="fill:#16325c" id="rect1" width="200" height="50" x="5" y="5" />
+  </g>
+</svg>"""
+
+ILLUSTRATOR_SVG = b"""<?xml version="1.0" encoding="utf-8"?>
+<!-- Generator: Adobe Illustrator 27.0.0, SVG Export Plug-In . SVG Version: 6.00 Build 0)  -->
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" id="Lager_1" xmlns="http://www.w3.org/2000/svg"
+   xmlns:xlink="http://www.w3.org/1999/xlink" x="0px" y="0px" viewBox="0 0 200 50"
+   style="enable-background:new 0 0 200 50;" xml:space="preserve">
+<style type="text/css">.st0{fill:#16325C;}</style>
+<rect class="st0" width="200" height="50"/>
+</svg>"""
+
+
+@pytest.mark.parametrize("svg", [INKSCAPE_SVG, ILLUSTRATOR_SVG], ids=["inkscape", "illustrator"])
+def test_an_svg_from_a_drawing_program_is_accepted_without_the_programs_own_data(svg):
+    content_type, kept = clean_logo(svg)
+    assert content_type == "image/svg+xml"
+    for editor_data in (b"sodipodi", b"inkscape", b"rdf", b"metadata", b"DOCTYPE", b"<!--"):
+        assert editor_data not in kept, editor_data
+    assert kept.startswith(b"<?xml") and b'xmlns="http://www.w3.org/2000/svg"' in kept
+    assert b"<rect" in kept and b"#16325" in kept
+
+
+def test_an_svg_without_its_namespace_is_given_it():
+    kept = clean_logo(b'<svg width="30" height="10"><rect width="30" height="10"/></svg>')[1]
+    assert b'<svg xmlns="http://www.w3.org/2000/svg" width="30" height="10">' in kept
+    assert b'<rect width="30" height="10"' in kept
+
+
+def test_elements_of_other_namespaces_are_dropped_not_passed_on():
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml">'
+        b"<h:script>alert(1)</h:script><rect/></svg>"
+    )
+    assert b"script" not in clean_logo(svg)[1]
 
 
 @pytest.mark.parametrize(
@@ -48,6 +133,8 @@ def test_a_png_and_a_plain_svg_are_accepted():
         b"</svg>",
         b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(x.css);</style></svg>',
         b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "svg11.dtd" [<!ENTITY x "y">]>'
+        b'<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
         b"<html><body>not an svg</body></html>",
         b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>',
     ],
@@ -92,7 +179,7 @@ def test_kansli_uploads_a_logo_that_every_member_sees(kansli_client, association
     image = client.get(logo_url(association))
     assert image.status_code == 200
     assert image["Content-Type"] == "image/png"
-    assert image.content == png()
+    assert pixels(image.content) == pixels(png())
     assert "default-src 'none'" in image["Content-Security-Policy"]
     assert image["X-Content-Type-Options"] == "nosniff"
 
@@ -128,3 +215,36 @@ def test_another_associations_logo_is_not_reachable(client, association, outside
         )
     client.force_login(outsider)
     assert client.get(logo_url(association)).status_code == 404
+
+
+def sv(msgid: str) -> str:
+    with translation.override("sv"):
+        return translation.gettext(msgid)
+
+
+def form_errors(kansli_client, association, data):
+    response = kansli_client.post(upload_url(association), data)
+    assert response.status_code == 200
+    return [str(e) for errors in response.context["form"].errors.values() for e in errors]
+
+
+def test_the_form_says_one_thing_at_a_time(kansli_client, association):
+    empty = SimpleUploadedFile("logo.png", b"", content_type="image/png")
+    errors = form_errors(kansli_client, association, {"file": empty})
+    assert errors == [sv(str(forms.FileField.default_error_messages["empty"]))]
+    # With no logo there is nothing to remove: the box is not offered.
+    assert 'name="remove"' not in kansli_client.get(upload_url(association)).content.decode()
+    assert form_errors(kansli_client, association, {}) == [sv("Choose a file.")]
+
+
+def test_a_new_file_and_removing_at_once_is_refused(kansli_client, association):
+    kansli_client.post(
+        upload_url(association),
+        {"file": SimpleUploadedFile("logo.svg", SVG, content_type="image/svg+xml")},
+    )
+    assert 'name="remove"' in kansli_client.get(upload_url(association)).content.decode()
+    new = SimpleUploadedFile("logo.png", png(), content_type="image/png")
+    errors = form_errors(kansli_client, association, {"file": new, "remove": "on"})
+    assert errors == [sv("Choose a new file or tick to remove the present logo, not both.")]
+    with scope(association=association):
+        assert AssociationLogo.objects.get(association=association).content_type == "image/svg+xml"

@@ -181,9 +181,25 @@ def test_an_equity_rule_in_percent_of_income_shows_kronor_and_its_limit(client, 
         kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
     )
     page = client.get(url + "?unit=kr").content.decode().replace("&nbsp;", NBSP)
-    assert f"539{NBSP}162{NBSP}kr" in page
-    assert f"gräns 434{NBSP}516{NBSP}kr" in page
+    # 20 % of the year's own income (1 848 000: the 324 581 of equity taken into the
+    # budget is not income) against the equity at the end of the year.
+    assert f"214{NBSP}581{NBSP}kr" in page
+    assert f"gräns 369{NBSP}600{NBSP}kr" in page
     assert "539162,0 %" not in page
+
+
+def test_equity_taken_into_the_budget_is_not_counted_twice(demo):
+    """Östra Värmland 2022 takes its 324 581 of equity from 2021 in among the income:
+    the year's result is 214 581 (2 172 581 − 1 958 000), and that is what is left at
+    the end of the year, not 324 581 + 214 581."""
+    association, budget = demo_budget_of_plan("ostra-varmland")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+    assert table.result[0].computed == Decimal(214581)
+    assert table.equity_start[0] == Decimal(324581)
+    assert table.equity_used == [Decimal(324581)]
+    assert table.equity_end[0].computed == Decimal(214581)
+    assert table.equity_end[0].tkr == table.equity_start_tkr[0] + table.result[0].tkr - Decimal(325)
 
 
 def demo_budget_of_plan(slug):

@@ -10,6 +10,7 @@ from budgets.calculations import (
     YearFigures,
     contribution_split,
     difference,
+    equity_change,
     equity_starts,
     evaluate_rule,
     tkr,
@@ -171,3 +172,14 @@ def test_equity_starts_carry_from_the_year_before_and_share_within_a_year():
         Decimal(2184000),
     ]
     assert equity_starts([(2022, None), (2023, None)], [Decimal(1), Decimal(2)]) == [None, None]
+
+
+def test_equity_taken_in_as_income_does_not_grow_the_equity():
+    # 324 581 of equity brought in, 1 848 000 of contributions, 1 958 000 of costs.
+    result = year_result(income=Decimal(2172581), costs=Decimal(1958000))
+    change = equity_change(result=result, equity_used=Decimal(324581))
+    assert change == Decimal(-110000)
+    assert equity_starts([(2022, Decimal(324581)), (2023, None)], [change, 0]) == [
+        Decimal(324581),
+        Decimal(214581),
+    ]

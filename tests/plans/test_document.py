@@ -483,3 +483,119 @@ def test_document_shows_participants_by_gender_from_follow_up(client):
     assert page.count('<figure class="followup-chart">') >= 2
     assert "Deltagare per kvartal 2022, kvinnor och män" in page
     assert "<script" not in page.split('<figure class="followup-chart">', 1)[1]
+
+
+def test_approving_stores_the_pdfs_as_they_are_at_the_decision(
+    association, members, client, django_capture_on_commit_callbacks
+):
+    from plans import workflow
+
+    with scope(association=association):
+        plan = PlanFactory(association=association, title="Verksamhetsplan 2022")
+        workflow.send_for_review(
+            plan=plan,
+            acting_user=members["kansli"],
+            deadline=timezone.localdate() + datetime.timedelta(days=7),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.record_approval(
+                plan=plan,
+                acting_user=members["kansli"],
+                meeting_date=datetime.date(2021, 12, 1),
+                paragraph="39",
+            )
+        stored = {d.variant: bytes(d.content) for d in PlanDocument.objects.filter(plan=plan)}
+        assert set(stored) == {"pdf", "pdfa"}
+        assert "§39" in plain(PdfReader(io.BytesIO(stored["pdf"])).pages[0].extract_text())
+        # A logo uploaded after the decision is in drafts, not in what was approved.
+        association_logo_set(association=association, acting_user=None, data=png_bytes())
+    client.force_login(members["styrelse"])
+    kwargs = {"association_slug": association.slug, "plan_pk": plan.pk}
+    assert client.get(reverse("plans:plan_document_pdf", kwargs=kwargs)).content == stored["pdf"]
+    assert client.get(reverse("plans:plan_document_pdfa", kwargs=kwargs)).content == stored["pdfa"]
+
+
+def test_a_failed_render_leaves_the_decision_recorded(
+    association, members, django_capture_on_commit_callbacks, monkeypatch
+):
+    from plans import workflow
+
+    def broken(**kwargs):
+        raise RuntimeError("WeasyPrint is gone")
+
+    monkeypatch.setattr(document, "render_pdf", broken)
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        workflow.send_for_review(
+            plan=plan,
+            acting_user=members["kansli"],
+            deadline=timezone.localdate() + datetime.timedelta(days=7),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.record_approval(
+                plan=plan, acting_user=members["kansli"], meeting_date=datetime.date(2021, 12, 1)
+            )
+        plan.refresh_from_db()
+        assert plan.status == Plan.Status.APPROVED
+        assert not PlanDocument.objects.filter(plan=plan).exists()
+
+
+def test_the_document_is_swedish_whatever_the_readers_language(client):
+    from followup.demo import load_demo_followup
+
+    association = load_demo_associations()["samspelet"]
+    plan = load_demo_plan(association)
+    load_demo_followup(association, plan)
+    with scopes_disabled():
+        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)
+    client.force_login(User.objects.get(username="samspelet-styrelse"))
+    url = reverse(
+        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    with translation.override("en"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for english in ("Draft ", "Women (K)", "Men (M)", "Active participants"):
+        assert english not in page, english
+    assert sv("Draft %(date)s") % {"date": timezone.localdate().isoformat()} in page
+    assert f"{sv('Women')} (K)" in page
+    # pygal's own "Pygal" title would be the charts' hover text.
+    assert "<title>Pygal</title>" not in page
+
+
+@pytest.mark.parametrize(
+    ("title", "repeated"),
+    [
+        ("Verksamhetsplan och budget 2022-2024", False),
+        ("Verksamhetsplan och budget 2022 – 2024", False),
+        ("Verksamhetsplan och budget", True),
+    ],
+)
+def test_the_front_page_names_the_years_once(association, title, repeated):
+    with scope(association=association):
+        plan = PlanFactory(association=association, year=2022, end_year=2024, title=title)
+        context = document.document_context(plan=plan, association=association)
+        html = document.render_document_html(context=context, for_screen=False)
+    assert ('<p class="front-years">2022–2024</p>' in html) is repeated
+
+
+def test_the_download_names_say_approved_or_draft(association):
+    today = datetime.date(2026, 12, 2)
+    with scope(association=association):
+        approved = PlanFactory(
+            association=association,
+            title="Verksamhetsplan 2022",
+            status=Plan.Status.APPROVED,
+            approved_on=datetime.date(2021, 12, 1),
+        )
+        draft = PlanFactory(association=association, title="Verksamhetsplan 2022")
+    with translation.override("en"):
+        names = [
+            document.document_filename(plan=p, association=association, variant=v, today=today)
+            for p, v in [(approved, "pdf"), (approved, "pdfa"), (draft, "pdf")]
+        ]
+    name = "samordningsforbundet-a-verksamhetsplan-2022"
+    assert names == [
+        f"{name}-faststalld-2021-12-01.pdf",
+        f"{name}-faststalld-2021-12-01-arkiv.pdf",
+        f"{name}-utkast-2026-12-02.pdf",
+    ]
