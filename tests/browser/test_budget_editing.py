@@ -36,7 +36,7 @@ def test_export_change_a_line_and_import_it_back(page, demo, tmp_path):
     expect(page.get_by_role("link", name="Importera från Excel")).to_have_count(0)
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Ladda ned som Excel").click()
+        page.get_by_role("link", name="Ladda ner som Excel").click()
     book = load_workbook(BytesIO(download_info.value.path().read_bytes()))
     sheet = book["Budget"]
     row = next(r for r in sheet.iter_rows() if r[0].value == "Samordningsteam Sala")
