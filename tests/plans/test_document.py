@@ -485,25 +485,26 @@ def test_document_shows_participants_by_gender_from_follow_up(client):
     assert "<script" not in page.split('<figure class="followup-chart">', 1)[1]
 
 
+def approve(plan, kansli, capture_on_commit):
+    """Send the plan for review and record the board's approval (§39), running what
+    waits for the commit as a request would."""
+    from plans import workflow
+
+    workflow.send_for_review(
+        plan=plan, acting_user=kansli, deadline=timezone.localdate() + datetime.timedelta(days=7)
+    )
+    with capture_on_commit(execute=True):
+        workflow.record_approval(
+            plan=plan, acting_user=kansli, meeting_date=datetime.date(2021, 12, 1), paragraph="39"
+        )
+
+
 def test_approving_stores_the_pdfs_as_they_are_at_the_decision(
     association, members, client, django_capture_on_commit_callbacks
 ):
-    from plans import workflow
-
     with scope(association=association):
         plan = PlanFactory(association=association, title="Verksamhetsplan 2022")
-        workflow.send_for_review(
-            plan=plan,
-            acting_user=members["kansli"],
-            deadline=timezone.localdate() + datetime.timedelta(days=7),
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            workflow.record_approval(
-                plan=plan,
-                acting_user=members["kansli"],
-                meeting_date=datetime.date(2021, 12, 1),
-                paragraph="39",
-            )
+        approve(plan, members["kansli"], django_capture_on_commit_callbacks)
         stored = {d.variant: bytes(d.content) for d in PlanDocument.objects.filter(plan=plan)}
         assert set(stored) == {"pdf", "pdfa"}
         assert "§39" in plain(PdfReader(io.BytesIO(stored["pdf"])).pages[0].extract_text())
@@ -518,23 +519,13 @@ def test_approving_stores_the_pdfs_as_they_are_at_the_decision(
 def test_a_failed_render_leaves_the_decision_recorded(
     association, members, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from plans import workflow
-
     def broken(**kwargs):
         raise RuntimeError("WeasyPrint is gone")
 
     monkeypatch.setattr(document, "render_pdf", broken)
     with scope(association=association):
         plan = PlanFactory(association=association)
-        workflow.send_for_review(
-            plan=plan,
-            acting_user=members["kansli"],
-            deadline=timezone.localdate() + datetime.timedelta(days=7),
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            workflow.record_approval(
-                plan=plan, acting_user=members["kansli"], meeting_date=datetime.date(2021, 12, 1)
-            )
+        approve(plan, members["kansli"], django_capture_on_commit_callbacks)
         plan.refresh_from_db()
         assert plan.status == Plan.Status.APPROVED
         assert not PlanDocument.objects.filter(plan=plan).exists()
