@@ -10,8 +10,8 @@ from associations.models import MemberParty
 from finsam.formatting import format_integer
 from plans.models import Intervention
 
-from .importing import MAX_BYTES, parse_amount
-from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
+from .importing import MAX_BYTES, parse_amount, too_large_message
+from .models import MAX_AMOUNT, Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
 
 
 class FinancialRuleForm(AssociationFormMixin, forms.ModelForm):
@@ -35,6 +35,8 @@ class MoneyField(forms.CharField):
             )
         if amount != amount.to_integral_value():
             raise ValidationError(_("Give the amount in whole kronor."))
+        if abs(amount) > MAX_AMOUNT:
+            raise ValidationError(too_large_message())
         return amount.quantize(1)
 
 
@@ -136,7 +138,10 @@ class AmountsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.table = table
         self.keys: dict[str, tuple] = {}
+        self.cost_fields: set[str] = set()
+        self.income_fields: set[str] = set()
         for block in table.income + table.costs:
+            side = block.group.side
             for row in block.rows:
                 for column, amount in zip(table.columns, row.amounts, strict=True):
                     self._add(
@@ -144,6 +149,7 @@ class AmountsForm(forms.Form):
                         ("amount", (row.line.pk, column.pk)),
                         amount,
                         f"{row.line.name}, {column.label}",
+                        side,
                     )
             for column, figure in zip(table.columns, block.totals, strict=True):
                 self._add(
@@ -152,22 +158,41 @@ class AmountsForm(forms.Form):
                     figure.stated,
                     _("%(group)s, stated total, %(column)s")
                     % {"group": block.group.name, "column": column.label},
+                    side,
                 )
-        sides = (("income_total", table.income_total), ("cost_total", table.cost_total))
-        for kind, figures in sides:
+        sides = (
+            ("income_total", table.income_total, BudgetGroup.Side.INCOME),
+            ("cost_total", table.cost_total, BudgetGroup.Side.COST),
+        )
+        for kind, figures, side in sides:
             for column, figure in zip(table.columns, figures, strict=True):
                 self._add(
                     f"s-{kind}-{column.pk}",
                     ("stated", (kind, None, column.pk)),
                     figure.stated,
                     _("Stated total, %(column)s") % {"column": column.label},
+                    side,
                 )
 
-    def _add(self, name, key, value, label):
+    def _add(self, name, key, value, label, side):
         self.fields[name] = MoneyField(
             required=False, initial=_plain(value), label=label, show_hidden_initial=True
         )
         self.keys[name] = key
+        (self.cost_fields if side == BudgetGroup.Side.COST else self.income_fields).add(name)
+
+    def clean(self):
+        """As the import reads a workbook: an income cannot be negative, and a cost typed
+        with a minus sign is that cost (budgets that show costs negative, seed 003)."""
+        data = super().clean()
+        for name, value in list(data.items()):
+            if value is None or value >= 0:
+                continue
+            if name in self.income_fields:
+                self.add_error(name, _("An income cannot be negative."))
+            elif name in self.cost_fields:
+                data[name] = -value
+        return data
 
     def loaded(self, name):
         """The value the editor loaded, as posted back with the form."""

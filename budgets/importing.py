@@ -27,7 +27,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, StatedFigure
+from finsam.formatting import format_integer
+
+from .models import MAX_AMOUNT, Budget, BudgetColumn, BudgetGroup, BudgetLine, StatedFigure
 from .services import NewLine
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -310,9 +312,21 @@ class _Reader:
                 continue
             key = _key(name)
             if not has_values and key in SIDE_HEADINGS:
+                # "Kostnader": the lines below are not in the last income group.
+                group, last_top = None, None
                 continue
-            if not has_values and key in self.groups_by_name:
+            if key in self.groups_by_name and (not has_values or not self.is_known_line(key)):
                 group, last_top = self.groups_by_name[key], None
+                if has_values:
+                    self.problem(
+                        number,
+                        1,
+                        _(
+                            '"%(name)s" is a group of the budget: its row takes no amounts. '
+                            "Write them on the group's lines."
+                        )
+                        % {"name": name},
+                    )
                 continue
             if not has_values and not self.is_known_line(key):
                 # A name alone on its row is a group heading; this one names no group.
@@ -477,6 +491,9 @@ class _Reader:
             )
             return False
         amount = amount.quantize(Decimal(1))
+        if abs(amount) > MAX_AMOUNT:
+            self.problem(number, index, too_large_message())
+            return False
         is_cost = group is not None and group.side == BudgetGroup.Side.COST
         if amount < 0 and not allow_negative:
             if is_cost:
@@ -484,6 +501,10 @@ class _Reader:
             self.problem(number, index, _("An income cannot be negative."))
             return False
         return amount
+
+
+def too_large_message() -> str:
+    return _("The amount is too large: at most %(max)s kr.") % {"max": format_integer(MAX_AMOUNT)}
 
 
 def parse_amount(value) -> Decimal | None:

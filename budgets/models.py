@@ -6,6 +6,8 @@ an import *states* is kept in ``StatedFigure`` and shown beside the computed
 figure when they differ.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -16,6 +18,8 @@ from associations.models import MemberParty
 from plans.models import YEAR_VALIDATORS, Intervention, Plan, TenantModel
 
 MONEY = {"max_digits": 14, "decimal_places": 0}
+# The largest amount an amount column holds (14 digits of whole kronor).
+MAX_AMOUNT = Decimal(10 ** MONEY["max_digits"] - 1)
 
 
 class Category(models.TextChoices):

@@ -24,6 +24,10 @@ def value_field_name(measure_id: int, gender: str) -> str:
     return f"m{measure_id}_{gender}"
 
 
+# More than any förbund reports in a quarter, and far within what the database holds.
+MAX_COUNT = 1_000_000
+
+
 class QuarterForm(forms.Form):
     """One field per reported measure and gender, a comment and the loaded version.
 
@@ -50,6 +54,7 @@ class QuarterForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=f"{measure.name}, {Gender(gender).label.lower()}",
                     required=False,
+                    max_value=MAX_COUNT,
                     widget=forms.NumberInput(
                         attrs={"class": "form-control form-control-sm num", "inputmode": "numeric"}
                     ),

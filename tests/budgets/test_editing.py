@@ -62,6 +62,34 @@ def test_a_bad_amount_saves_nothing_and_says_where(kansli_client, budget):
     assert amounts_of(budget)[("Stegen", "Budget 2022")] == Decimal(1_200_000)
 
 
+@pytest.mark.parametrize(
+    ("line", "typed", "message"),
+    [
+        ("Medlemsavgifter", "−100", "En intäkt kan inte vara negativ."),
+        ("Stegen", "99999999999999999999", "Beloppet är för stort: högst 99 999 999 999 999 kr."),
+    ],
+)
+def test_an_amount_the_budget_cannot_hold_is_refused_at_its_cell(
+    kansli_client, budget, line, typed, message
+):
+    before = amounts_of(budget)
+    data = grid_data(kansli_client, budget)
+    data[cell(budget, line, "Budget 2022")] = typed
+    response = kansli_client.post(url("budgets:budget_amounts", budget), data)
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&nbsp;", " ").replace("\u00a0", " ")
+    assert amounts_of(budget) == before
+    # The budget page still works (a too large amount once broke every page of it).
+    assert kansli_client.get(url("budgets:budget_detail", budget)).status_code == 200
+
+
+def test_a_cost_typed_with_a_minus_sign_is_that_cost(kansli_client, budget):
+    data = grid_data(kansli_client, budget)
+    data[cell(budget, "Styrelse", "Budget 2022")] = "−310 000"
+    kansli_client.post(url("budgets:budget_amounts", budget), data)
+    assert amounts_of(budget)[("Styrelse", "Budget 2022")] == Decimal(310_000)
+
+
 def test_two_editors_of_different_cells_both_keep_their_changes(client, members, budget):
     client.force_login(members["kansli"])
     first = grid_data(client, budget)

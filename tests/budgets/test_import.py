@@ -145,6 +145,16 @@ def test_an_empty_cell_empties_the_amount(budget):
         ([["Rad", 2022], ["Okänd grupp, summa", 5]], "en grupp som budgeten inte har"),
         ([["Rad", 2022]], "Bladet har inga budgetrader"),
         ([[None], ["Stegen"]], "Ingen rubrikrad"),
+        ([["Rad", 2022], ["Stegen", 10**20]], "rad 2, kolumn B: Beloppet är för stort"),
+        (
+            [["Rad", 2022], ["Individinriktade insatser", 5]],
+            "rad 2, kolumn A: ”Individinriktade insatser” är en grupp i budgeten",
+        ),
+        # After "Kostnader" a new line is not put in the income group above it.
+        (
+            [["Rad", 2022], ["Medlemsavgifter"], ["Kostnader"], ["Ny kostnad", 5]],
+            "rad 4, kolumn A: Okänd rad ”Ny kostnad”",
+        ),
     ],
 )
 def test_bad_rows_reject_the_whole_workbook(budget, rows, expected):

@@ -81,6 +81,18 @@ def test_a_broken_rule_shows_a_message_and_writes_nothing(client, intervention, 
         assert not QuarterReport.objects.exists()
 
 
+def test_a_count_too_large_to_keep_is_refused_not_a_server_error(
+    client, intervention, members, measures
+):
+    client.force_login(members["projektledare"])
+    data = form_data(measures, active=(10**20, 4))
+    response = client.post(quarter_url(intervention), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[f"m{measures['active'].pk}_women"]
+    with scopes_disabled():
+        assert not QuarterReport.objects.exists()
+
+
 def test_next_quarter_starts_from_those_still_active(client, intervention, members, measures):
     with scope(association=intervention.association):
         services.quarter_report_save(
