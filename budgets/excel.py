@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .models import Category
 from .selectors import BudgetTable
 
 MONEY_FORMAT = "#,##0"
@@ -51,6 +52,8 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
             sheet.cell(row, 1).font = BOLD
         return row
 
+    equity_used_rows = []  # the subtotals of income groups that are equity taken in
+
     def side(heading, blocks, total_label):
         sheet.append([heading])
         sheet.cell(sheet.max_row, 1).font = BOLD
@@ -74,6 +77,8 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
             ]
             subtotal = amount_row(f"{block.group.name}, summa", formulas, bold=True)
             subtotal_rows.append(subtotal)
+            if block.group.category == Category.EQUITY_USED:
+                equity_used_rows.append(subtotal)
             _stated_note(sheet, subtotal, block.totals, table.columns)
         formulas = [
             "=" + "+".join(f"{_letter(i)}{r}" for r in subtotal_rows) if subtotal_rows else 0
@@ -94,10 +99,22 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
         "Eget kapital vid årets början",
         [None if s is None else int(s) for s in table.equity_start],
     )
+    end_terms = [start_row, result_row]
+    if equity_used_rows:
+        # As on the budget page: equity taken in among the income is not added twice.
+        end_terms.append(
+            amount_row(
+                "Avgår eget kapital som räknats bland intäkterna",
+                [
+                    "=" + "".join(f"-{_letter(i)}{r}" for r in equity_used_rows)
+                    for i in range(count)
+                ],
+            )
+        )
     amount_row(
         "Eget kapital vid årets slut",
         [
-            f"={_letter(i)}{start_row}+{_letter(i)}{result_row}" if s is not None else None
+            "=" + "+".join(f"{_letter(i)}{r}" for r in end_terms) if s is not None else None
             for i, s in enumerate(table.equity_start)
         ],
         bold=True,

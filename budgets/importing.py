@@ -49,7 +49,13 @@ TOTAL_ROWS = {
     "eget kapital vid årets slut": StatedFigure.Kind.EQUITY_END,
     "equity at the end of the year": StatedFigure.Kind.EQUITY_END,
 }
-IGNORED_ROWS = {"eget kapital vid årets början", "equity at the start of the year"}
+# Rows of the export that are computed and have no stated figure to keep.
+IGNORED_ROWS = {
+    "eget kapital vid årets början",
+    "equity at the start of the year",
+    "avgår eget kapital som räknats bland intäkterna",
+    "less the equity counted among the income",
+}
 GROUP_TOTAL_SUFFIXES = (", summa", ", total")
 SUB_LINE_PREFIX = re.compile(r"^varav\s+", re.IGNORECASE)
 YEAR = re.compile(r"\b(19|20)\d\d\b")

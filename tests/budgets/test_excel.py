@@ -41,10 +41,8 @@ def test_workbook_has_the_lines_and_formulas_for_totals(norra):
     assert str(rows["Årets resultat"][2].value).startswith("=")
 
 
-def test_formulas_compute_the_same_totals_as_the_app(norra):
-    """Evaluate the workbook's simple sum formulas and compare with the page's figures."""
-    _association, budget, table = norra
-    sheet = load_workbook(BytesIO(budget_workbook(table, title="t")))["Budget"]
+def evaluator(sheet):
+    """The value of a cell, evaluating the workbook's simple sum formulas."""
 
     def value(ref):
         cell = sheet[ref].value
@@ -56,11 +54,34 @@ def test_formulas_compute_the_same_totals_as_the_app(norra):
             return total
         return Decimal(cell or 0)
 
+    return value
+
+
+def test_formulas_compute_the_same_totals_as_the_app(norra):
+    """Evaluate the workbook's simple sum formulas and compare with the page's figures."""
+    _association, budget, table = norra
+    sheet = load_workbook(BytesIO(budget_workbook(table, title="t")))["Budget"]
+    value = evaluator(sheet)
     rows = rows_by_label(sheet)
     for i, figure in enumerate(table.cost_total):
         assert value(rows["Summa kostnader"][1 + i].coordinate) == figure.computed
     for i, figure in enumerate(table.result):
         assert value(rows["Årets resultat"][1 + i].coordinate) == figure.computed
+
+
+@pytest.mark.parametrize("slug", ["ostra-varmland", "samspelet", "norra-vastmanland"])
+def test_the_equity_at_the_end_of_the_year_is_the_pages(norra, slug):
+    """Also where the budget takes equity in among its income (Östra Värmland, Samspelet)."""
+    association = Association.objects.get(slug=slug)
+    with scope(association=association):
+        budget = Budget.objects.filter(plan__revision_of=None).get()
+        table = budget_table(budget=budget)
+    sheet = load_workbook(BytesIO(budget_workbook(table, title="t")))["Budget"]
+    value = evaluator(sheet)
+    row = rows_by_label(sheet)["Eget kapital vid årets slut"]
+    for i, figure in enumerate(table.equity_end):
+        if figure.computed is not None:
+            assert value(row[1 + i].coordinate) == figure.computed
 
 
 def _terms(expression):
