@@ -129,6 +129,14 @@ class BudgetColumn(TenantModel):
             raise ValidationError(_("The budget already has a column of this kind for the year."))
 
 
+INCOME_CATEGORIES = {Category.CONTRIBUTIONS, Category.OTHER_INCOME, Category.EQUITY_USED}
+
+
+def _same_name(name: str) -> str:
+    """A name as the import compares it: case and runs of spaces do not count."""
+    return " ".join(name.split()).casefold()
+
+
 class BudgetGroup(TenantModel):
     class Side(models.TextChoices):
         INCOME = "income", _("Income")
@@ -149,6 +157,23 @@ class BudgetGroup(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = {}
+        if self.category and self.side:
+            if self.side == self.Side.INCOME and self.category not in (
+                INCOME_CATEGORIES | {Category.OTHER}
+            ):
+                errors["category"] = _("That category is for costs, not for income.")
+            if self.side == self.Side.COST and self.category in INCOME_CATEGORIES:
+                errors["category"] = _("That category is for income, not for costs.")
+        if self.name and self.budget_id:
+            others = BudgetGroup.objects.filter(budget=self.budget_id).exclude(pk=self.pk)
+            if any(_same_name(g.name) == _same_name(self.name) for g in others):
+                # An exported workbook could not say which of the two a row is under.
+                errors["name"] = _("The budget already has a group of that name.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class BudgetLine(TenantModel):
@@ -193,6 +218,13 @@ class BudgetLine(TenantModel):
         return self.name
 
     def clean(self):
+        if self.name and self.group_id:
+            siblings = BudgetLine.objects.filter(group=self.group_id, parent=self.parent_id)
+            if any(
+                _same_name(s.name) == _same_name(self.name) for s in siblings.exclude(pk=self.pk)
+            ):
+                # An exported workbook could not be read back: which of the two is a row?
+                raise ValidationError({"name": _("The group already has a line of that name.")})
         if self.parent_id is None:
             return
         if self.parent_id == self.pk or self.parent.parent_id is not None:

@@ -264,3 +264,46 @@ def test_only_kansli_edits(client, members, budget):
         response = upload(client, budget, xlsx([["Rad", 2022], ["Stegen", 1]]))
         assert response.status_code == 403
     assert amounts_of(budget)[("Stegen", "Budget 2022")] == Decimal(1_200_000)
+
+
+def test_a_line_or_group_the_export_could_not_tell_apart_is_refused(budget):
+    with scope(association=budget.association):
+        stegen = BudgetLine.objects.get(group__budget=budget, name="Stegen")
+        twin = BudgetLine(association=budget.association, group=stegen.group, name=" stegen ")
+        with pytest.raises(ValidationError) as error:
+            twin.full_clean()
+        assert "name" in error.value.message_dict
+        group = BudgetGroup(
+            association=budget.association,
+            budget=budget,
+            side="cost",
+            category="individual",
+            name="Individinriktade  INSATSER",
+        )
+        with pytest.raises(ValidationError) as error:
+            group.full_clean()
+        assert "name" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("side", "category", "fits"),
+    [
+        ("income", "board", False),
+        ("cost", "contributions", False),
+        ("cost", "equity_used", False),
+        ("income", "equity_used", True),
+        ("income", "other", True),
+        ("cost", "other", True),
+    ],
+)
+def test_a_groups_category_fits_its_side(budget, side, category, fits):
+    with scope(association=budget.association):
+        group = BudgetGroup(
+            association=budget.association, budget=budget, side=side, category=category, name="Ny"
+        )
+        if fits:
+            group.full_clean()
+        else:
+            with pytest.raises(ValidationError) as error:
+                group.full_clean()
+            assert "category" in error.value.message_dict
