@@ -165,6 +165,16 @@ def record_approval(
         raise ValidationError({"meeting_date": _("Give the date of the board meeting.")})
     if meeting_date > timezone.localdate():
         raise ValidationError({"meeting_date": _("The meeting date cannot be in the future.")})
+    if meeting_date.year < plan.year - 1:
+        # A plan is approved in the autumn before its first year at the earliest.
+        raise ValidationError(
+            {
+                "meeting_date": _(
+                    "A plan for %(year)s is approved in %(earliest)s or later: check the year."
+                )
+                % {"year": plan.year, "earliest": plan.year - 1}
+            }
+        )
     plan.status = Status.APPROVED
     plan.approved_on = meeting_date
     plan.approval_paragraph = paragraph.strip()

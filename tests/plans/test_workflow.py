@@ -132,6 +132,17 @@ def test_meeting_date_is_required_and_not_in_the_future(plan, members):
     assert plan.status == Status.REVIEW
 
 
+def test_a_meeting_long_before_the_plan_year_is_refused(plan, members):
+    on_review(plan, members)  # a plan for 2022
+    with pytest.raises(ValidationError, match="2021 or later"):
+        workflow.record_approval(
+            plan=plan, acting_user=members["kansli"], meeting_date=datetime.date(1999, 1, 1)
+        )
+    approve(plan, members["kansli"])  # 2021-12-01, the autumn before: fine
+    plan.refresh_from_db()
+    assert plan.status == Status.APPROVED
+
+
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.SENT_BACK, Status.APPROVED])
 def test_a_decision_needs_a_plan_on_review(plan, members, status):
     plan.status = status
