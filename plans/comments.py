@@ -9,6 +9,8 @@ made at the same moment both survive; new comments are separate rows, so two
 board members commenting at once lose nothing.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -25,6 +27,7 @@ TARGET_MODELS = {
     "measurement_point": MeasurementPoint,
     "plan_intervention": PlanIntervention,
 }
+TARGET_KINDS = (*TARGET_MODELS, "budget_line")
 
 
 def _budget_lines(plan: Plan):
@@ -111,17 +114,48 @@ def _body(body: str) -> str:
     return body
 
 
+# A second identical post within this time is the same comment sent twice (a double
+# click, the browser resending the form), not a new one.
+RESENT_WITHIN = datetime.timedelta(minutes=10)
+
+
+def _just_posted(*, plan: Plan, author, parent, body: str, kind=None, target=None):
+    """The author's comment that this post repeats, if it is one sent twice."""
+    latest = (
+        Comment.objects.filter(plan=plan, author=author, parent=parent, withdrawn=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.body != body:
+        return None
+    if timezone.now() - latest.created_at > RESENT_WITHIN:
+        return None
+    if parent is None and any(
+        getattr(latest, f"{name}_id") != (target.pk if name == kind else None)
+        for name in TARGET_KINDS
+    ):
+        return None
+    return latest
+
+
 @transaction.atomic
 def comment_create(*, plan: Plan, acting_user, body: str, target_key: str = "") -> Comment:
-    """A board member's new comment on the plan or one of its parts."""
+    """A board member's new comment on the plan or one of its parts. The same comment
+    posted twice in a row (a double click) is kept once."""
     _ensure_allowed(acting_user, "plans.add_comment", plan)
     _ensure_open(plan)
     kind, target = resolve_target(plan=plan, key=target_key)
+    body = _body(body)
+    repeated = _just_posted(
+        plan=plan, author=acting_user, parent=None, body=body, kind=kind, target=target
+    )
+    if repeated is not None:
+        return repeated
     comment = Comment(
         association_id=plan.association_id,
         plan=plan,
         author=acting_user,
-        body=_body(body),
+        body=body,
         target_label=_label(kind, target),
     )
     if kind:
@@ -141,12 +175,16 @@ def comment_reply(*, parent: Comment, acting_user, body: str) -> Comment:
         parent = parent.parent
     if parent.withdrawn:
         raise ValidationError(_("The comment has been withdrawn."))
+    body = _body(body)
+    repeated = _just_posted(plan=plan, author=acting_user, parent=parent, body=body)
+    if repeated is not None:
+        return repeated
     reply = Comment(
         association_id=plan.association_id,
         plan=plan,
         parent=parent,
         author=acting_user,
-        body=_body(body),
+        body=body,
     )
     reply._history_user = acting_user
     reply.save()

@@ -46,6 +46,26 @@ def test_board_member_comments_on_a_budget_line(on_review, members):
     assert whole.target is None and whole.anchor == ""
 
 
+def test_the_same_comment_sent_twice_is_kept_once(on_review, members):
+    key, _line = line_key(on_review)
+    board = members["styrelse"]
+    first = comments.comment_create(
+        plan=on_review, acting_user=board, body="Varför?", target_key=key
+    )
+    again = comments.comment_create(
+        plan=on_review, acting_user=board, body=" Varför?\r\n", target_key=key
+    )
+    assert again == first
+    # The same words about something else, or as a new answer, are new comments.
+    other = comments.comment_create(plan=on_review, acting_user=board, body="Varför?")
+    assert other != first
+    answer = comments.comment_reply(parent=first, acting_user=members["kansli"], body="Därför.")
+    assert comments.comment_reply(parent=first, acting_user=members["kansli"], body="Därför.") == (
+        answer
+    )
+    assert Comment.objects.filter(plan=on_review).count() == 3
+
+
 def test_target_choices_cover_every_kind_of_part(on_review):
     keys = [
         key for _group, choices in comments.target_choices(plan=on_review) for key, _ in choices
