@@ -299,12 +299,14 @@ def _contributions_by_rule(table, lines, amounts, parties) -> None:
         ]
     if not party_lines:
         return
-    recorded = {
-        (line.party_id, c.pk): amounts.get((line.pk, c.pk))
-        for line in party_lines
-        if line.party_id and not by_rule
-        for c in table.columns
-    }
+    # A party's contribution is the sum of its lines (it may have more than one).
+    recorded = {}
+    for line in party_lines if not by_rule else []:
+        for c in table.columns:
+            value = amounts.get((line.pk, c.pk))
+            if value is not None:
+                key = (line.party_id, c.pk)
+                recorded[key] = recorded.get(key, Decimal(0)) + value
     rule_parties = [calculations.Party(p.pk, p.kind, p.population) for p in parties]
     shares_by_column = []
     for column in table.columns:

@@ -10,6 +10,7 @@ from django_scopes import scope, scopes_disabled
 from associations.models import Association, MemberParty, User
 from budgets.models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine
 from budgets.selectors import budget_table
+from plans.models import Plan
 from tests.factories import PlanFactory
 
 NBSP = "\u00a0"
@@ -140,6 +141,32 @@ def test_seed_004_contributions_match_the_rule_and_samspelets_slip_shows(demo):
     assert decided_2021.by_rule is None  # 2021 has no contribution per party
     # The lines add to 9 790 000, so the state half is 4 895 000, not the recorded 4 896 000.
     assert (budget_2022.recorded, budget_2022.by_rule) == (Decimal(4896000), Decimal(4895000))
+
+
+def recorded_by_party(budget):
+    return {
+        party.name: [cell.recorded for cell in cells]
+        for party, cells in budget_table(budget=budget).contributions
+    }
+
+
+def test_a_party_with_two_lines_has_their_sum_recorded(demo):
+    association, budget = demo_budget("sollentuna-upplands-vasby-sigtuna")
+    with scope(association=association):
+        Plan.objects.filter(pk=budget.plan_id).update(status=Plan.Status.DRAFT)  # editable
+        before = recorded_by_party(budget)
+        kommun = MemberParty.objects.get(name="Sollentuna kommun")
+        line = BudgetLine.objects.filter(group__budget=budget, party=kommun).first()
+        extra = BudgetLine.objects.create(
+            association=association, group=line.group, name="Tillägg", party=kommun
+        )
+        assert recorded_by_party(budget) == before  # a line with no amounts hides nothing
+        column = BudgetColumn.objects.filter(budget=budget).order_by("order").first()
+        BudgetAmount.objects.create(
+            association=association, line=extra, column=column, amount=Decimal(1000)
+        )
+        summed = recorded_by_party(budget)
+    assert summed["Sollentuna kommun"][0] == (before["Sollentuna kommun"][0] or 0) + 1000
 
 
 def test_missing_kommun_population_is_named(demo):
