@@ -117,24 +117,32 @@ def _text(value) -> str:
     return "" if value is None else SPACES.sub(" ", str(value)).strip()
 
 
+# What Excel writes for a workbook with a password to open, and for the old .xls format.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _refused(message: str) -> WorkbookRejected:
+    return WorkbookRejected([ImportProblem("", None, None, message)])
+
+
 def _open(data: bytes):
+    if data.startswith(OLE_SIGNATURE):
+        raise _refused(
+            _(
+                "The file has a password, or is in the old .xls format. Save it from Excel "
+                'as "Excel Workbook (.xlsx)" without a password and try again.'
+            )
+        )
     try:
         # Read-only mode streams the sheet: several times faster on large sheets.
         values = load_workbook(BytesIO(data), data_only=True, read_only=True)
         formulas = load_workbook(BytesIO(data), data_only=False, read_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        raise WorkbookRejected(
-            [
-                ImportProblem(
-                    "",
-                    None,
-                    None,
-                    _(
-                        "The file is not an Excel workbook (.xlsx). Save it from Excel as "
-                        '"Excel Workbook (.xlsx)" and try again.'
-                    ),
-                )
-            ]
+        raise _refused(
+            _(
+                "The file is not an Excel workbook (.xlsx). Save it from Excel as "
+                '"Excel Workbook (.xlsx)" and try again.'
+            )
         ) from None
     return values, formulas
 

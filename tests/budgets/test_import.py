@@ -187,6 +187,7 @@ def test_a_formula_without_a_calculated_value_is_refused(budget):
         (b"", "Filen är tom."),
         (b"this is not a workbook", "Filen är inte en Excel-arbetsbok"),
         (b"PK\x03\x04 broken zip", "Filen är inte en Excel-arbetsbok"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "Filen har ett lösenord"),
         (b"0" * (MAX_BYTES + 1), "Filen är större än 2 MB"),
     ],
 )
