@@ -234,3 +234,13 @@ def demo_budget_of_plan(slug):
     association = Association.objects.get(slug=slug)
     with scope(association=association):
         return association, Budget.objects.get(plan__revision_of=None)
+
+
+def test_a_target_share_says_how_close_counts_as_met(client, demo):
+    association, budget = demo_budget_of_plan("norra-vastmanland")
+    client.force_login(User.objects.get(username="norra-vastmanland-styrelse"))
+    url = reverse(
+        "budgets:budget_detail",
+        kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
+    )
+    assert "(uppfylls inom en procentenhet)" in client.get(url).content.decode()
