@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from finsam.formatting import format_kronor
+
 from .models import Category
 from .selectors import BudgetTable
 
@@ -136,7 +138,7 @@ def _sub_line_label(name: str) -> str:
 def _stated_note(sheet, row, figures, columns) -> None:
     """Beside a computed total, the figure the plan states where it differs."""
     notes = [
-        f"{column.label}: {int(figure.stated)}"
+        f"{column.label}: {format_kronor(figure.stated)}"
         for column, figure in zip(columns, figures, strict=True)
         if figure.difference
     ]
