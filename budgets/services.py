@@ -141,14 +141,26 @@ def _siblings(instance):
 
 @transaction.atomic
 def budget_part_save(*, instance, acting_user, expected_version: int | None):
-    """Create or change a column, group or line of a budget."""
+    """Create or change a column, group or line of a budget. A new group or line goes
+    last; a new column goes after the columns of its year and the years before, as the
+    plans lay them out, and the later columns move one place on."""
     budget = budget_of(instance)
     instance.association_id = budget.association_id
     instance.full_clean()
     claim(budget, expected_version)
     if instance.pk is None:
-        last = _siblings(instance).order_by("-order").values_list("order", flat=True).first()
-        instance.order = (last or 0) + 1
+        siblings = list(_siblings(instance).order_by("order", "pk"))
+        later = []
+        if isinstance(instance, BudgetColumn):
+            later = [c for c in siblings if c.year > instance.year]
+        if later:
+            instance.order = later[0].order
+            for column in later:  # one by one, so the history records each move
+                column.order += 1
+                column._history_user = acting_user
+                column.save(update_fields=["order"])
+        else:
+            instance.order = (siblings[-1].order if siblings else 0) + 1
     instance.save()
     return instance
 

@@ -195,6 +195,21 @@ def test_kansli_adds_a_varav_line_and_a_column(kansli_client, budget):
     )
 
 
+def test_a_new_column_takes_its_place_by_year(kansli_client, budget):
+    column = {"kind": "outcome", "year": 2021, "label": "Utfall 2021", "version": budget.version}
+    response = kansli_client.post(url("budgets:column_create", budget), column)
+    assert response.status_code == 302
+    with scope(association=budget.association):
+        labels = list(
+            BudgetColumn.objects.filter(budget=budget)
+            .order_by("order")
+            .values_list("label", flat=True)
+        )
+    assert labels == [
+        "Budget 2021", "Prognos 2021", "Utfall 2021", "Budget 2022", "Plan 2023", "Plan 2024"
+    ]  # fmt: skip
+
+
 def test_removing_a_group_removes_its_lines_and_keeps_the_history(kansli_client, budget):
     with scope(association=budget.association):
         group = BudgetGroup.objects.get(budget=budget, name="Individinriktade insatser")
