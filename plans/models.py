@@ -576,6 +576,10 @@ class MeasurementPoint(TenantModel):
                 errors["deadline"] = _(
                     "The deadline must fall within the plan's years (%(period)s)."
                 ) % {"period": plan.period_label}
+        if self.base_year and self.plan_id and self.base_year > self.plan.end_year:
+            errors["base_year"] = _(
+                "The base year is a year the plan compares with: %(last)s at the latest."
+            ) % {"last": self.plan.end_year}
         if errors:
             raise ValidationError(errors)
 

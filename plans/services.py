@@ -152,6 +152,10 @@ def plan_part_move(*, instance, acting_user, offset: int) -> None:
 
 @transaction.atomic
 def plan_create(*, association, acting_user, year: int, end_year: int, title: str) -> Plan:
+    """A new, empty draft. One plan a year: a changed plan for a year that has one is a
+    revision of it (``workflow.start_revision``)."""
+    if Plan.objects.filter(association=association, year=year).exists():
+        raise ValidationError({"year": _("There is already a plan for %(year)s.") % {"year": year}})
     plan = Plan(association=association, year=year, end_year=end_year, title=title)
     plan.full_clean()
     plan._history_user = acting_user
@@ -209,7 +213,7 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     new_plan.full_clean()
     new_plan._history_user = acting_user
     new_plan.save()
-    copy_plan_parts(source=plan, target=new_plan, acting_user=acting_user)
+    copy_plan_parts(source=plan, target=new_plan, acting_user=acting_user, years_on=1)
     return new_plan
 
 
@@ -221,12 +225,24 @@ def _bulk_create(model, objects, acting_user) -> list:
     return bulk_create_with_history(objects, model, default_user=acting_user)
 
 
-def copy_plan_parts(*, source: Plan, target: Plan, acting_user) -> None:
+def _years_later(day, years: int):
+    """The same day ``years`` later (28 February for a 29th in a common year)."""
+    if day is None or not years:
+        return day
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 0) -> None:
     """Copy every part of ``source`` into the new, empty draft ``target``.
 
     The copy shares the förbund's ``Intervention`` records (an intervention
     lives across years) and copies everything the plan says about them. The
     source is only read. A fixed number of queries, whatever the size.
+    ``years_on``: how many years later the target's plan starts (next year's plan:
+    1); milestone deadlines move with it, so they stay within the plan's years.
     """
     ensure_editable(target)
     plan, new_pk = source, target.pk
@@ -279,6 +295,7 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user) -> None:
             plan_id=new_pk,
             goal_id=lambda p: goal_map.get(p.goal_id),
             plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
+            deadline=lambda p: _years_later(p.deadline, years_on),
         ),
         acting_user,
     )
@@ -326,7 +343,10 @@ def plan_intervention_save(
 
     name = name.strip()
     if entry.pk is None:
-        intervention = Intervention.objects.filter(association=association, name=name).first()
+        # "stegen karlstad" is last year's Stegen Karlstad.
+        intervention = Intervention.objects.filter(
+            association=association, name__iexact=name
+        ).first()
         if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
             raise ValidationError({"name": _("This intervention is already in the plan.")})
         if intervention is None:

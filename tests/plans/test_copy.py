@@ -107,6 +107,55 @@ def test_no_second_plan_for_the_same_year(plan, members):
         services.plan_copy_to_next_year(plan=plan, acting_user=members["kansli"])
 
 
+def test_milestones_move_a_year_with_the_copy(plan, members):
+    import datetime
+
+    association = plan.association  # 2022-2024
+    for day in (datetime.date(2022, 6, 30), datetime.date(2024, 2, 29)):
+        MeasurementPointFactory(
+            association=association,
+            plan=plan,
+            kind=MeasurementPoint.Kind.MILESTONE,
+            text=f"Klart {day}",
+            target_count=None,
+            deadline=day,
+        )
+    copy = services.plan_copy_to_next_year(plan=plan, acting_user=members["kansli"])
+    deadlines = sorted(
+        MeasurementPoint.objects.filter(plan=copy, kind="milestone").values_list(
+            "deadline", flat=True
+        )
+    )
+    assert deadlines == [datetime.date(2023, 6, 30), datetime.date(2025, 2, 28)]
+    for point in milestones:
+        point.full_clean()  # still within the plan's years: the next edit is not refused
+
+
+def test_a_new_plan_for_a_year_that_has_one_is_refused(plan, members):
+    with pytest.raises(ValidationError) as error:
+        services.plan_create(
+            association=plan.association,
+            acting_user=members["kansli"],
+            year=plan.year,
+            end_year=plan.end_year,
+            title="En plan till",
+        )
+    assert "year" in error.value.message_dict
+
+
+def test_a_base_year_after_the_plan_is_refused(plan):
+    point = MeasurementPointFactory.build(
+        association=plan.association,
+        plan=plan,
+        goal=None,
+        kind=MeasurementPoint.Kind.TREND,
+        base_year=plan.end_year + 1,
+    )
+    with pytest.raises(ValidationError) as error:
+        point.clean()
+    assert "base_year" in error.value.message_dict
+
+
 def test_next_year_title_moves_every_year():
     assert services._next_year_title("Budget 2022 och verksamhetsplan 2022-2024") == (
         "Budget 2023 och verksamhetsplan 2023-2025"
