@@ -121,11 +121,8 @@ def test_milestones_move_a_year_with_the_copy(plan, members):
             deadline=day,
         )
     copy = services.plan_copy_to_next_year(plan=plan, acting_user=members["kansli"])
-    deadlines = sorted(
-        MeasurementPoint.objects.filter(plan=copy, kind="milestone").values_list(
-            "deadline", flat=True
-        )
-    )
+    milestones = MeasurementPoint.objects.filter(plan=copy, kind="milestone")
+    deadlines = sorted(milestones.values_list("deadline", flat=True))
     assert deadlines == [datetime.date(2023, 6, 30), datetime.date(2025, 2, 28)]
     for point in milestones:
         point.full_clean()  # still within the plan's years: the next edit is not refused
