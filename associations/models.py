@@ -8,7 +8,7 @@ returning other förbunds' rows.
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +146,8 @@ class MemberParty(models.Model):
         _("population"),
         null=True,
         blank=True,
+        # Sweden's largest kommun has about a million inhabitants.
+        validators=[MinValueValidator(1), MaxValueValidator(5_000_000)],
         help_text=_("Kommuner only; splits the kommuner's quarter of the contributions."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)

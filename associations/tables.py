@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from finsam.formatting import format_integer
@@ -41,7 +42,7 @@ class MemberPartyTable(BaseTable):
 
 
 class BoardSeatTable(BaseTable):
-    party = tables.Column(verbose_name=_("member party"))
+    party = tables.Column(verbose_name=capfirst(_("member party")))
     actions = ActionsColumn()
 
     class Meta(BaseTable.Meta):
@@ -60,8 +61,8 @@ class OfficeContactTable(BaseTable):
 
 
 class MembershipTable(BaseTable):
-    user = tables.Column(verbose_name=_("name"))
-    email = tables.Column(accessor="user__email", verbose_name=_("e-mail"))
+    user = tables.Column(verbose_name=capfirst(_("name")))
+    email = tables.Column(accessor="user__email", verbose_name=capfirst(_("e-mail")))
     actions = ActionsColumn(edit_label=_("Change role"))
 
     class Meta(BaseTable.Meta):

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from associations.tables import ActionsColumn, BaseTable
@@ -8,7 +9,7 @@ from .models import FinancialRule
 
 
 class FinancialRuleTable(BaseTable):
-    value = tables.Column(verbose_name=_("value"), attrs={"td": {"class": "num"}})
+    value = tables.Column(verbose_name=capfirst(_("value")), attrs={"td": {"class": "num"}})
     actions = ActionsColumn()
 
     class Meta(BaseTable.Meta):

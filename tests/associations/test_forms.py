@@ -30,6 +30,8 @@ def test_kansli_adds_a_member_party(kansli_client, association):
     ("data", "field", "message"),
     [
         (party_data(population="-5"), "population", "större än eller lika med 0"),
+        (party_data(population="0"), "population", "större än eller lika med 1"),
+        (party_data(population="99999999999"), "population", "mindre än eller lika med 5000000"),
         (party_data(name=""), "name", "Detta fält måste fyllas i"),
         (party_data(kind="region", population="100"), "population", "bara för kommuner"),
     ],
