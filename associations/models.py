@@ -172,6 +172,16 @@ class MemberParty(models.Model):
     def clean(self):
         if self.population is not None and self.kind != PartyKind.KOMMUN:
             raise ValidationError({"population": _("Population is recorded for kommuner only.")})
+        # Lag 2003:1210: Försäkringskassan, Arbetsförmedlingen, one region and kommuner.
+        if self.kind and self.kind != PartyKind.KOMMUN and self.association_id:
+            others = MemberParty.objects.filter(association=self.association_id, kind=self.kind)
+            if others.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {
+                        "kind": _("The förbund already has %(kind)s as a member.")
+                        % {"kind": PartyKind(self.kind).label}
+                    }
+                )
 
 
 class BoardSeat(models.Model):
@@ -239,6 +249,12 @@ class BoardSeat(models.Model):
             and self.party.association_id != self.association_id
         ):
             raise ValidationError({"party": _("Choose a member party of this förbund.")})
+        if self.user_id and self.association_id:
+            seats = BoardSeat.objects.filter(association=self.association_id, user=self.user_id)
+            if seats.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"user": _("That account is already tied to another seat on the board.")}
+                )
 
 
 class OfficeContact(models.Model):

@@ -82,6 +82,34 @@ def test_second_chair_is_refused(kansli_client, association):
     assert "redan någon med den här funktionen" in str(response.context["form"].errors)
 
 
+def test_a_second_region_is_refused(kansli_client, association):
+    with scopes_disabled():
+        MemberPartyFactory(association=association, kind="region", name="Region Värmland")
+    response = kansli_client.post(
+        url(association, "party_create"),
+        party_data(kind="region", name="Region Örebro län", population=""),
+    )
+    assert response.status_code == 200
+    assert "har redan Region som medlem" in " ".join(response.context["form"].errors["kind"])
+
+
+def test_one_account_is_tied_to_one_seat(kansli_client, association, members):
+    with scopes_disabled():
+        seat = BoardSeatFactory(association=association, user=members["styrelse"])
+    response = kansli_client.post(
+        url(association, "board_create"),
+        {
+            "name": "Ny",
+            "party": seat.party_id,
+            "seat": "ersattare",
+            "office": "ledamot",
+            "user": members["styrelse"].pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "redan kopplat till en annan plats" in str(response.context["form"].errors)
+
+
 def test_deputy_cannot_be_chair(kansli_client, association):
     with scopes_disabled():
         party = MemberPartyFactory(association=association)

@@ -201,13 +201,7 @@ def test_tkr_figures_add_up_on_every_demo_budget(demo):
 
 
 def test_an_equity_rule_in_percent_of_income_shows_kronor_and_its_limit(client, demo):
-    association, budget = demo_budget_of_plan("ostra-varmland")
-    client.force_login(User.objects.get(username="ostra-varmland-revisor"))
-    url = reverse(
-        "budgets:budget_detail",
-        kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
-    )
-    page = client.get(url + "?unit=kr").content.decode().replace("&nbsp;", NBSP)
+    page = budget_page(client, "ostra-varmland", "revisor", "?unit=kr")
     # 20 % of the year's own income (1 848 000: the 324 581 of equity taken into the
     # budget is not income) against the equity at the end of the year.
     assert f"214{NBSP}581{NBSP}kr" in page
@@ -237,10 +231,16 @@ def demo_budget_of_plan(slug):
 
 
 def test_a_target_share_says_how_close_counts_as_met(client, demo):
-    association, budget = demo_budget_of_plan("norra-vastmanland")
-    client.force_login(User.objects.get(username="norra-vastmanland-styrelse"))
+    page = budget_page(client, "norra-vastmanland", "styrelse")
+    assert "(uppfylls inom en procentenhet)" in page
+
+
+def budget_page(client, slug, role, query=""):
+    """The approved plan's budget page as the förbund's user of ``role`` reads it."""
+    association, budget = demo_budget_of_plan(slug)
+    client.force_login(User.objects.get(username=f"{slug}-{role}"))
     url = reverse(
         "budgets:budget_detail",
         kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
     )
-    assert "(uppfylls inom en procentenhet)" in client.get(url).content.decode()
+    return client.get(url + query).content.decode().replace("&nbsp;", NBSP)
