@@ -16,7 +16,6 @@ from openpyxl.utils import get_column_letter
 
 from finsam.formatting import format_kronor
 
-from .models import Category
 from .selectors import BudgetTable
 
 MONEY_FORMAT = "#,##0"
@@ -79,7 +78,7 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
             ]
             subtotal = amount_row(f"{block.group.name}, summa", formulas, bold=True)
             subtotal_rows.append(subtotal)
-            if block.group.category == Category.EQUITY_USED:
+            if block.is_equity_used:
                 equity_used_rows.append(subtotal)
             _stated_note(sheet, subtotal, block.totals, table.columns)
         formulas = [

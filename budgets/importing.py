@@ -29,7 +29,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from finsam.formatting import format_integer
 
-from .models import MAX_AMOUNT, Budget, BudgetColumn, BudgetGroup, BudgetLine, StatedFigure
+from .models import (
+    MAX_AMOUNT,
+    Budget,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    StatedFigure,
+    name_key,
+)
 from .services import NewLine
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -110,7 +118,7 @@ class ParsedImport:
 
 
 def _key(text) -> str:
-    return SPACES.sub(" ", str(text)).strip().casefold()
+    return name_key(text)
 
 
 def _text(value) -> str:

@@ -132,9 +132,10 @@ class BudgetColumn(TenantModel):
 INCOME_CATEGORIES = {Category.CONTRIBUTIONS, Category.OTHER_INCOME, Category.EQUITY_USED}
 
 
-def _same_name(name: str) -> str:
-    """A name as the import compares it: case and runs of spaces do not count."""
-    return " ".join(name.split()).casefold()
+def name_key(name: str) -> str:
+    """A name as the import and the layout compare it: case and runs of spaces (the
+    non-breaking ones too) do not count."""
+    return " ".join(str(name).split()).casefold()
 
 
 class BudgetGroup(TenantModel):
@@ -169,7 +170,7 @@ class BudgetGroup(TenantModel):
                 errors["category"] = _("That category is for income, not for costs.")
         if self.name and self.budget_id:
             others = BudgetGroup.objects.filter(budget=self.budget_id).exclude(pk=self.pk)
-            if any(_same_name(g.name) == _same_name(self.name) for g in others):
+            if any(name_key(g.name) == name_key(self.name) for g in others):
                 # An exported workbook could not say which of the two a row is under.
                 errors["name"] = _("The budget already has a group of that name.")
         if errors:
@@ -220,9 +221,7 @@ class BudgetLine(TenantModel):
     def clean(self):
         if self.name and self.group_id:
             siblings = BudgetLine.objects.filter(group=self.group_id, parent=self.parent_id)
-            if any(
-                _same_name(s.name) == _same_name(self.name) for s in siblings.exclude(pk=self.pk)
-            ):
+            if any(name_key(s.name) == name_key(self.name) for s in siblings.exclude(pk=self.pk)):
                 # An exported workbook could not be read back: which of the two is a row?
                 raise ValidationError({"name": _("The group already has a line of that name.")})
         if self.parent_id is None:

@@ -51,6 +51,11 @@ class GroupBlock:
     rows: list[Row]
     totals: list[Figure]
 
+    @property
+    def is_equity_used(self) -> bool:
+        """Income that is the förbund's own equity taken into the budget."""
+        return self.group.category == Category.EQUITY_USED
+
 
 @dataclass
 class BudgetTable:
@@ -173,9 +178,7 @@ def budget_table(*, budget: Budget) -> BudgetTable:
         for r, c in zip(results, columns, strict=True)
     ]
     table.equity_used = [
-        calculations.total(
-            b.totals[i].computed for b in table.income if b.group.category == Category.EQUITY_USED
-        )
+        calculations.total(b.totals[i].computed for b in table.income if b.is_equity_used)
         for i in range(len(columns))
     ]
     changes = [
@@ -261,10 +264,7 @@ def _shown_in_tkr(table: BudgetTable) -> None:
                         row.tkr[i] = calculations.tkr(row.amounts[i])
         result = table.income_total[i].tkr - table.cost_total[i].tkr
         table.result[i].tkr = result
-        used_tkr = sum(
-            (b.totals[i].tkr for b in table.income if b.group.category == Category.EQUITY_USED),
-            Decimal(0),
-        )
+        used_tkr = sum((b.totals[i].tkr for b in table.income if b.is_equity_used), Decimal(0))
         table.equity_used_tkr.append(used_tkr)
         start = table.equity_start[i]
         previous_end = table.equity_end[i - 1] if i else None
@@ -301,7 +301,7 @@ def _contributions_by_rule(table, lines, amounts, parties) -> None:
         return
     # A party's contribution is the sum of its lines (it may have more than one).
     recorded = {}
-    for line in party_lines if not by_rule else []:
+    for line in [] if by_rule else party_lines:
         for c in table.columns:
             value = amounts.get((line.pk, c.pk))
             if value is not None:

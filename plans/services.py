@@ -150,11 +150,15 @@ def plan_part_move(*, instance, acting_user, offset: int) -> None:
     bulk_update_with_history(new_order, type(instance), ["order"], default_user=acting_user)
 
 
+def _has_plan_for(association, year: int) -> bool:
+    return Plan.objects.filter(association=association, year=year).exists()
+
+
 @transaction.atomic
 def plan_create(*, association, acting_user, year: int, end_year: int, title: str) -> Plan:
     """A new, empty draft. One plan a year: a changed plan for a year that has one is a
     revision of it (``workflow.start_revision``)."""
-    if Plan.objects.filter(association=association, year=year).exists():
+    if _has_plan_for(association, year):
         raise ValidationError({"year": _("There is already a plan for %(year)s.") % {"year": year}})
     plan = Plan(association=association, year=year, end_year=end_year, title=title)
     plan.full_clean()
@@ -201,7 +205,7 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     """
     association = plan.association
     next_year = plan.year + 1
-    if Plan.objects.filter(association=association, year=next_year).exists():
+    if _has_plan_for(association, next_year):
         raise ValidationError(_("There is already a plan for %(year)s.") % {"year": next_year})
     new_plan = Plan(
         association=association,
