@@ -89,13 +89,12 @@ def _budget_by_intervention(*, plan, year: int) -> dict:
     return result
 
 
-def dashboard(*, association, year: int, suppress: bool, today, for_document: bool = False) -> dict:
+def dashboard(*, association, year: int, suppress: bool, today) -> dict:
     """The follow-up of one year: a block per intervention with figures (quarters and
     year by gender, chart, budget and outcome, missing quarters), every measurement
     point evaluated, and the overview charts.
 
-    ``suppress``: small counts published as for everyone but the kansli.
-    ``for_document``: the intervention charts in the plan document's font."""
+    ``suppress``: small counts published as for everyone but the kansli."""
     figures = year_figures(association=association, year=year)
     years = running_years_by_intervention(association=association)
     reported_ids = {iid for (iid, _q, _k, _g) in figures}
@@ -145,7 +144,6 @@ def dashboard(*, association, year: int, suppress: bool, today, for_document: bo
                 for q, cells in zip(QUARTERS, table.cells, strict=True)
             ],
             title=f"{intervention.name}: {label}",
-            for_document=for_document,
         )
         amounts = money.get(intervention.pk, {})
         budget = amounts.get(BudgetColumn.Kind.BUDGET, amounts.get(BudgetColumn.Kind.DECIDED))
@@ -244,19 +242,4 @@ def dashboard(*, association, year: int, suppress: bool, today, for_document: bo
         "without_figures": without_figures,
         "suppressed": suppress,
         "quarters_elapsed": elapsed,
-    }
-
-
-def document_charts(*, plan, today) -> dict:
-    """For the plan document: {plan intervention pk: SVG chart} of the participants by
-    gender per quarter of the plan year, small counts suppressed as in anything published.
-    Interventions without figures for the year get no chart."""
-    data = dashboard(
-        association=plan.association, year=plan.year, suppress=True, today=today, for_document=True
-    )
-    charts_by_intervention = {b.intervention.pk: b.chart for b in data["blocks"]}
-    return {
-        entry.pk: charts_by_intervention[entry.intervention_id]
-        for entry in plan.plan_interventions.all()
-        if entry.intervention_id in charts_by_intervention
     }

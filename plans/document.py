@@ -15,6 +15,7 @@ plan, whatever language the reader chose for the application.
 import datetime
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +26,6 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -71,16 +71,71 @@ def logo_url(association, logo: AssociationLogo | None) -> str:
     return f"{url}?v={logo.sha256[:12]}"
 
 
-def document_charts(*, plan: Plan, today: datetime.date) -> dict:
-    from followup.dashboard import document_charts as charts  # follow-up builds on plans
+def _words(text: str) -> str:
+    """The words of a text, without Markdown emphasis, dashes or case."""
+    return " ".join(re.sub(r"[*_\-–—:]+", " ", text).split()).casefold()
 
-    # Built by followup.charts from numbers and escaped labels: safe to inline.
-    return {pk: mark_safe(svg) for pk, svg in charts(plan=plan, today=today).items()}  # noqa: S308
+
+def _same_words(a: str, b: str) -> bool:
+    return _words(a) == _words(b)
+
+
+def printed_sections(sections: list) -> list:
+    """The sections the document prints: one with text, or a heading over sections
+    with text. A heading with nothing under it is left out, with its contents entry."""
+    printed = []
+    for index, section in enumerate(sections):
+        if section.body.strip():
+            printed.append(section)
+            continue
+        for below in sections[index + 1 :]:
+            if below.level <= section.level:
+                break
+            if below.body.strip():
+                printed.append(section)
+                break
+    return printed
+
+
+def _without_repeated_points(goal) -> None:
+    """A mätpunkt worded as its goal is the goal itself: print the goal once."""
+    goal.point_list = [p for p in goal.point_list if not _same_words(p.text, goal.text)]
+
+
+def _written_as_goals(text: str, goals: list) -> bool:
+    """Whether every line of an intervention's goal text is one of its goals, alone or
+    followed by one of its mätpunkter ("**Stegförflyttningar** – 100 % av ...")."""
+    known = set()
+    for goal in goals:
+        known.add(_words(goal.text))
+        known.update(_words(f"{goal.text} {point.text}") for point in goal.point_list)
+    lines = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line) for line in text.splitlines()]
+    lines = [_words(line) for line in lines if line.strip()]
+    return bool(lines) and all(line in known for line in lines)
+
+
+def prepare_document(document: dict) -> dict:
+    """What ``plans.selectors.plan_document`` gives, shaped as the document prints it:
+    no empty section, each goal once (a mätpunkt worded as its goal is not repeated;
+    an intervention's short- or long-term goals text whose every line is one of its
+    goals is not printed again beside them)."""
+    document["sections"] = printed_sections(document["sections"])
+    for area in document["goal_areas"]:
+        for goal in area.goal_list:
+            _without_repeated_points(goal)
+    for entry in document["plan_interventions"]:
+        goals = entry.goal_list
+        entry.short_term_goals_as_goals = _written_as_goals(entry.short_term_goals, goals)
+        entry.long_term_goals_as_goals = _written_as_goals(entry.long_term_goals, goals)
+        for goal in entry.goal_list:
+            _without_repeated_points(goal)
+    return document
 
 
 def document_context(*, plan: Plan, association, today: datetime.date | None = None) -> dict:
     """What the document shows, in the site language whatever the reader's (the draft
-    line, the chart legends and their descriptions are translated when built)."""
+    line is translated when built). The plan as decided: no follow-up figures, which
+    belong to the follow-up pages and the annual report."""
     with translation.override(settings.LANGUAGE_CODE):
         return _document_context(plan=plan, association=association, today=today)
 
@@ -91,7 +146,7 @@ def _document_context(*, plan: Plan, association, today: datetime.date | None) -
     logo = AssociationLogo.objects.filter(association=association).first()
     overview = association_overview(association=association)
     return {
-        **plan_document(plan=plan),
+        **prepare_document(plan_document(plan=plan)),
         "association": association,
         "approval_line": approval_line(plan, today=today),
         # The PDF's creation date: the approval date for an approved plan, so the
@@ -106,8 +161,6 @@ def _document_context(*, plan: Plan, association, today: datetime.date | None) -
         "contacts": overview["contacts"],
         "logo": logo,
         "logo_url": logo_url(association, logo),
-        # Participants by gender per quarter, from follow-up: {plan intervention pk: SVG}.
-        "followup_charts": document_charts(plan=plan, today=today),
     }
 
 
@@ -225,8 +278,8 @@ def plan_pdf(*, plan: Plan, association, variant: str) -> bytes:
 
 def store_approved_documents(*, plan: Plan) -> None:
     """Render and keep the PDF and the PDF/A of a plan the board has just approved, so
-    that the archived file is the plan as it stood at the decision (logo, board and
-    follow-up figures of that day), not as it stood whenever somebody first downloads
+    that the archived file is the plan as it stood at the decision (logo and board of
+    that day), not as it stood whenever somebody first downloads
     it. Called by ``workflow.record_approval`` once the decision is committed; a plan
     approved without it (demo data, or a render that failed) is stored at its first
     download instead."""
