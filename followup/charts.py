@@ -155,9 +155,10 @@ def target_chart(rows, *, title: str = "") -> str:
     title = title or _("The year against the targets")
     chart = pygal.HorizontalBar(**{**OPTIONS, "height": max(160, 70 * len(rows) + 80)})
     chart.x_labels = [str(label) for label, _f, _t in rows]
-    figure_label, target_label = _("Figure"), _("Target")
+    # "MV", not "M": in the gender charts beside it "M" is for men.
+    figure_label, target_label = _("Figure"), _("Target value")
     chart.add(f"{figure_label} (U)", [f for _l, f, _t in rows], formatter=_prefixed("U"))
-    chart.add(f"{target_label} (M)", [t for _l, _f, t in rows], formatter=_prefixed("M"))
+    chart.add(f"{target_label} (MV)", [t for _l, _f, t in rows], formatter=_prefixed("MV"))
     description = "; ".join(
         f"{label}: {figure_label} {'–' if f is None else f}, {target_label} {t}"
         for label, f, t in rows

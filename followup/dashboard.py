@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Sum
+from django.utils.translation import gettext as _
 
 from budgets.models import BudgetAmount, BudgetColumn
 from plans.models import Intervention, MeasurementPoint
@@ -48,6 +49,100 @@ class PointRow:
     assessment: PointAssessment | None
     figure: object = None  # published Cell or Decimal
     by_gender: dict = field(default_factory=dict)
+
+    @property
+    def measure_label(self) -> str:
+        """What the figure counts, shown beside it; for a point that could be counted
+        but has no measure set, that it has none."""
+        measure = self.result.measure
+        if measure == "outcomes":
+            outcomes = [
+                str(label)
+                for on, label in [
+                    (self.point.outcome_work, MeasurementPoint.Measure.ENDED_WORK.label),
+                    (self.point.outcome_studies, MeasurementPoint.Measure.ENDED_STUDIES.label),
+                ]
+                if on
+            ]
+            return _("%(outcomes)s, share of those who ended") % {"outcomes": " / ".join(outcomes)}
+        if (
+            measure == MeasurementPoint.Measure.ACTIVITIES
+            and self.assessment
+            and self.assessment.measure
+        ):
+            return str(self.assessment.measure)
+        if measure:
+            return str(MeasurementPoint.Measure(measure).label)
+        if self.point.kind in MeasurementPoint.MEASURES_BY_KIND and not self.point.measure:
+            return _("no measure set")
+        return ""
+
+
+# The summary's columns, in the order of the status words (``evaluation.STATUS_LABELS``).
+SUMMARY_STATUSES = [
+    evaluation.REACHED,
+    evaluation.ON_TRACK,
+    evaluation.BEHIND,
+    evaluation.NOT_REACHED,
+    evaluation.NO_DATA,
+]
+
+
+@dataclass
+class StatusSummaryRow:
+    """How the measurement points of one målområde (or of one intervention's goals)
+    stand: a count per status, in the columns of ``status_summary``."""
+
+    name: str
+    counts: dict[str, int]
+    cells: list[int] = field(default_factory=list)  # the counts in the summary's columns
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class StatusSummary:
+    columns: list[tuple[str, str]]  # (status, label)
+    rows: list[StatusSummaryRow]
+
+
+def _plan_group(point) -> tuple[tuple, str]:
+    """Where a point stands in the plan: its målområde, or the intervention it or its
+    goal belongs to (målområden first, each in the plan's order), with that part's name."""
+    goal = point.goal
+    if goal is not None and goal.goal_area_id is not None:
+        area = goal.goal_area
+        return (0, area.order, area.pk), area.name
+    entry = point.plan_intervention or (goal.plan_intervention if goal else None)
+    return (1, entry.order, entry.pk), entry.intervention.name
+
+
+def _plan_position(point) -> tuple:
+    goal = point.goal
+    goal_position = (goal.order, goal.pk) if goal is not None else (-1, 0)
+    return (*_plan_group(point)[0], *goal_position, point.order, point.pk)
+
+
+def status_summary(points: list[PointRow]) -> StatusSummary:
+    """A row per målområde in the plan's order, then one per intervention whose own goals
+    have measurement points, in the plan's order. "Not started" gets a column only when
+    the kansli has given that status to a point."""
+    groups = {}
+    for row in points:
+        key, name = _plan_group(row.point)
+        group = groups.setdefault(key, StatusSummaryRow(name=name, counts={}))
+        group.counts[row.result.status] = group.counts.get(row.result.status, 0) + 1
+    statuses = list(SUMMARY_STATUSES)
+    if any(evaluation.NOT_STARTED in g.counts for g in groups.values()):
+        statuses.insert(statuses.index(evaluation.NO_DATA), evaluation.NOT_STARTED)
+    rows = [groups[key] for key in sorted(groups)]
+    for row in rows:
+        row.cells = [row.counts.get(status, 0) for status in statuses]
+    return StatusSummary(
+        columns=[(s, str(evaluation.STATUS_LABELS[s])) for s in statuses], rows=rows
+    )
 
 
 def _published_share(result, suppress):
@@ -180,14 +275,17 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         queryset = (
             MeasurementPoint.objects.filter(plan=plan)
             .select_related(
-                "plan_intervention", "goal__plan_intervention", "assessment", "assessment__measure"
+                "plan_intervention__intervention",
+                "goal__goal_area",
+                "goal__plan_intervention__intervention",
+                "assessment",
+                "assessment__measure",
             )
             .prefetch_related(Prefetch("counted_interventions", to_attr="counted_list"))
-            .order_by(
-                "goal__goal_area__order", "goal__order", "plan_intervention__order", "order", "pk"
-            )
         )
-        for point in queryset:
+        # In the plan's order, sorted here: the database would place the points without
+        # a målområde first or last depending on how it sorts nulls.
+        for point in sorted(queryset, key=_plan_position):
             assessment = getattr(point, "assessment", None)
             ids = [i.pk for i in point.counted_list]
             entry = point.plan_intervention or (
@@ -237,6 +335,7 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         "plan": plan,
         "blocks": blocks,
         "points": points,
+        "summary": status_summary(points),
         "target_chart": charts.target_chart(count_rows) if count_rows else "",
         "budget_chart": charts.budget_outcome_chart(money_rows) if money_rows else "",
         "without_figures": without_figures,

@@ -44,6 +44,17 @@ GENDERS = (WOMEN, MEN)
 
 COUNT_FLOOR, OUTCOME_SHARE, ACTIVITY_COUNT = "count_floor", "outcome_share", "activity_count"
 
+# What a point is counted from (``MeasurementPoint.Measure``); the outcome counts are
+# summed from the reported measure of the same key.
+PARTICIPANTS, ENDED, ENDED_WORK, ENDED_STUDIES, ACTIVITIES = (
+    "participants",
+    "ended",
+    "ended_work",
+    "ended_studies",
+    "activities",
+)
+OUTCOME_MEASURES = (ENDED, ENDED_WORK, ENDED_STUDIES)
+
 
 @dataclass
 class Result:
@@ -55,6 +66,7 @@ class Result:
     unit: str = "count"  # or "percent"
     automatic: bool = True
     base: dict = field(default_factory=dict)  # for a share: the ended, per gender and "all"
+    measure: str = ""  # what the figure counts: a MeasurementPoint.Measure, or "outcomes"
 
     @property
     def label(self) -> str:
@@ -130,6 +142,25 @@ def count_floor_result(*, target: int, figures: dict, intervention_ids, quarters
         total,
         target,
         by_gender,
+        measure=PARTICIPANTS,
+    )
+
+
+def outcome_count_result(
+    *, target: int, figures: dict, intervention_ids, measure_key: str, quarters_elapsed: int
+):
+    """A number of participants who ended (into work, into studies) in the year."""
+    ids = set(intervention_ids)
+    by_gender = {g: year_sum(figures, ids, measure_key, (g,)) for g in GENDERS}
+    known = [v for v in by_gender.values() if v is not None]
+    total = sum(known) if known else None
+    return Result(
+        COUNT_FLOOR,
+        progress_status(total, target, quarters_elapsed=quarters_elapsed),
+        total,
+        target,
+        by_gender,
+        measure=measure_key,
     )
 
 
@@ -170,6 +201,7 @@ def outcome_share_result(
         {g: share((g,)) for g in GENDERS},
         unit="percent",
         base=base,
+        measure="outcomes",
     )
 
 
@@ -187,6 +219,7 @@ def activity_count_result(
         total,
         target,
         by_gender,
+        measure=ACTIVITIES,
     )
 
 
@@ -212,15 +245,31 @@ def evaluate(
     elapsed: int,
     manual_status: str | None = None,
 ) -> Result:
-    """One measurement point (anything with ``kind``, ``target_count``,
-    ``target_percent``, ``outcome_work``, ``outcome_studies``)."""
+    """One measurement point (anything with ``kind``, ``measure``, ``target_count``,
+    ``target_percent``, ``outcome_work``, ``outcome_studies``).
+
+    A point is evaluated from the figures only from the measure it is about: a number
+    from its ``measure`` (participants, ended, ended into work or studies; activities
+    from the reported measure ``measure_key`` the kansli chose), an outcome share from
+    the outcomes it ticks among those who ended. Anything else, a point whose measure
+    is not set included, is the kansli's assessment, or not assessed."""
+    measure = getattr(point, "measure", "")
     if point.kind == COUNT_FLOOR and point.target_count is not None and intervention_ids:
-        return count_floor_result(
-            target=point.target_count,
-            figures=figures,
-            intervention_ids=intervention_ids,
-            quarters_elapsed=elapsed,
-        )
+        if measure == PARTICIPANTS:
+            return count_floor_result(
+                target=point.target_count,
+                figures=figures,
+                intervention_ids=intervention_ids,
+                quarters_elapsed=elapsed,
+            )
+        if measure in OUTCOME_MEASURES:
+            return outcome_count_result(
+                target=point.target_count,
+                figures=figures,
+                intervention_ids=intervention_ids,
+                measure_key=measure,
+                quarters_elapsed=elapsed,
+            )
     if (
         point.kind == OUTCOME_SHARE
         and point.target_percent is not None
@@ -235,7 +284,12 @@ def evaluate(
             studies=point.outcome_studies,
             quarters_elapsed=elapsed,
         )
-    if point.kind == ACTIVITY_COUNT and point.target_count is not None and measure_key:
+    if (
+        point.kind == ACTIVITY_COUNT
+        and measure == ACTIVITIES
+        and point.target_count is not None
+        and measure_key
+    ):
         return activity_count_result(
             target=point.target_count,
             figures=figures,

@@ -41,8 +41,11 @@ def _point_fields(point: dict) -> dict:
         fields["target_count"] = point.get("target")
     if kind == "count_floor":
         fields["gender_split"] = bool(point.get("gender_split", True))
+        # What the number counts; a point without it is not evaluated from the figures.
+        fields["measure"] = point.get("measure", "")
     if kind == "activity_count":
         fields["activity"] = point.get("activity", "")
+        fields["measure"] = point.get("measure", "activities")
     if kind in ("share_target", "outcome_share"):
         percent = point.get("target_percent")
         fields["target_percent"] = None if percent is None else Decimal(str(percent))

@@ -131,6 +131,7 @@ class MeasurementPointForm(PlanPartForm):
             "direction",
             "activity",
             "gender_split",
+            "measure",
             "counted_interventions",
         ]
         widgets = {

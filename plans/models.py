@@ -422,6 +422,15 @@ class MeasurementPoint(TenantModel):
         ACTIVITY_COUNT = "activity_count", _("Number of activities, at least")
         QUALITATIVE = "qualitative", _("Qualitative statement")
 
+    class Measure(models.TextChoices):
+        """What the follow-up counts for the point: the one figure it is evaluated from."""
+
+        PARTICIPANTS = "participants", _("participants")
+        ENDED = "ended", _("participants who ended")
+        ENDED_WORK = "ended_work", _("ended into work")
+        ENDED_STUDIES = "ended_studies", _("ended into studies")
+        ACTIVITIES = "activities", _("activities")
+
     class Direction(models.TextChoices):
         MAINTAIN = "maintain", _("stay at the same level")
         INCREASE = "increase", _("increase")
@@ -482,6 +491,17 @@ class MeasurementPoint(TenantModel):
     )
     activity = models.CharField(_("activity"), max_length=200, blank=True)
     gender_split = models.BooleanField(_("followed up for women and men"), default=True)
+    measure = models.CharField(
+        _("counted from"),
+        max_length=20,
+        choices=Measure.choices,
+        blank=True,
+        help_text=_(
+            "For a number, at least: the follow-up figure it is about (participants, "
+            "ended, ended into work or studies; activities for a number of activities). "
+            "Without it the point is not evaluated from the figures."
+        ),
+    )
     counted_interventions = models.ManyToManyField(
         Intervention,
         blank=True,
@@ -520,6 +540,18 @@ class MeasurementPoint(TenantModel):
         Kind.TREND: ["direction"],
         Kind.ACTIVITY_COUNT: ["target_count", "activity"],
         Kind.QUALITATIVE: [],
+    }
+
+    # The measures each kind can be evaluated from; other kinds are assessed by a person
+    # (an outcome share counts the outcomes ticked among those who ended).
+    MEASURES_BY_KIND = {
+        Kind.COUNT_FLOOR: [
+            Measure.PARTICIPANTS,
+            Measure.ENDED,
+            Measure.ENDED_WORK,
+            Measure.ENDED_STUDIES,
+        ],
+        Kind.ACTIVITY_COUNT: [Measure.ACTIVITIES],
     }
 
     def target_summary(self) -> str:
@@ -566,6 +598,17 @@ class MeasurementPoint(TenantModel):
         for field in self.REQUIRED_FIELDS.get(self.kind, []):
             if getattr(self, field) in (None, ""):
                 errors[field] = _("This type of measurement point needs this field.")
+        if self.measure and self.measure not in self.MEASURES_BY_KIND.get(self.kind, []):
+            allowed = self.MEASURES_BY_KIND.get(self.kind, [])
+            if allowed:
+                errors["measure"] = _("This type of measurement point counts %(list)s.") % {
+                    "list": ", ".join(str(self.Measure(m).label) for m in allowed)
+                }
+            else:
+                errors["measure"] = _(
+                    "Only a number of participants or of activities is counted from a "
+                    "follow-up figure."
+                )
         if self.kind == self.Kind.OUTCOME_SHARE and not (
             self.outcome_work or self.outcome_studies or self.outcome_step
         ):

@@ -159,3 +159,46 @@ def test_quarters_elapsed():
     assert e.quarters_elapsed(2022, datetime.date(2022, 7, 1)) == 2
     assert e.quarters_elapsed(2022, datetime.date(2023, 1, 1)) == 4
     assert e.quarters_elapsed(2023, datetime.date(2022, 6, 1)) == 0
+
+
+def count_point(measure, target=5):
+    return SimpleNamespace(
+        kind="count_floor", measure=measure, target_count=target, target_percent=None
+    )
+
+
+def test_a_number_is_evaluated_only_from_the_measure_it_is_about():
+    figures = {**STEGEN_KARLSTAD}
+    evaluate = {"figures": figures, "intervention_ids": [1], "measure_key": None, "elapsed": 4}
+    participants = e.evaluate(count_point("participants", 200), **evaluate)
+    assert (participants.figure, participants.measure) == (110 + 22 + 16 + 24, e.PARTICIPANTS)
+    ended = e.evaluate(count_point("ended", 80), **evaluate)
+    assert (ended.figure, ended.status, ended.measure) == (76, e.NOT_REACHED, e.ENDED)
+    into_work = e.evaluate(count_point("ended_work", 3), **evaluate)
+    assert into_work.figure == 3 + 2 + 4 + 3 + 3 + 3
+    assert into_work.by_gender == {"women": 10, "men": 8}
+    assert into_work.status == e.REACHED
+    into_studies = e.evaluate(count_point("ended_studies", 5), **evaluate)
+    assert (into_studies.figure, into_studies.status) == (3, e.NOT_REACHED)
+
+
+def test_a_number_without_its_measure_is_not_assessed():
+    result = e.evaluate(
+        count_point(""), figures=STEGEN_KARLSTAD, intervention_ids=[1], measure_key=None, elapsed=4
+    )
+    assert not result.automatic and result.status == e.NO_DATA and result.figure is None
+    assert result.label == e.STATUS_LABELS[e.NO_DATA]
+    # An activity count needs its measure too, even with the reported measure chosen.
+    activities = SimpleNamespace(
+        kind="activity_count", measure="", target_count=4, target_percent=None
+    )
+    figures = {(1, 1, "consultations", "all"): 6}
+    result = e.evaluate(
+        activities, figures=figures, intervention_ids=[1], measure_key="consultations", elapsed=4
+    )
+    assert not result.automatic
+    activities.measure = "activities"
+    result = e.evaluate(
+        activities, figures=figures, intervention_ids=[1], measure_key="consultations", elapsed=4
+    )
+    assert (result.automatic, result.figure, result.measure) == (True, 6, e.ACTIVITIES)

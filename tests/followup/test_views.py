@@ -170,6 +170,7 @@ def test_the_dashboard_shows_small_counts_to_the_kansli_only(
             plan=intervention.plan_entries.get().plan,
             text="Minst 10 deltar",
             target_count=10,
+            measure="participants",
         ).counted_interventions.add(intervention)
     kansli = dashboard_html(client, members["kansli"], association)
     board = dashboard_html(client, members["styrelse"], association)
@@ -308,6 +309,7 @@ def test_an_activity_count_is_evaluated_once_the_kansli_names_its_measure(
             text="Minst 4 möten",
             target_count=4,
             activity="möten",
+            measure="activities",
         )
         services.followup_settings_save(
             intervention=intervention,

@@ -88,6 +88,23 @@ def point(plan, **fields):
             {"kind": "share_target", "text": "x", "target_percent": 90, "survey_threshold": 7},
             "survey_threshold",
         ),
+        # A number counts participants or outcomes, an activity count activities; other
+        # kinds are not counted from a follow-up figure.
+        (
+            {"kind": "count_floor", "text": "x", "target_count": 3, "measure": "activities"},
+            "measure",
+        ),
+        (
+            {
+                "kind": "activity_count",
+                "text": "x",
+                "target_count": 4,
+                "activity": "möten",
+                "measure": "participants",
+            },
+            "measure",
+        ),
+        ({"kind": "qualitative", "text": "x", "measure": "ended"}, "measure"),
     ],
 )
 def test_measurement_point_types_need_their_fields(plan, fields, field_in_error):
@@ -99,6 +116,19 @@ def test_measurement_point_types_need_their_fields(plan, fields, field_in_error)
 def test_valid_measurement_points(plan):
     for fields in [
         {"kind": "count_floor", "text": "Minst 200", "target_count": 200},
+        {
+            "kind": "count_floor",
+            "text": "Minst 3 till arbete",
+            "target_count": 3,
+            "measure": "ended_work",
+        },
+        {
+            "kind": "activity_count",
+            "text": "Minst 4",
+            "target_count": 4,
+            "activity": "möten",
+            "measure": "activities",
+        },
         {"kind": "milestone", "text": "senast mars 2022", "deadline": datetime.date(2022, 3, 31)},
         {"kind": "outcome_share", "text": "25 %", "target_percent": 25, "outcome_work": True},
         {"kind": "share_target", "text": "90 %", "target_percent": 90, "indicators": "1, 3, 5"},

@@ -90,6 +90,10 @@ def test_measurement_point_form_validates(kansli_client, draft):
     assert "inom planens år (2023)" in str(response.context["form"].errors["deadline"])
     response = kansli_client.post(create, {"text": "x", "kind": "qualitative"})
     assert response.context["form"].non_field_errors()
+    response = kansli_client.post(
+        create, {**base, "kind": "count_floor", "target_count": "3", "measure": "activities"}
+    )
+    assert "deltagare" in str(response.context["form"].errors["measure"])
     with scope(association=draft.association):
         assert not MeasurementPoint.objects.exists()
     response = kansli_client.post(
