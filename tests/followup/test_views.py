@@ -338,3 +338,36 @@ def test_an_activity_count_is_evaluated_once_the_kansli_names_its_measure(
     rows = client.get(url(association, "dashboard") + "?year=2022").context["points"]
     row = next(r for r in rows if r.point.pk == point.pk)
     assert row.result.automatic and row.result.figure == 6 and row.result.status == "reached"
+
+
+def test_the_dashboard_opens_with_a_summary_per_goal_area_in_the_plans_order(
+    client, association, plan, intervention, members, measures
+):
+    from tests.factories import GoalAreaFactory, GoalFactory
+
+    submitted(intervention, members, measures, active=(6, 6), ended=(2, 1), ended_work=(0, 1))
+    with scope(association=association):
+        second = GoalAreaFactory(association=association, plan=plan, name="A sist", order=2)
+        first = GoalAreaFactory(association=association, plan=plan, name="Ö först", order=1)
+        for area, fields in [
+            (first, {"measure": "participants", "target_count": 10}),  # 12: reached
+            (first, {"measure": "", "target_count": 10}),  # no measure: not assessed
+            (second, {"measure": "ended_work", "target_count": 3}),  # 1 of 3
+        ]:
+            goal = GoalFactory(association=association, plan=plan, goal_area=area)
+            MeasurementPointFactory(
+                association=association, plan=plan, goal=goal, text="Minst", **fields
+            ).counted_interventions.add(intervention)
+    client.force_login(members["kansli"])
+    response = client.get(url(association, "dashboard") + "?year=2022")
+    summary = response.context["summary"]
+    # 2022 is over: 1 of 3 into work is not reached.
+    assert [(row.name, row.cells) for row in summary.rows] == [
+        ("Ö först", [1, 0, 0, 0, 1]),
+        ("A sist", [0, 0, 0, 1, 0]),
+    ]
+    html = response.content.decode()
+    heading = html.index('id="summary"')
+    assert heading < html.index('id="points"')  # at the top, before the points
+    assert html.index("Ö först", heading) < html.index("A sist", heading)
+    assert "avslutade till arbete" in html and "inget mått angivet" in html
