@@ -162,16 +162,7 @@ def test_last_years_workbook_imports_into_next_years_plan(demo, slug):
         budget = Budget.objects.get(plan=new)
     before = amounts_of(budget)
 
-    with scope(association=new.association):
-        parsed = read_workbook(workbook, budget=budget)  # raises on any problem
-        summary = services.import_apply(
-            budget=budget,
-            acting_user=kansli(new),
-            expected_version=budget.version,
-            new_lines=parsed.new_lines,
-            amounts=parsed.amounts,
-            stated=parsed.stated,
-        )
+    parsed, summary = import_workbook(budget, workbook, kansli(new))
     # The workbook says what the copy already holds: nothing new, nothing lost.
     assert amounts_of(budget) == before
     assert summary.created_lines == 0
@@ -181,15 +172,37 @@ def test_last_years_workbook_imports_into_next_years_plan(demo, slug):
     assert parsed.skipped_columns == earlier
 
 
+def import_workbook(budget, workbook, user):
+    with scope(association=budget.association):
+        parsed = read_workbook(workbook, budget=budget)  # raises on any problem
+        return parsed, services.import_apply(
+            budget=budget,
+            acting_user=user,
+            expected_version=budget.version,
+            new_lines=parsed.new_lines,
+            amounts=parsed.amounts,
+            stated=parsed.stated,
+        )
+
+
 def test_create_budget_on_a_copy_without_one_starts_from_last_years(demo):
-    """A plan copied before the copy carried the budget: "Skapa en budget" starts from
-    last year's budget moved on a year, not from an empty layout."""
-    plan = source_plan("norra-vastmanland")
+    """The issue's path: a plan copied before the copy carried the budget, then "Skapa en
+    budget" and last year's workbook (Samspelet: "Från parterna är inte en grupp" 30 times).
+    The budget now starts from last year's, moved on a year, and the workbook imports."""
+    plan = source_plan("samspelet")
     with scope(association=plan.association):
+        workbook = budget_workbook(budget_table(budget=plan.budget), title=plan.title)
         new = copy_to_next_year(plan)
         Budget.objects.filter(plan=new).delete()
         budget = services.budget_create(plan=new, acting_user=kansli(new))
-        assert budget.plan == new
-    assert columns_of(new)[0] == ("decided", 2022, "Beslutad budget 2022")
+    assert columns_of(new) == [
+        ("decided", 2022, "Beslutad Budget 2022"),
+        ("forecast", 2022, "Prognos Budget 2022"),
+        ("budget", 2023, "Budget 2023"),
+    ]
     assert line_links(new) == line_links(plan)
-    assert amounts_by_line(new, "Budget 2023") == amounts_by_line(plan, "Plan 2023")
+    assert amounts_by_line(new, "Beslutad Budget 2022") == amounts_by_line(plan, "Budget 2022")
+    before = amounts_of(budget)
+    parsed, summary = import_workbook(budget, workbook, kansli(new))
+    assert amounts_of(budget) == before and summary.created_lines == 0
+    assert parsed.skipped_columns == ["Beslutad Budget 2021", "Prognos Budget 2021"]
