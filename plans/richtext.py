@@ -54,8 +54,11 @@ class _TextOf(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.lists: list[int | None] = []  # per open list: the next number, None for bullets
+        self.item_opened = False  # a bullet written, its text not yet
 
     def _break(self, lines: int) -> None:
+        if self.item_opened:
+            return  # a paragraph inside a list item ("loose" list) stays after its bullet
         text = "".join(self.parts).rstrip(" ")
         if text:
             self.parts = [text.rstrip("\n") + "\n" * lines]
@@ -69,6 +72,7 @@ class _TextOf(HTMLParser):
             else:
                 self.parts.append(f"{number}. ")
                 self.lists[-1] = number + 1
+            self.item_opened = True
         elif tag == "br":
             self.parts.append("\n")
         elif tag in BLOCK_TAGS:
@@ -83,8 +87,12 @@ class _TextOf(HTMLParser):
             self._break(2)
 
     def handle_data(self, data):
-        if data.strip():
-            self.parts.append(data.replace("\n", " ") if "\n" in data.strip() else data)
+        text = data.replace("\n", " ")  # a soft line break is a space
+        if not self.parts or self.parts[-1].endswith(("\n", " ")):
+            text = text.lstrip()
+        if text:
+            self.parts.append(text)
+            self.item_opened = self.item_opened and not text.strip()
 
 
 @lru_cache(maxsize=4096)

@@ -153,6 +153,10 @@ def test_render_text_drops_the_markdown_markers():
     )
     assert "**" not in text and "- " not in text and "#" not in text and "](" not in text
     assert text.split() == ["Vi", "arbetar", "med:", "•", "Stegen", "•", "Lärvux", "Mål", "Fler"]
+    assert render_text("**Stegen** *Lärvux*\n**Jobbstart**") == "Stegen Lärvux Jobbstart"
+    assert (
+        render_text("1. Ett\n2. Två\n\nrad ett  \nrad två") == "1. Ett\n2. Två\n\nrad ett\nrad två"
+    )
 
 
 def test_a_renamed_heading_is_a_heading_change(scoped):
