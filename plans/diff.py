@@ -306,18 +306,17 @@ def _computed(figure):
 def _totals(old_table, new_table, pairs) -> list[TotalChange]:
     """Group and side totals, the result and the equity, as ``budget_table`` computes them
     for each version (never computed again here), for the paired columns."""
-    old_index = {c.pk: i for i, c in enumerate(old_table.columns)}
-    new_index = {c.pk: i for i, c in enumerate(new_table.columns)}
+    old_columns, new_columns = [o for o, _n in pairs], [n for _o, n in pairs]
 
-    def values(index, figures, side):
-        columns = [old for old, _new in pairs] if side == 0 else [new for _old, new in pairs]
+    def values(table, columns, figures):
+        index = {c.pk: i for i, c in enumerate(table.columns)}
         return [None if figures is None else _computed(figures[index[c.pk]]) for c in columns]
 
     def row(label, old_figures, new_figures, kind="total"):
         return TotalChange(
             label,
-            values(old_index, old_figures, 0),
-            values(new_index, new_figures, 1),
+            values(old_table, old_columns, old_figures),
+            values(new_table, new_columns, new_figures),
             kind,
         )
 
