@@ -206,3 +206,40 @@ def test_create_budget_on_a_copy_without_one_starts_from_last_years(demo):
     parsed, summary = import_workbook(budget, workbook, kansli(new))
     assert amounts_of(budget) == before and summary.created_lines == 0
     assert parsed.skipped_columns == ["Beslutad Budget 2021", "Prognos Budget 2021"]
+
+
+def copy_queries(budget, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with scope(association=budget.association), CaptureQueriesContext(connection) as queries:
+        plan_services.plan_copy_to_next_year(plan=budget.plan, acting_user=user)
+    return len(queries)
+
+
+def test_the_budget_copy_takes_the_same_queries_for_5_and_50_lines(
+    association, other_association, members
+):
+    from budgets.models import BudgetAmount, BudgetGroup
+    from tests.budgets.conftest import build_budget
+
+    small = build_budget(association)
+    large = build_budget(other_association)
+    with scope(association=other_association):
+        group = BudgetGroup.objects.filter(budget=large).last()
+        columns = list(large.columns.all())
+        for number in range(45):
+            line = BudgetLine.objects.create(
+                association=other_association, group=group, name=f"Insats {number}"
+            )
+            BudgetAmount.objects.bulk_create(
+                BudgetAmount(association=other_association, line=line, column=c, amount=1000)
+                for c in columns
+            )
+    user = members["kansli"]
+    assert abs(copy_queries(small, user) - copy_queries(large, user)) <= 2
+    with scope(association=other_association):
+        new = Plan.objects.get(association=other_association, year=2023)
+        assert BudgetLine.objects.filter(group__budget__plan=new).count() == 50
+        # Three years of the old plan are in the new one: 2022, 2023, 2024.
+        assert BudgetAmount.objects.filter(line__group__budget__plan=new).count() == 3 * 50
