@@ -79,13 +79,17 @@ def next_year_layout(source_columns, *, year: int, end_year: int) -> list[Carrie
 
 def earlier_form(column, candidates):
     """Among ``candidates`` (an earlier plan's columns), the one that shows the same
-    figure as ``column``: the same kind and year, else what the year was called a year
-    before (the budget for a decided budget, the plan for a budget). None if none."""
+    figure as ``column``: the same kind and year, else what the year was called in an
+    earlier plan (the budget, then the plan, for a decided budget; the plan for a
+    budget). None if none."""
     by_key = {(c.kind, c.year): c for c in candidates}
-    found = by_key.get((column.kind, column.year))
-    if found is None and column.kind in EARLIER_KIND:
-        found = by_key.get((EARLIER_KIND[column.kind], column.year))
-    return found
+    kind = column.kind
+    while kind is not None:
+        found = by_key.get((kind, column.year))
+        if found is not None:
+            return found
+        kind = EARLIER_KIND.get(kind)
+    return None
 
 
 def paired_columns(earlier_columns, later_columns) -> list[tuple]:

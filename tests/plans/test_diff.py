@@ -382,3 +382,19 @@ def test_changes_page_of_next_years_copy_shows_only_what_changed(client, db):
     assert "Budget 2023 (tidigare: Plan 2023)" in html
     assert "10\u00a0000\u00a0kr" in html
     assert "text-bg-success" not in html and "text-bg-danger" not in html  # none added/removed
+
+
+def test_columns_pair_by_year_across_two_years():
+    """A plan compared with the one two years before: its decided budget with what that
+    plan planned for the year."""
+    from types import SimpleNamespace as Column
+
+    from budgets.columns import paired_columns
+
+    earlier = [Column(pk=1, kind="budget", year=2022), Column(pk=2, kind="plan", year=2023)]
+    later = [
+        Column(pk=3, kind="decided", year=2023),
+        Column(pk=4, kind="forecast", year=2023),
+        Column(pk=5, kind="budget", year=2024),
+    ]
+    assert [(o.pk, n.pk) for o, n in paired_columns(earlier, later)] == [(2, 3)]
