@@ -48,10 +48,12 @@ def equity_change(*, result: Decimal, equity_used: Decimal) -> Decimal:
 
 
 def equity_starts(
-    columns: Sequence[tuple[int, Decimal | None]], results: Sequence[Decimal]
+    columns: Sequence[tuple[int, Decimal | None]], results: Sequence[Decimal | None]
 ) -> list[Decimal | None]:
     """Eget kapital at the start of each budget column, given ``(year, opening)`` per
-    column and how each column changes the equity (``equity_change``).
+    column and how each column changes the equity (``equity_change``; None for a column
+    with nothing entered, such as the empty forecast of next year's copy: it has no end
+    and carries nothing forward).
 
     A column starts from its own opening equity if it has one; else from the start of
     an earlier column of the same year (a decided budget and a forecast for 2021 both
@@ -71,7 +73,8 @@ def equity_starts(
                 None,
             )
         starts.append(start)
-        ends.append(None if start is None else start + Decimal(results[index]))
+        change = results[index]
+        ends.append(None if start is None or change is None else start + Decimal(change))
     return starts
 
 

@@ -1,48 +1,31 @@
-"""Copy a plan's budget into another plan (a revision starts from the approved budget).
+"""Copy a plan's budget into another plan: a revision, or next year's plan.
 
-The only budgets module the board-review work adds; it reads and writes the
-budget models, nothing else of the budgets app. History is written for every
-copied record (plain ``bulk_create`` writes none).
+A revision starts from the approved budget as it is. Next year's plan takes the
+budget a year on (``columns.next_year_layout``): the columns shift, and groups,
+lines, "varav" lines, their member parties and interventions come along with
+the amounts of the years still in the plan. Every concrete field is copied
+(``plans.cloning``), and history is written for every copied record.
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from plans.cloning import clone, create_all
+
+from .columns import next_year_layout
 from .models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine, StatedFigure
+from .selectors import budget_table
 
 
-def _clone(instances, **changes):
-    copies = []
-    for instance in instances:
-        copy = type(instance)(
-            **{
-                f.attname: getattr(instance, f.attname)
-                for f in instance._meta.concrete_fields
-                if not f.primary_key
-            }
-        )
-        for attr, value in changes.items():
-            setattr(copy, attr, value(instance) if callable(value) else value)
-        if hasattr(copy, "version"):
-            copy.version = 1
-        copies.append(copy)
-    return copies
-
-
-def _create(model, objects, acting_user) -> list:
-    objects = list(objects)
-    if not objects:
-        return []
-    return bulk_create_with_history(objects, model, default_user=acting_user)
-
-
-def copy_budget(*, source_plan, target_plan, acting_user=None) -> Budget | None:
+def copy_budget(*, source_plan, target_plan, acting_user=None, years_on: int = 0) -> Budget | None:
     """Give ``target_plan`` (a new draft without a budget) a copy of ``source_plan``'s budget.
 
-    Columns, groups, lines with their sub-lines, amounts and stated figures are
-    copied; the source is only read. Returns the new budget, or None when the
-    source has none. A fixed number of queries per level of sub-lines.
+    ``years_on`` 0 (a revision): columns, groups, lines with their sub-lines,
+    amounts and stated figures are copied as they are. ``years_on`` 1 or more (a
+    later year's plan): the columns move on and the stated figures stay behind
+    (they were what the earlier plan stated). The source is only read. Returns the
+    new budget, or None when the source has none. A fixed number of queries per
+    level of sub-lines.
     """
     if target_plan.status not in target_plan.EDITABLE_STATUSES:
         raise ValidationError(_("The plan is on review or approved and can no longer be changed."))
@@ -51,23 +34,26 @@ def copy_budget(*, source_plan, target_plan, acting_user=None) -> Budget | None:
         return None
     if Budget.objects.filter(plan=target_plan).exists():
         raise ValidationError(_("This plan already has a budget."))
-    (budget,) = _create(Budget, _clone([source], plan_id=target_plan.pk), acting_user)
+    (budget,) = create_all(Budget, clone([source], plan_id=target_plan.pk), acting_user)
 
     old_columns = list(source.columns.all())
-    new_columns = _create(BudgetColumn, _clone(old_columns, budget_id=budget.pk), acting_user)
-    column_map = {o.pk: n.pk for o, n in zip(old_columns, new_columns, strict=True)}
+    if years_on:
+        column_map = _carry_columns(source, old_columns, budget, target_plan, acting_user)
+    else:
+        new_columns = create_all(BudgetColumn, clone(old_columns, budget_id=budget.pk), acting_user)
+        column_map = {o.pk: n.pk for o, n in zip(old_columns, new_columns, strict=True)}
 
     old_groups = list(source.groups.all())
-    new_groups = _create(BudgetGroup, _clone(old_groups, budget_id=budget.pk), acting_user)
+    new_groups = create_all(BudgetGroup, clone(old_groups, budget_id=budget.pk), acting_user)
     group_map = {o.pk: n.pk for o, n in zip(old_groups, new_groups, strict=True)}
 
     lines = list(BudgetLine.objects.filter(group__budget=source))
     line_map: dict[int, int] = {}
     level = [line for line in lines if line.parent_id is None]
     while level:  # parents before their sub-lines
-        new = _create(
+        new = create_all(
             BudgetLine,
-            _clone(
+            clone(
                 level,
                 group_id=lambda line: group_map[line.group_id],
                 parent_id=lambda line: line_map.get(line.parent_id),
@@ -77,23 +63,61 @@ def copy_budget(*, source_plan, target_plan, acting_user=None) -> Budget | None:
         line_map.update({o.pk: n.pk for o, n in zip(level, new, strict=True)})
         level = [line for line in lines if line.parent_id in line_map and line.pk not in line_map]
 
-    _create(
+    create_all(
         BudgetAmount,
-        _clone(
-            BudgetAmount.objects.filter(line__group__budget=source),
+        clone(
+            BudgetAmount.objects.filter(
+                line__group__budget=source, column__in=list(column_map)
+            ).order_by("pk"),
             line_id=lambda a: line_map[a.line_id],
             column_id=lambda a: column_map[a.column_id],
         ),
         acting_user,
     )
-    _create(
-        StatedFigure,
-        _clone(
-            source.stated_figures.all(),
-            budget_id=budget.pk,
-            column_id=lambda s: column_map[s.column_id],
-            group_id=lambda s: group_map.get(s.group_id),
-        ),
-        acting_user,
-    )
+    if not years_on:
+        create_all(
+            StatedFigure,
+            clone(
+                source.stated_figures.all(),
+                budget_id=budget.pk,
+                column_id=lambda s: column_map[s.column_id],
+                group_id=lambda s: group_map.get(s.group_id),
+            ),
+            acting_user,
+        )
     return budget
+
+
+def _carry_columns(source, old_columns, budget, target_plan, acting_user) -> dict[int, int]:
+    """Create the target's columns a year (or more) on; return old column pk → new pk
+    for the columns whose amounts come along."""
+    layout = next_year_layout(old_columns, year=target_plan.year, end_year=target_plan.end_year)
+    first_source = layout[0].source
+    opening = None
+    if first_source is not None:
+        # The decided budget starts from the equity the earlier plan had at the start of
+        # that year; the columns after it carry it forward.
+        table = budget_table(budget=source)
+        start = table.equity_start[[c.pk for c in table.columns].index(first_source.pk)]
+        opening = getattr(start, "computed", start)  # a Figure or a bare amount; None: missing
+    new_columns = []
+    for order, column in enumerate(layout, start=1):
+        template = column.source or BudgetColumn(opening_equity=None)
+        (copy,) = clone(
+            [template],
+            association_id=budget.association_id,
+            budget_id=budget.pk,
+            kind=column.kind,
+            year=column.year,
+            label=column.label[:100],
+            order=order,
+        )
+        if order == 1:
+            copy.opening_equity = opening
+        new_columns.append(copy)
+    created = create_all(BudgetColumn, new_columns, acting_user)
+    return {
+        column.source.pk: new.pk
+        for column, new in zip(layout, created, strict=True)
+        if column.source is not None
+    }

@@ -29,6 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from finsam.formatting import format_integer
 
+from .columns import EARLIER_KIND
 from .models import (
     MAX_AMOUNT,
     Budget,
@@ -115,6 +116,8 @@ class ParsedImport:
     amounts: dict = field(default_factory=dict)  # (line pk or new key, column pk) → Decimal|None
     stated: dict = field(default_factory=dict)  # (kind, group pk|None, column pk) → Decimal
     line_count: int = 0
+    # Headings of columns for years before the budget's (last year's workbook has them).
+    skipped_columns: list[str] = field(default_factory=list)
 
 
 def _key(text) -> str:
@@ -183,6 +186,7 @@ class _Reader:
         self.values = values
         self.formulas = formulas
         self.problems: list[ImportProblem] = []
+        self.skipped_columns: list[str] = []
         self.columns = list(budget.columns.all())
         self.groups = list(budget.groups.all())
         self.groups_by_name = {_key(g.name): g for g in self.groups}
@@ -224,7 +228,11 @@ class _Reader:
             )
             raise WorkbookRejected(self.problems)
         mapping = self.map_columns(rows[header_index], header_index + 1)
-        parsed = ParsedImport(sheet=self.sheet_name, columns=[c for _, c in mapping])
+        parsed = ParsedImport(
+            sheet=self.sheet_name,
+            columns=[c for _, c in mapping],
+            skipped_columns=self.skipped_columns,
+        )
         if not self.problems:
             self.read_rows(rows[header_index + 1 :], header_index + 2, mapping, parsed)
         if not self.problems and not parsed.line_count:
@@ -273,10 +281,20 @@ class _Reader:
             )
             return None
         year = int(found.group(0))
+        if self.columns and year < min(c.year for c in self.columns):
+            # Last year's workbook: its first years are before this budget's.
+            self.skipped_columns.append(text)
+            return None
         candidates = [c for c in self.columns if c.year == year]
         if text.strip() != found.group(0):
             # "Budget 2026": a heading with a year that is not one of the budget's headings.
-            candidates = [c for c in candidates if c.get_kind_display().casefold() in _key(text)]
+            named = self.kind_named(text)
+            same_kind = [c for c in candidates if c.kind == named]
+            # Last year's "Plan 2024" is this year's "Budget 2024", its "Budget 2023" this
+            # year's decided budget (``columns.earlier_form``).
+            candidates = same_kind or [
+                c for c in candidates if named is not None and EARLIER_KIND.get(c.kind) == named
+            ]
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
@@ -305,6 +323,18 @@ class _Reader:
             % {"year": year, "labels": ", ".join(c.label for c in candidates)},
         )
         return None
+
+    @staticmethod
+    def kind_named(text):
+        """The column kind a heading names ("Beslutad budget 2022": the decided budget, not
+        the budget), or None."""
+        key = _key(text)
+        named = [
+            (len(str(label)), kind)
+            for kind, label in BudgetColumn.Kind.choices
+            if str(label).casefold() in key
+        ]
+        return max(named)[1] if named else None
 
     # The rows ----------------------------------------------------------------------------
 

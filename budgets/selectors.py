@@ -181,16 +181,18 @@ def budget_table(*, budget: Budget) -> BudgetTable:
         calculations.total(b.totals[i].computed for b in table.income if b.is_equity_used)
         for i in range(len(columns))
     ]
+    entered = {column_id for (_line, column_id) in amounts}
     changes = [
-        calculations.equity_change(result=r, equity_used=u)
-        for r, u in zip(results, table.equity_used, strict=True)
+        # A column with nothing entered (an empty forecast) has no end to carry forward.
+        calculations.equity_change(result=r, equity_used=u) if c.pk in entered else None
+        for r, u, c in zip(results, table.equity_used, columns, strict=True)
     ]
     table.equity_start = calculations.equity_starts(
         [(c.year, c.opening_equity) for c in columns], changes
     )
     table.equity_end = [
         Figure(
-            None if start is None else start + change,
+            None if start is None or change is None else start + change,
             stated.get((Stated.Kind.EQUITY_END, None, c.pk)),
         )
         for start, change, c in zip(table.equity_start, changes, columns, strict=True)
@@ -275,7 +277,11 @@ def _shown_in_tkr(table: BudgetTable) -> None:
         else:
             start_tkr = calculations.tkr(start)
         table.equity_start_tkr.append(start_tkr)
-        table.equity_end[i].tkr = None if start_tkr is None else start_tkr + result - used_tkr
+        table.equity_end[i].tkr = (
+            None
+            if start_tkr is None or table.equity_end[i].computed is None
+            else start_tkr + result - used_tkr
+        )
 
 
 def _contributions_by_rule(table, lines, amounts, parties) -> None:

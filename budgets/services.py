@@ -22,6 +22,7 @@ from associations.models import MemberParty
 from plans.models import Plan
 from plans.services import EditConflict, ensure_editable, reordered
 
+from .copying import copy_budget
 from .models import (
     Budget,
     BudgetAmount,
@@ -70,10 +71,24 @@ DEFAULT_GROUPS = (
 def budget_create(*, plan: Plan, acting_user) -> Budget:
     """A budget for ``plan`` laid out as the seeds are: the decided budget and the forecast
     for the year before, the budget for the plan year and a plan column for each later
-    year; the usual groups, with a contribution line per member party."""
+    year; the usual groups, with a contribution line per member party.
+
+    A plan started from an earlier year's plan that has a budget starts from that
+    budget instead, moved on as the copy does (``copying.copy_budget``): its groups,
+    lines and the amounts of the years still in the plan."""
     ensure_editable(plan)
     if Budget.objects.filter(plan=plan).exists():
         raise ValidationError(_("This plan already has a budget."))
+    source = plan.copied_from
+    if source is not None and source.year < plan.year:
+        copied = copy_budget(
+            source_plan=source,
+            target_plan=plan,
+            acting_user=acting_user,
+            years_on=plan.year - source.year,
+        )
+        if copied is not None:
+            return copied
     budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
     before = plan.year - 1
     columns = [

@@ -231,6 +231,10 @@ class BudgetImportView(BudgetFormMixin, FormView):
             "new": summary.created_lines,
             "stated": summary.stated_changed,
         }
+        if parsed.skipped_columns:
+            self.success_message += " " + _(
+                "Columns for years before this budget's were left out: %(columns)s."
+            ) % {"columns": ", ".join(parsed.skipped_columns)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(problems=getattr(self, "problems", None), **kwargs)

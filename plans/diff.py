@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .models import Goal, MeasurementPoint, Plan
+from .richtext import render_text
 
 SIMILAR = 0.5  # an edited goal or point still shares at least half its words
 
@@ -49,16 +50,27 @@ def word_diff(old: str, new: str) -> SafeString:
 
 @dataclass
 class TextChange:
-    """A part present in both versions whose text changed (``old``/``new``), or added/removed."""
+    """A part present in both versions whose text changed (``old``/``new``), or added/removed.
+
+    ``old_label``: the heading the part had before, where it was renamed."""
 
     label: str
     old: str | None
     new: str | None
     context: str = ""
+    old_label: str | None = None
 
     @property
     def diff(self) -> SafeString:
         return word_diff(self.old or "", self.new or "")
+
+    @property
+    def heading_diff(self) -> SafeString:
+        return word_diff(self.old_label or "", self.label)
+
+    @property
+    def body_changed(self) -> bool:
+        return self.old != self.new
 
 
 @dataclass
@@ -71,42 +83,25 @@ class PartChanges:
         return bool(self.added or self.removed or self.changed)
 
 
+def _difference(old, new):
+    """``new - old``; None where either is missing (a figure that cannot be computed)."""
+    return None if old is None or new is None else new - old
+
+
 @dataclass
 class LineChange:
     group: str
     name: str
     old: list  # one amount (or None) per compared column
     new: list
+    status: str = "changed"  # "added" / "removed": the line is in one version only
 
     @property
     def change(self) -> list:
+        """Per column: an amount not entered counts as nothing budgeted; None where the line
+        has no amount in either version."""
         return [
-            (n or Decimal(0)) - (o or Decimal(0)) for o, n in zip(self.old, self.new, strict=True)
-        ]
-
-    @property
-    def cells(self) -> list:
-        return list(zip(self.old, self.new, self.change, strict=True))
-
-    @property
-    def status(self) -> str:
-        if all(o is None for o in self.old):
-            return "added"
-        if all(n is None for n in self.new):
-            return "removed"
-        return "changed"
-
-
-@dataclass
-class TotalChange:
-    label: str
-    old: list
-    new: list
-
-    @property
-    def change(self) -> list:
-        return [
-            None if o is None or n is None else n - o
+            None if o is None and n is None else (n or Decimal(0)) - (o or Decimal(0))
             for o, n in zip(self.old, self.new, strict=True)
         ]
 
@@ -116,8 +111,44 @@ class TotalChange:
 
 
 @dataclass
+class TotalChange:
+    """A computed figure (a group's or side's total, the result, the equity) in both
+    versions; None where a version cannot compute it."""
+
+    label: str
+    old: list
+    new: list
+    kind: str = "total"  # "group" for a group's total
+
+    @property
+    def change(self) -> list:
+        return [_difference(o, n) for o, n in zip(self.old, self.new, strict=True)]
+
+    @property
+    def cells(self) -> list:
+        return list(zip(self.old, self.new, self.change, strict=True))
+
+
+@dataclass(frozen=True)
+class ColumnPair:
+    """A later column and the earlier column that shows the same year's figure."""
+
+    earlier: str
+    later: str
+
+    @property
+    def label(self) -> str:
+        if self.earlier == self.later:
+            return self.later
+        return _("%(later)s (before: %(earlier)s)") % {
+            "later": self.later,
+            "earlier": self.earlier,
+        }
+
+
+@dataclass
 class BudgetChanges:
-    columns: list[str] = field(default_factory=list)
+    columns: list[ColumnPair] = field(default_factory=list)
     lines: list[LineChange] = field(default_factory=list)
     totals: list[TotalChange] = field(default_factory=list)
     missing: str = ""  # "earlier" / "later" / "both" when a version has no budget
@@ -176,22 +207,42 @@ def _match_texts(old_items, new_items) -> PartChanges:
 
 
 def _sections(plan: Plan):
-    return [("", s.heading, s.body) for s in plan.sections.all()]
+    """``(heading, body as the reader sees it)`` per section: Markdown rendered to text, so
+    a diff never shows ``**`` or ``- ``."""
+    return [(s.heading, render_text(s.body)) for s in plan.sections.all()]
+
+
+def _similarity(old: str, new: str) -> float:
+    return difflib.SequenceMatcher(a=old.split(), b=new.split(), autojunk=False).ratio()
 
 
 def _section_changes(earlier: Plan, later: Plan) -> PartChanges:
-    """Sections match by heading (in order among equal headings); a changed body is a change."""
+    """Sections match by heading (in order among equal headings); a section left over
+    matches the left-over section whose text is most alike (a renamed heading, shown as a
+    heading change). A changed body is a change, diffed word by word as rendered text."""
     result = PartChanges()
     new_left = _sections(later)
-    for _ctx, heading, body in _sections(earlier):
-        match = next((n for n in new_left if n[1] == heading), None)
+    old_left = []
+    for heading, body in _sections(earlier):
+        match = next((n for n in new_left if n[0] == heading), None)
         if match is None:
-            result.removed.append(TextChange(heading, body, None))
+            old_left.append((heading, body))
             continue
         new_left.remove(match)
-        if match[2] != body:
-            result.changed.append(TextChange(heading, body, match[2]))
-    result.added = [TextChange(heading, None, body) for _ctx, heading, body in new_left]
+        if match[1] != body:
+            result.changed.append(TextChange(heading, body, match[1]))
+    for heading, body in old_left:
+        best, best_ratio = None, SIMILAR
+        for candidate in new_left:
+            ratio = _similarity(body, candidate[1]) if body or candidate[1] else 0
+            if ratio >= best_ratio:
+                best, best_ratio = candidate, ratio
+        if best is None:
+            result.removed.append(TextChange(heading, body, None))
+            continue
+        new_left.remove(best)
+        result.changed.append(TextChange(best[0], body, best[1], old_label=heading))
+    result.added = [TextChange(heading, None, body) for heading, body in new_left]
     return result
 
 
@@ -230,8 +281,80 @@ def _point_items(plan: Plan):
     return items
 
 
+def _line_amounts(budget) -> dict:
+    """(group, line) → {column pk: amount}, lines in the budget's order; a "varav" line is
+    named with the line it is part of."""
+    from budgets.models import BudgetAmount, BudgetLine
+
+    lines = BudgetLine.objects.filter(group__budget=budget).select_related("group", "parent")
+    keys, values = {}, {}
+    for line in lines.order_by("group__order", "group__pk", "order", "pk"):
+        name = f"{line.parent.name}: {line.name}" if line.parent_id else line.name
+        keys[line.pk] = (line.group.name, name)
+        values.setdefault(keys[line.pk], {})
+    for a in BudgetAmount.objects.filter(line__group__budget=budget):
+        values[keys[a.line_id]][a.column_id] = a.amount
+    return values
+
+
+def _computed(figure):
+    """A figure of ``budget_table`` as a value: a ``Figure``'s computed amount or a bare
+    amount; None where it is missing."""
+    return getattr(figure, "computed", figure)
+
+
+def _totals(old_table, new_table, pairs) -> list[TotalChange]:
+    """Group and side totals, the result and the equity, as ``budget_table`` computes them
+    for each version (never computed again here), for the paired columns."""
+    old_columns, new_columns = [o for o, _n in pairs], [n for _o, n in pairs]
+
+    def values(table, columns, figures):
+        index = {c.pk: i for i, c in enumerate(table.columns)}
+        return [None if figures is None else _computed(figures[index[c.pk]]) for c in columns]
+
+    def row(label, old_figures, new_figures, kind="total"):
+        return TotalChange(
+            label,
+            values(old_table, old_columns, old_figures),
+            values(new_table, new_columns, new_figures),
+            kind,
+        )
+
+    def groups(old_blocks, new_blocks):
+        old_by_name = {b.group.name: b for b in old_blocks}
+        new_by_name = {b.group.name: b for b in new_blocks}
+        names = [*new_by_name, *(n for n in old_by_name if n not in new_by_name)]
+        return [
+            row(
+                _("%(group)s, total") % {"group": name},
+                old_by_name[name].totals if name in old_by_name else None,
+                new_by_name[name].totals if name in new_by_name else None,
+                "group",
+            )
+            for name in names
+        ]
+
+    return [
+        *groups(old_table.income, new_table.income),
+        row(_("Total income"), old_table.income_total, new_table.income_total),
+        *groups(old_table.costs, new_table.costs),
+        row(_("Total costs"), old_table.cost_total, new_table.cost_total),
+        row(_("Result of the year"), old_table.result, new_table.result),
+        row(_("Equity at the start of the year"), old_table.equity_start, new_table.equity_start),
+        row(_("Equity at the end of the year"), old_table.equity_end, new_table.equity_end),
+    ]
+
+
 def _budget_changes(earlier: Plan, later: Plan) -> BudgetChanges:
-    from budgets.models import Budget, BudgetAmount, BudgetLine
+    """The budget lines whose amounts differ and every total, column by column.
+
+    Columns pair by kind and year (``budgets.columns.paired_columns``), so next year's
+    plan compares its decided budget with last year's budget and its budget with last
+    year's plan for the year. Lines are compared on the paired columns only: a line with
+    amounts only in columns outside them (last year's earlier years) is no change.
+    """
+    from budgets.columns import paired_columns
+    from budgets.models import Budget
     from budgets.selectors import budget_table
 
     budgets = {b.plan_id: b for b in Budget.objects.filter(plan__in=[earlier.pk, later.pk])}
@@ -244,62 +367,22 @@ def _budget_changes(earlier: Plan, later: Plan) -> BudgetChanges:
         )
         return BudgetChanges(missing=missing)
     old_table, new_table = budget_table(budget=old_budget), budget_table(budget=new_budget)
+    pairs = paired_columns(old_table.columns, new_table.columns)
+    result = BudgetChanges(columns=[ColumnPair(old.label, new.label) for old, new in pairs])
 
-    def key(column):
-        return (column.kind, column.year)
-
-    new_columns = {key(c): i for i, c in enumerate(new_table.columns)}
-    pairs = [
-        (i, new_columns[key(c)], c.label)
-        for i, c in enumerate(old_table.columns)
-        if key(c) in new_columns
-    ]
-    result = BudgetChanges(columns=[label for _i, _j, label in pairs])
-
-    def amounts(budget):
-        columns = {c.pk: key(c) for c in budget.columns.all()}
-        lines = {}
-        for line in BudgetLine.objects.filter(group__budget=budget).select_related(
-            "group", "parent"
-        ):
-            lines[line.pk] = (
-                line.group.name,
-                f"{line.parent.name}: {line.name}" if line.parent_id else line.name,
-            )
-        values = {}
-        for line_key in lines.values():
-            values.setdefault(line_key, {})
-        for a in BudgetAmount.objects.filter(line__group__budget=budget):
-            values[lines[a.line_id]][columns[a.column_id]] = a.amount
-        return values
-
-    old_values, new_values = amounts(old_budget), amounts(new_budget)
-    column_keys = [key(old_table.columns[i]) for i, _j, _label in pairs]
-    for line_key in [*old_values, *(k for k in new_values if k not in old_values)]:
-        old = (
-            [old_values[line_key].get(k) for k in column_keys]
-            if line_key in old_values
-            else [None] * len(column_keys)
+    old_values, new_values = _line_amounts(old_budget), _line_amounts(new_budget)
+    for line_key in [*new_values, *(k for k in old_values if k not in new_values)]:
+        old = [old_values.get(line_key, {}).get(c.pk) for c, _new in pairs]
+        new = [new_values.get(line_key, {}).get(c.pk) for _old, c in pairs]
+        if old == new:
+            continue
+        status = (
+            "changed"
+            if line_key in old_values and line_key in new_values
+            else ("added" if line_key in new_values else "removed")
         )
-        new = (
-            [new_values[line_key].get(k) for k in column_keys]
-            if line_key in new_values
-            else [None] * len(column_keys)
-        )
-        if old != new or (line_key in old_values) != (line_key in new_values):
-            result.lines.append(LineChange(line_key[0], line_key[1], old, new))
-
-    def figures(table, attr, index):
-        return [getattr(table, attr)[p[index]].computed for p in pairs]
-
-    for attr, label in [
-        ("income_total", _("Total income")),
-        ("cost_total", _("Total costs")),
-        ("result", _("Result of the year")),
-    ]:
-        result.totals.append(
-            TotalChange(label, figures(old_table, attr, 0), figures(new_table, attr, 1))
-        )
+        result.lines.append(LineChange(line_key[0], line_key[1], old, new, status))
+    result.totals = _totals(old_table, new_table, pairs)
     return result
 
 

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from associations.models import Membership, Role
 
+from .cloning import clone, create_all
 from .models import (
     CommunicationItem,
     ControlPoint,
@@ -177,28 +178,10 @@ def _next_year_title(title: str, offset: int = 1) -> str:
     return re.sub(r"\b(19|20)(\d\d)\b", lambda m: str(int(m.group(0)) + offset), title)
 
 
-def _clone(instances, **changes_by_attr):
-    """Unsaved copies of ``instances`` with pk cleared and attributes replaced."""
-    copies = []
-    for instance in instances:
-        copy = type(instance)(
-            **{
-                field.attname: getattr(instance, field.attname)
-                for field in instance._meta.concrete_fields
-                if not field.primary_key
-            }
-        )
-        for attr, value in changes_by_attr.items():
-            setattr(copy, attr, value(instance) if callable(value) else value)
-        if hasattr(copy, "version"):
-            copy.version = 1
-        copies.append(copy)
-    return copies
-
-
 @transaction.atomic
 def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
-    """Start next year's plan as a new draft with everything of ``plan`` copied.
+    """Start next year's plan as a new draft with everything of ``plan`` copied, its
+    budget a year on (``budgets.copying.copy_budget``).
 
     The source plan is only read, and the copy is always a new plan: an
     existing plan for next year (approved or not) is never written into.
@@ -218,15 +201,10 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     new_plan._history_user = acting_user
     new_plan.save()
     copy_plan_parts(source=plan, target=new_plan, acting_user=acting_user, years_on=1)
+    from budgets.copying import copy_budget  # budgets builds on plans, not the other way
+
+    copy_budget(source_plan=plan, target_plan=new_plan, acting_user=acting_user, years_on=1)
     return new_plan
-
-
-def _bulk_create(model, objects, acting_user) -> list:
-    """``bulk_create`` that also writes the new records' history (plain bulk_create does not)."""
-    objects = list(objects)
-    if not objects:
-        return []
-    return bulk_create_with_history(objects, model, default_user=acting_user)
 
 
 def _years_later(day, years: int):
@@ -250,18 +228,18 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     """
     ensure_editable(target)
     plan, new_pk = source, target.pk
-    _bulk_create(Section, _clone(plan.sections.all(), plan_id=new_pk), acting_user)
-    _bulk_create(ControlPoint, _clone(plan.control_points.all(), plan_id=new_pk), acting_user)
-    _bulk_create(
-        CommunicationItem, _clone(plan.communication_items.all(), plan_id=new_pk), acting_user
+    create_all(Section, clone(plan.sections.all(), plan_id=new_pk), acting_user)
+    create_all(ControlPoint, clone(plan.control_points.all(), plan_id=new_pk), acting_user)
+    create_all(
+        CommunicationItem, clone(plan.communication_items.all(), plan_id=new_pk), acting_user
     )
 
     old_areas = list(plan.goal_areas.all())
-    new_areas = _bulk_create(GoalArea, _clone(old_areas, plan_id=new_pk), acting_user)
+    new_areas = create_all(GoalArea, clone(old_areas, plan_id=new_pk), acting_user)
     area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
 
     old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
-    new_entries = _bulk_create(PlanIntervention, _clone(old_entries, plan_id=new_pk), acting_user)
+    new_entries = create_all(PlanIntervention, clone(old_entries, plan_id=new_pk), acting_user)
     entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
     Through = PlanIntervention.municipalities.through
     Through.objects.bulk_create(
@@ -269,9 +247,9 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
         for old in old_entries
         for party in old.municipalities.all()
     )
-    _bulk_create(
+    create_all(
         StaffingLine,
-        _clone(
+        clone(
             StaffingLine.objects.filter(plan_intervention__plan=plan),
             plan_intervention_id=lambda s: entry_map[s.plan_intervention_id],
         ),
@@ -279,9 +257,9 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     )
 
     old_goals = list(plan.goals.all())
-    new_goals = _bulk_create(
+    new_goals = create_all(
         Goal,
-        _clone(
+        clone(
             old_goals,
             plan_id=new_pk,
             goal_area_id=lambda g: area_map.get(g.goal_area_id),
@@ -292,9 +270,9 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
 
     old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
-    new_points = _bulk_create(
+    new_points = create_all(
         MeasurementPoint,
-        _clone(
+        clone(
             old_points,
             plan_id=new_pk,
             goal_id=lambda p: goal_map.get(p.goal_id),

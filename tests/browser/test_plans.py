@@ -334,6 +334,16 @@ def test_kansli_starts_2023_from_2022_and_edits_it(demo, page):
             plan=source, intervention__name="Testinsats"
         ).exists()
 
+    # The budget came along a year on, and "What changed" compares each year's figures.
+    page.goto(f"{demo}/f/{SAMSPELET}/budgets/plans/{new_pk}/")
+    budget_table = page.get_by_role("main").locator("table").first
+    for heading in ["Beslutad Budget 2022", "Prognos Budget 2022", "Budget 2023"]:
+        expect(budget_table.get_by_role("columnheader", name=heading)).to_be_visible()
+    page.goto(f"{demo}/f/{SAMSPELET}/plans/{new_pk}/changes/")
+    expect(page.get_by_role("main")).to_contain_text("Beslutad Budget 2022 (tidigare: Budget 2022)")
+    expect(page.get_by_role("main")).not_to_contain_text("**")
+    assert_no_axe_violations(page)
+
 
 # 3.-4. Who may not ----------------------------------------------------------------
 

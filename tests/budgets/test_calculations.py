@@ -162,6 +162,16 @@ def test_target_share_within_one_percentage_point():
     assert not outcome.met and outcome.actual == 0
 
 
+def test_a_column_with_nothing_entered_carries_nothing_forward():
+    """An empty forecast (next year's copy adds one) does not hide the decided budget's end."""
+    columns = [(2022, Decimal(1000)), (2022, None), (2023, None)]
+    assert equity_starts(columns, [Decimal(-200), None, Decimal(50)]) == [
+        Decimal(1000),
+        Decimal(1000),
+        Decimal(800),
+    ]
+
+
 def test_equity_starts_carry_from_the_year_before_and_share_within_a_year():
     columns = [(2021, Decimal(3723000)), (2021, None), (2022, None), (2023, None)]
     results = [Decimal(1731000), Decimal(-1039000), Decimal(-500000), Decimal(100000)]
