@@ -140,7 +140,8 @@ class AmountsForm(forms.Form):
         self.keys: dict[str, tuple] = {}
         self.cost_fields: set[str] = set()
         self.income_fields: set[str] = set()
-        for block in table.income + table.costs:
+        self.allocation_fields: set[str] = set()
+        for block in table.income + table.costs + table.allocations:
             side = block.group.side
             for row in block.rows:
                 for column, amount in zip(table.columns, row.amounts, strict=True):
@@ -179,7 +180,11 @@ class AmountsForm(forms.Form):
             required=False, initial=_plain(value), label=label, show_hidden_initial=True
         )
         self.keys[name] = key
-        (self.cost_fields if side == BudgetGroup.Side.COST else self.income_fields).add(name)
+        fields = {
+            BudgetGroup.Side.COST: self.cost_fields,
+            BudgetGroup.Side.ALLOCATION: self.allocation_fields,
+        }.get(side, self.income_fields)
+        fields.add(name)
 
     def clean(self):
         """As the import reads a workbook: an income cannot be negative, and a cost typed
@@ -190,6 +195,8 @@ class AmountsForm(forms.Form):
                 continue
             if name in self.income_fields:
                 self.add_error(name, _("An income cannot be negative."))
+            elif name in self.allocation_fields:
+                self.add_error(name, _("An allocation cannot be negative."))
             elif name in self.cost_fields:
                 data[name] = -value
         return data

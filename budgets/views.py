@@ -179,7 +179,10 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
         context = super().get_context_data(table=self.table, **kwargs)
         form, columns = context["form"], self.table.columns
         sides = []
-        for label, blocks in ((_("Income"), self.table.income), (_("Costs"), self.table.costs)):
+        labelled = [(_("Income"), self.table.income), (_("Costs"), self.table.costs)]
+        if self.table.allocations:
+            labelled.append((_("Allocations of the equity"), self.table.allocations))
+        for label, blocks in labelled:
             items = []
             for block in blocks:
                 rows = [
