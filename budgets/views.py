@@ -167,9 +167,13 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
             form.show_conflict(error)
 
     def perform(self, form):
-        amounts, stated = form.changes()
+        amounts, stated, notes = form.changes()
         summary = services.amounts_save(
-            budget=self.budget, acting_user=self.request.user, amounts=amounts, stated=stated
+            budget=self.budget,
+            acting_user=self.request.user,
+            amounts=amounts,
+            stated=stated,
+            notes=notes,
         )
         self.success_message = ngettext(
             "%(count)s amount changed.", "%(count)s amounts changed.", summary.changed_amounts
@@ -186,7 +190,14 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
             items = []
             for block in blocks:
                 rows = [
-                    (row, [form[f"a-{row.line.pk}-{c.pk}"] for c in columns]) for row in block.rows
+                    (
+                        row,
+                        [
+                            (form[f"a-{row.line.pk}-{c.pk}"], form[f"n-{row.line.pk}-{c.pk}"])
+                            for c in columns
+                        ],
+                    )
+                    for row in block.rows
                 ]
                 stated = [form[f"s-group-{block.group.pk}-{c.pk}"] for c in columns]
                 items.append((block, rows, stated))
