@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from finsam.formatting import to_tkr
 
 ZERO = Decimal(0)
@@ -34,48 +37,117 @@ def difference(stated, computed) -> Decimal | None:
     return Decimal(stated) - Decimal(computed)
 
 
-def year_result(*, income: Decimal, costs: Decimal) -> Decimal:
-    """Årets resultat = intäkter − kostnader."""
-    return Decimal(income) - Decimal(costs)
+class Gap(models.TextChoices):
+    """Why a figure cannot be computed: a side of the column is not filled in."""
+
+    NO_INCOME = "no_income", _("The column has no income filled in.")
+    NO_COSTS = "no_costs", _("The column has no costs filled in.")
+    NO_OPENING = "no_opening", _("Nothing states the equity at the start of the year.")
+    PREVIOUS_INCOMPLETE = (
+        "previous_incomplete",
+        _("The previous column has no equity at the end of the year."),
+    )
 
 
-def equity_change(*, result: Decimal, equity_used: Decimal) -> Decimal:
-    """How much the year changes eget kapital: its result, less the equity the budget
-    takes in among its income ("eget kapital från 2021"). That money is already part of
-    the equity at the start of the year; counted as income and kept in the equity too,
-    it would be counted twice."""
-    return Decimal(result) - Decimal(equity_used)
+@dataclass(frozen=True)
+class Computed:
+    """A figure computed from the lines, or the reason it cannot be: never zero for
+    "nothing there". Exactly one of ``value`` and ``gap`` is set."""
+
+    value: Decimal | None
+    gap: Gap | None = None
+
+    def __post_init__(self):
+        if (self.value is None) == (self.gap is None):
+            raise ValueError("A figure has either a value or a gap.")
+
+    @classmethod
+    def of(cls, value) -> "Computed":
+        return cls(Decimal(value))
+
+    @classmethod
+    def missing(cls, gap: Gap) -> "Computed":
+        return cls(None, gap)
+
+    @property
+    def known(self) -> bool:
+        return self.gap is None
 
 
-def equity_starts(
-    columns: Sequence[tuple[int, Decimal | None]], results: Sequence[Decimal | None]
-) -> list[Decimal | None]:
-    """Eget kapital at the start of each budget column, given ``(year, opening)`` per
-    column and how each column changes the equity (``equity_change``; None for a column
-    with nothing entered, such as the empty forecast of next year's copy: it has no end
-    and carries nothing forward).
+def side_total(amounts: Iterable, *, gap: Gap) -> Computed:
+    """The total of one side of a column; missing (``gap``) when no amount is filled in."""
+    present = [a for a in amounts if a is not None]
+    if not present:
+        return Computed.missing(gap)
+    return Computed.of(total(present))
 
-    A column starts from its own opening equity if it has one; else from the start of
-    an earlier column of the same year (a decided budget and a forecast for 2021 both
-    start from the equity at the start of 2021); else from the end of the last earlier
-    column of the year before (carried forward). None where nothing says.
+
+def year_result(*, income: Computed, equity_used, costs: Computed) -> Computed:
+    """Årets resultat = intäkter utom eget kapital som tas i anspråk − kostnader.
+
+    Equity taken into the budget among its income ("eget kapital från 2021") is money
+    available in the year but not income of the year: it is already part of the equity
+    at the start of the year. Missing when either side is missing."""
+    if not income.known:
+        return income
+    if not costs.known:
+        return costs
+    return Computed.of(income.value - Decimal(equity_used) - costs.value)
+
+
+def equity_end(*, start: Computed, result: Computed) -> Computed:
+    """Eget kapital vid årets slut = eget kapital vid årets början + årets resultat."""
+    if not start.known:
+        return start
+    if not result.known:
+        return result
+    return Computed.of(start.value + result.value)
+
+
+def free_equity(*, end: Computed, allocations) -> Computed:
+    """Fritt eget kapital = eget kapital vid årets slut − avsättningar (buffert, ej
+    beslutat): money set aside is not spent, but it is no longer free."""
+    if not end.known:
+        return end
+    return Computed.of(end.value - Decimal(allocations))
+
+
+def equity_flow(
+    columns: Sequence[tuple[int, Decimal | None]],
+    results: Sequence[Computed],
+    empty: Sequence[bool] = (),
+) -> list[tuple[Computed, Computed]]:
+    """``(start, end)`` of eget kapital for each budget column, given ``(year, stated
+    opening)`` per column and each column's result.
+
+    A column starts from the opening equity the plan states for it; else from the
+    start of an earlier column of the same year (a decided budget and a forecast for
+    2021 both start from the equity at the start of 2021); else from the end of the
+    last column of the year before, if that end is known. Otherwise the start is
+    missing, and so is the end. A column with nothing entered (``empty``: the blank
+    forecast next year's copy adds) is passed over when carrying forward: it is not
+    an incomplete year, only a column not filled in yet.
     """
-    starts: list[Decimal | None] = []
-    ends: list[Decimal | None] = []
+    flow: list[tuple[Computed, Computed]] = []
     for index, (year, opening) in enumerate(columns):
-        earlier = list(zip(columns[:index], starts, ends, strict=True))
-        start = opening
-        if start is None:
-            start = next((s for (y, _), s, _ in earlier if y == year and s is not None), None)
-        if start is None:
-            start = next(
-                (e for (y, _), _, e in reversed(earlier) if y == year - 1 and e is not None),
-                None,
-            )
-        starts.append(start)
-        change = results[index]
-        ends.append(None if start is None or change is None else start + Decimal(change))
-    return starts
+        earlier = list(zip(columns[:index], flow, strict=True))
+        same_year = [s for (y, _), (s, _e) in earlier if y == year]
+        year_before = [
+            e
+            for n, ((y, _), (_s, e)) in enumerate(earlier)
+            if y == year - 1 and not (n < len(empty) and empty[n])
+        ]
+        if opening is not None:
+            start = Computed.of(opening)
+        elif same_year:
+            start = same_year[0]
+        elif year_before:
+            end_before = year_before[-1]
+            start = end_before if end_before.known else Computed.missing(Gap.PREVIOUS_INCOMPLETE)
+        else:
+            start = Computed.missing(Gap.NO_OPENING)
+        flow.append((start, equity_end(start=start, result=results[index])))
+    return flow
 
 
 # Member contributions ---------------------------------------------------------
@@ -186,23 +258,51 @@ def tkr_apportioned(amounts: Sequence[Decimal], shown_total: Decimal) -> list[De
 
 @dataclass(frozen=True)
 class YearFigures:
-    income: Decimal
-    costs: Decimal
-    equity_end: Decimal
+    income: Computed  # the year's own income: equity taken in is not income
+    costs: Computed
+    equity_end: Computed
     costs_by_category: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+class RuleStatus(models.TextChoices):
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    CANNOT_ASSESS = "cannot_assess", _("Cannot be assessed")
 
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    met: bool
-    actual: Decimal  # kronor, or a percentage for share rules
-    limit: Decimal  # kronor, or a percentage
+    status: RuleStatus
+    actual: Decimal | None = None  # kronor, or a percentage for share rules
+    limit: Decimal | None = None  # kronor, or a percentage
+    gap: Gap | None = None  # why it cannot be assessed
+
+    @property
+    def met(self) -> bool:
+        return self.status == RuleStatus.MET
+
+    @property
+    def assessable(self) -> bool:
+        return self.status != RuleStatus.CANNOT_ASSESS
+
+
+def _outcome(met: bool, actual: Decimal, limit: Decimal) -> RuleOutcome:
+    return RuleOutcome(RuleStatus.MET if met else RuleStatus.NOT_MET, actual, limit)
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
     if not whole:
         return ZERO
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+EQUITY_RULES = {
+    "equity_max_percent_of_income",
+    "equity_min_amount",
+    "liquidity_buffer",
+    "equity_max_amount",
+}
+SHARE_RULES = {"admin_max_percent_of_costs", "group_target_share"}
 
 
 def evaluate_rule(
@@ -214,20 +314,31 @@ def evaluate_rule(
     income), ``equity_min_amount``, ``equity_max_amount``, ``liquidity_buffer``
     (equity at least the buffer), ``admin_max_percent_of_costs``, and
     ``group_target_share`` (a cost category's share of all costs, within one
-    percentage point of the target).
+    percentage point of the target). A rule whose figure is missing is never
+    evaluated: the outcome says it cannot be assessed, and why.
     """
     value = Decimal(value)
+    if kind not in EQUITY_RULES | SHARE_RULES:
+        raise ValueError(f"Unknown rule kind: {kind}")
+    needed = [figures.costs] if kind in SHARE_RULES else [figures.equity_end]
     if kind == "equity_max_percent_of_income":
-        limit = whole_kronor(figures.income * value / 100)
-        return RuleOutcome(figures.equity_end <= limit, figures.equity_end, limit)
+        needed.insert(0, figures.income)
+    for figure in needed:
+        if not figure.known:
+            return RuleOutcome(RuleStatus.CANNOT_ASSESS, gap=figure.gap)
+    if kind == "equity_max_percent_of_income":
+        limit = whole_kronor(figures.income.value * value / 100)
+        equity = figures.equity_end.value
+        return _outcome(equity <= limit, equity, limit)
     if kind in ("equity_min_amount", "liquidity_buffer"):
-        return RuleOutcome(figures.equity_end >= value, figures.equity_end, value)
+        equity = figures.equity_end.value
+        return _outcome(equity >= value, equity, value)
     if kind == "equity_max_amount":
-        return RuleOutcome(figures.equity_end <= value, figures.equity_end, value)
+        equity = figures.equity_end.value
+        return _outcome(equity <= value, equity, value)
+    costs = figures.costs.value
     if kind == "admin_max_percent_of_costs":
-        share = _percent(figures.costs_by_category.get("administration", ZERO), figures.costs)
-        return RuleOutcome(share <= value, share, value)
-    if kind == "group_target_share":
-        share = _percent(figures.costs_by_category.get(category or "", ZERO), figures.costs)
-        return RuleOutcome(abs(share - value) <= 1, share, value)
-    raise ValueError(f"Unknown rule kind: {kind}")
+        share = _percent(figures.costs_by_category.get("administration", ZERO), costs)
+        return _outcome(share <= value, share, value)
+    share = _percent(figures.costs_by_category.get(category or "", ZERO), costs)
+    return _outcome(abs(share - value) <= 1, share, value)

@@ -98,8 +98,7 @@ def _carry_columns(source, old_columns, budget, target_plan, acting_user) -> dic
         # The decided budget starts from the equity the earlier plan had at the start of
         # that year; the columns after it carry it forward.
         table = budget_table(budget=source)
-        start = table.equity_start[[c.pk for c in table.columns].index(first_source.pk)]
-        opening = getattr(start, "computed", start)  # a Figure or a bare amount; None: missing
+        opening = table.equity_start[[c.pk for c in table.columns].index(first_source.pk)].computed
     new_columns = []
     for order, column in enumerate(layout, start=1):
         template = column.source or BudgetColumn(opening_equity=None)

@@ -52,26 +52,32 @@ def load_demo_budget(plan) -> Budget:
         seen_years = set()
         for order, column in enumerate(source["columns"], start=1):
             opening = source["opening_equity"].get(column["key"])
-            # Only where no earlier column carries the equity into this one.
+            # Only where no earlier column carries the equity into this one, unless the
+            # plan states the column's opening equity itself ("opening_equity" on it).
             carried = column["year"] - 1 in seen_years or column["year"] in seen_years
+            if carried:
+                opening = None
+            opening = column.get("opening_equity", opening)
             columns[column["key"]] = BudgetColumn.objects.create(
                 association=association,
                 budget=budget,
                 kind=column["kind"],
                 year=column["year"],
                 label=column["label"],
-                opening_equity=None if (opening is None or carried) else Decimal(opening),
+                opening_equity=None if opening is None else Decimal(opening),
                 order=order,
             )
             seen_years.add(column["year"])
 
-        def amounts(line, values):
+        def amounts(line, values, notes=None):
+            notes = notes or {}
             BudgetAmount.objects.bulk_create(
                 BudgetAmount(
                     association=association,
                     line=line,
                     column=columns[key],
                     amount=Decimal(value),
+                    note=notes.get(key, ""),
                 )
                 for key, value in values.items()
             )
@@ -107,7 +113,7 @@ def load_demo_budget(plan) -> Budget:
                     intervention=interventions.get(line_data["intervention"]),
                     order=line_order,
                 )
-                amounts(line, line_data["amounts"])
+                amounts(line, line_data["amounts"], line_data.get("notes"))
                 for sub_order, sub in enumerate(line_data["sub_lines"], start=1):
                     sub_line = BudgetLine.objects.create(
                         association=association,

@@ -11,7 +11,15 @@ from finsam.formatting import format_integer
 from plans.models import Intervention
 
 from .importing import MAX_BYTES, parse_amount, too_large_message
-from .models import MAX_AMOUNT, Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
+from .models import (
+    MAX_AMOUNT,
+    Budget,
+    BudgetAmount,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    FinancialRule,
+)
 
 
 class FinancialRuleForm(AssociationFormMixin, forms.ModelForm):
@@ -140,10 +148,11 @@ class AmountsForm(forms.Form):
         self.keys: dict[str, tuple] = {}
         self.cost_fields: set[str] = set()
         self.income_fields: set[str] = set()
-        for block in table.income + table.costs:
+        self.allocation_fields: set[str] = set()
+        for block in table.income + table.costs + table.allocations:
             side = block.group.side
             for row in block.rows:
-                for column, amount in zip(table.columns, row.amounts, strict=True):
+                for column, amount, note in zip(table.columns, row.amounts, row.notes, strict=True):
                     self._add(
                         f"a-{row.line.pk}-{column.pk}",
                         ("amount", (row.line.pk, column.pk)),
@@ -151,6 +160,16 @@ class AmountsForm(forms.Form):
                         f"{row.line.name}, {column.label}",
                         side,
                     )
+                    name = f"n-{row.line.pk}-{column.pk}"
+                    self.fields[name] = forms.CharField(
+                        required=False,
+                        max_length=BudgetAmount._meta.get_field("note").max_length,
+                        initial=note,
+                        label=_("Note, %(line)s, %(column)s")
+                        % {"line": row.line.name, "column": column.label},
+                        show_hidden_initial=True,
+                    )
+                    self.keys[name] = ("note", (row.line.pk, column.pk))
             for column, figure in zip(table.columns, block.totals, strict=True):
                 self._add(
                     f"s-group-{block.group.pk}-{column.pk}",
@@ -179,17 +198,35 @@ class AmountsForm(forms.Form):
             required=False, initial=_plain(value), label=label, show_hidden_initial=True
         )
         self.keys[name] = key
-        (self.cost_fields if side == BudgetGroup.Side.COST else self.income_fields).add(name)
+        fields = {
+            BudgetGroup.Side.COST: self.cost_fields,
+            BudgetGroup.Side.ALLOCATION: self.allocation_fields,
+        }.get(side, self.income_fields)
+        fields.add(name)
 
     def clean(self):
         """As the import reads a workbook: an income cannot be negative, and a cost typed
         with a minus sign is that cost (budgets that show costs negative, seed 003)."""
         data = super().clean()
         for name, value in list(data.items()):
+            kind, key = self.keys[name]
+            if kind == "note":
+                amount_name = f"a-{key[0]}-{key[1]}"
+                # A note typed into an empty cell; an emptied amount takes its note with it.
+                if (
+                    value
+                    and name in self.changed_data
+                    and data.get(amount_name) is None
+                    and amount_name not in self.errors
+                ):
+                    self.add_error(name, _("A note needs an amount in its cell."))
+                continue
             if value is None or value >= 0:
                 continue
             if name in self.income_fields:
                 self.add_error(name, _("An income cannot be negative."))
+            elif name in self.allocation_fields:
+                self.add_error(name, _("An allocation cannot be negative."))
             elif name in self.cost_fields:
                 data[name] = -value
         return data
@@ -207,23 +244,35 @@ class AmountsForm(forms.Form):
         except ValidationError:
             return None
 
-    def changes(self) -> tuple[dict, dict]:
-        """``(amounts, stated)``: key → (loaded, wanted) for every changed cell."""
-        result = {"amount": {}, "stated": {}}
+    def changes(self) -> tuple[dict, dict, dict]:
+        """``(amounts, stated, notes)``: key → (loaded, wanted) for every changed cell."""
+        result = {"amount": {}, "stated": {}, "note": {}}
         for name in self.changed_data:
             kind, key = self.keys[name]
-            result[kind][key] = (self.loaded(name), self.cleaned_data[name])
-        return result["amount"], result["stated"]
+            loaded = self.loaded(name)
+            if kind == "note":
+                loaded = loaded or ""
+            result[kind][key] = (loaded, self.cleaned_data[name])
+        return result["amount"], result["stated"], result["note"]
 
     def show_conflict(self, conflict) -> None:
         """Mark the cells someone else changed, and take their value as the one loaded,
         so that saving again is a choice made knowing it."""
         self.data = self.data.copy()
-        by_key = {key: name for name, (_kind, key) in self.keys.items()}
-        for key, theirs in {**conflict.amounts, **conflict.stated}.items():
-            name = by_key[key]
-            self.data[self.add_initial_prefix(name)] = _plain(theirs)
-            shown = _("(empty)") if theirs is None else f"{format_integer(theirs)} kr"
+        by_key = {(kind, key): name for name, (kind, key) in self.keys.items()}
+        cells = [
+            *(("amount", key, theirs) for key, theirs in conflict.amounts.items()),
+            *(("stated", key, theirs) for key, theirs in conflict.stated.items()),
+            *(("note", key, theirs) for key, theirs in conflict.notes.items()),
+        ]
+        for kind, key, theirs in cells:
+            name = by_key[(kind, key)]
+            if kind == "note":
+                self.data[self.add_initial_prefix(name)] = theirs
+                shown = f"”{theirs}”" if theirs else _("(empty)")
+            else:
+                self.data[self.add_initial_prefix(name)] = _plain(theirs)
+                shown = _("(empty)") if theirs is None else f"{format_integer(theirs)} kr"
             self.add_error(name, _("Changed by someone else to %(value)s.") % {"value": shown})
 
 

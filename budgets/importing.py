@@ -47,7 +47,14 @@ MAX_COLUMNS = 50
 MAX_ERRORS_SHOWN = 50
 SHEET_NAME = "Budget"
 
-SIDE_HEADINGS = {"intäkter", "kostnader", "income", "costs"}
+SIDE_HEADINGS = {
+    "intäkter",
+    "kostnader",
+    "avsättningar av eget kapital",
+    "income",
+    "costs",
+    "allocations of the equity",
+}
 TOTAL_ROWS = {
     "summa intäkter": StatedFigure.Kind.INCOME_TOTAL,
     "total income": StatedFigure.Kind.INCOME_TOTAL,
@@ -64,6 +71,10 @@ IGNORED_ROWS = {
     "equity at the start of the year",
     "avgår eget kapital som räknats bland intäkterna",
     "less the equity counted among the income",
+    "summa avsättningar",
+    "total allocations",
+    "fritt eget kapital vid årets slut",
+    "free equity at the end of the year",
 }
 GROUP_TOTAL_SUFFIXES = (", summa", ", total")
 SUB_LINE_PREFIX = re.compile(r"^varav\s+", re.IGNORECASE)
@@ -550,7 +561,10 @@ class _Reader:
         if amount < 0 and not allow_negative:
             if is_cost:
                 return -amount  # a cost written with a minus sign, as seed 003 does
-            self.problem(number, index, _("An income cannot be negative."))
+            if group is not None and group.side == BudgetGroup.Side.ALLOCATION:
+                self.problem(number, index, _("An allocation cannot be negative."))
+            else:
+                self.problem(number, index, _("An income cannot be negative."))
             return False
         return amount
 

@@ -33,6 +33,7 @@ class Category(models.TextChoices):
     COOPERATION = "cooperation", _("Support for cooperation")
     PROCESS_SUPPORT = "process_support", _("Process support")
     UNALLOCATED = "unallocated", _("Unallocated")
+    BUFFER = "buffer", _("Buffer")
     OTHER = "other", _("Other")
 
 
@@ -130,6 +131,8 @@ class BudgetColumn(TenantModel):
 
 
 INCOME_CATEGORIES = {Category.CONTRIBUTIONS, Category.OTHER_INCOME, Category.EQUITY_USED}
+# Money set aside below the result: not costs, but no longer free equity.
+ALLOCATION_CATEGORIES = {Category.BUFFER, Category.UNALLOCATED, Category.OTHER}
 
 
 def name_key(name: str) -> str:
@@ -142,6 +145,7 @@ class BudgetGroup(TenantModel):
     class Side(models.TextChoices):
         INCOME = "income", _("Income")
         COST = "cost", _("Costs")
+        ALLOCATION = "allocation", _("Allocations of the equity")
 
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="groups")
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
@@ -168,6 +172,12 @@ class BudgetGroup(TenantModel):
                 errors["category"] = _("That category is for costs, not for income.")
             if self.side == self.Side.COST and self.category in INCOME_CATEGORIES:
                 errors["category"] = _("That category is for income, not for costs.")
+            if self.side != self.Side.ALLOCATION and self.category == Category.BUFFER:
+                errors["category"] = _("A buffer is an allocation of the equity.")
+            if self.side == self.Side.ALLOCATION and self.category not in ALLOCATION_CATEGORIES:
+                errors["category"] = _(
+                    "An allocation of the equity is a buffer, unallocated or other."
+                )
         if self.name and self.budget_id:
             others = BudgetGroup.objects.filter(budget=self.budget_id).exclude(pk=self.pk)
             if any(name_key(g.name) == name_key(self.name) for g in others):
@@ -238,6 +248,12 @@ class BudgetAmount(TenantModel):
     line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="amounts")
     column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="amounts")
     amount = models.DecimalField(_("amount"), **MONEY)
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_('A short note shown beside the amount, e.g. "function under review".'),
+    )
 
     history = HistoricalRecords()
 

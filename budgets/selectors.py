@@ -18,11 +18,23 @@ from .models import StatedFigure as Stated
 
 @dataclass
 class Figure:
-    """A computed figure, with what the plan stated where it stated something."""
+    """A computed figure, with what the plan stated where it stated something.
+
+    ``computed`` is None exactly when the figure cannot be computed; ``gap`` then says
+    why (a side of the column is not filled in, nothing states the opening equity)."""
 
     computed: Decimal | None
     stated: Decimal | None = None
     tkr: Decimal | None = None  # as shown in tkr: adds up with the figures beside it
+    gap: calculations.Gap | None = None
+
+    @classmethod
+    def of(cls, value: calculations.Computed, stated: Decimal | None = None) -> "Figure":
+        return cls(value.value, stated, gap=value.gap)
+
+    @property
+    def value(self) -> calculations.Computed:
+        return calculations.Computed(self.computed, self.gap)
 
     @property
     def difference(self) -> Decimal | None:
@@ -38,11 +50,15 @@ class Row:
     amounts: list
     is_sub_line: bool = False
     tkr: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     @property
     def cells(self) -> list[tuple]:
-        """``(kronor, tkr as shown)`` per column."""
-        return list(zip(self.amounts, self.tkr or [None] * len(self.amounts), strict=True))
+        """``(kronor, tkr as shown, note)`` per column."""
+        count = len(self.amounts)
+        return list(
+            zip(self.amounts, self.tkr or [None] * count, self.notes or [""] * count, strict=True)
+        )
 
 
 @dataclass
@@ -59,36 +75,58 @@ class GroupBlock:
 
 @dataclass
 class BudgetTable:
+    """Every figure of the budget, per column: the page, the document, the Excel export
+    and the rule checks all read this one table.
+
+    Årets resultat excludes the equity taken in among the income; eget kapital at the
+    end is the start plus the result; allocations (buffer, unallocated) come below and
+    reduce the free equity. A column with no income or no costs filled in has no result
+    or equity (``Figure.gap`` says why)."""
+
     budget: Budget
     columns: list
     income: list[GroupBlock] = field(default_factory=list)
     costs: list[GroupBlock] = field(default_factory=list)
+    allocations: list[GroupBlock] = field(default_factory=list)
     income_total: list[Figure] = field(default_factory=list)
     cost_total: list[Figure] = field(default_factory=list)
-    result: list[Figure] = field(default_factory=list)
-    equity_start: list = field(default_factory=list)
-    equity_start_tkr: list = field(default_factory=list)
-
-    @property
-    def equity_start_rows(self) -> list[tuple]:
-        return list(zip(self.equity_start, self.equity_start_tkr, strict=True))
-
-    equity_end: list[Figure] = field(default_factory=list)
     # Income that is the förbund's own equity taken into the budget, per column.
-    equity_used: list = field(default_factory=list)
-    equity_used_tkr: list = field(default_factory=list)
-
-    @property
-    def equity_used_rows(self) -> list[tuple] | None:
-        """``(kronor, tkr as shown)`` per column; None when no column uses equity."""
-        if not any(self.equity_used):
-            return None
-        return list(zip(self.equity_used, self.equity_used_tkr, strict=True))
-
+    equity_used: list[Figure] = field(default_factory=list)
+    result: list[Figure] = field(default_factory=list)
+    equity_start: list[Figure] = field(default_factory=list)
+    equity_end: list[Figure] = field(default_factory=list)
+    allocation_total: list[Figure] = field(default_factory=list)
+    free_equity: list[Figure] = field(default_factory=list)
+    # Per column: nothing is entered in it (a blank forecast); it carries no equity forward.
+    empty_columns: list[bool] = field(default_factory=list)
     rules: list = field(default_factory=list)
     cost_per_place: list = field(default_factory=list)
     contributions: list = field(default_factory=list)
     contributions_missing_population: list = field(default_factory=list)
+
+    @property
+    def uses_equity(self) -> bool:
+        return any(f.computed for f in self.equity_used)
+
+    @property
+    def gap_notes(self) -> list[tuple]:
+        """``(column, reasons)`` for each column with a figure that cannot be computed."""
+        notes = []
+        for i, column in enumerate(self.columns):
+            reasons = []
+            for figures in (
+                self.income_total,
+                self.cost_total,
+                self.result,
+                self.equity_start,
+                self.equity_end,
+            ):
+                gap = figures[i].gap
+                if gap is not None and gap.label not in reasons:
+                    reasons.append(gap.label)
+            if reasons:
+                notes.append((column, reasons))
+        return notes
 
 
 @dataclass
@@ -111,10 +149,9 @@ def budget_table(*, budget: Budget) -> BudgetTable:
             "group", "party", "intervention"
         )
     )
-    amounts = {
-        (a.line_id, a.column_id): a.amount
-        for a in BudgetAmount.objects.filter(line__group__budget=budget)
-    }
+    records = list(BudgetAmount.objects.filter(line__group__budget=budget))
+    amounts = {(a.line_id, a.column_id): a.amount for a in records}
+    notes = {(a.line_id, a.column_id): a.note for a in records if a.note}
     stated = {(s.kind, s.group_id, s.column_id): s.amount for s in budget.stated_figures.all()}
     rules = list(FinancialRule.objects.filter(association=budget.association_id))
     parties = list(MemberParty.objects.filter(association=budget.association_id))
@@ -130,27 +167,38 @@ def budget_table(*, budget: Budget) -> BudgetTable:
             line
         )
 
-    def cells(line):
-        return [amounts.get((line.pk, c.pk)) for c in columns]
+    def row(line, *, is_sub_line=False):
+        return Row(
+            line,
+            [amounts.get((line.pk, c.pk)) for c in columns],
+            is_sub_line=is_sub_line,
+            notes=[notes.get((line.pk, c.pk), "") for c in columns],
+        )
 
     table = BudgetTable(budget=budget, columns=columns)
+    sides = {
+        BudgetGroup.Side.INCOME: table.income,
+        BudgetGroup.Side.COST: table.costs,
+        BudgetGroup.Side.ALLOCATION: table.allocations,
+    }
+    filled = {side: [False] * len(columns) for side in sides}
     by_category = [defaultdict(Decimal) for _ in columns]
     for group in groups:
         rows = []
         for line in lines_by_group[group.pk]:
-            rows.append(Row(line, cells(line)))
-            rows += [Row(sub, cells(sub), is_sub_line=True) for sub in sub_lines[line.pk]]
+            rows.append(row(line))
+            rows += [row(sub, is_sub_line=True) for sub in sub_lines[line.pk]]
+        top = [r for r in rows if not r.is_sub_line]
         totals = [
             Figure(
-                calculations.total(
-                    amounts.get((line.pk, c.pk)) for line in lines_by_group[group.pk]
-                ),
+                calculations.total(r.amounts[i] for r in top),
                 stated.get((Stated.Kind.GROUP_TOTAL, group.pk, c.pk)),
             )
-            for c in columns
+            for i, c in enumerate(columns)
         ]
-        block = GroupBlock(group, rows, totals)
-        (table.income if group.side == BudgetGroup.Side.INCOME else table.costs).append(block)
+        for i in range(len(columns)):
+            filled[group.side][i] |= any(r.amounts[i] is not None for r in top)
+        sides[group.side].append(GroupBlock(group, rows, totals))
         if group.side == BudgetGroup.Side.COST:
             category = (
                 Category.ADMINISTRATION if group.category == Category.BOARD else group.category
@@ -158,61 +206,70 @@ def budget_table(*, budget: Budget) -> BudgetTable:
             for i, figure in enumerate(totals):
                 by_category[i][category] += figure.computed
 
-    def side_total(blocks, kind):
+    def side_total(blocks, side, gap, kind):
         return [
-            Figure(
-                calculations.total(b.totals[i].computed for b in blocks),
+            Figure.of(
+                calculations.side_total(
+                    (b.totals[i].computed for b in blocks) if filled[side][i] else (), gap=gap
+                ),
                 stated.get((kind, None, c.pk)),
             )
             for i, c in enumerate(columns)
         ]
 
-    table.income_total = side_total(table.income, Stated.Kind.INCOME_TOTAL)
-    table.cost_total = side_total(table.costs, Stated.Kind.COST_TOTAL)
-    results = [
-        calculations.year_result(income=i.computed, costs=k.computed)
-        for i, k in zip(table.income_total, table.cost_total, strict=True)
-    ]
-    table.result = [
-        Figure(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
-        for r, c in zip(results, columns, strict=True)
-    ]
+    Gap = calculations.Gap
+    table.income_total = side_total(
+        table.income, BudgetGroup.Side.INCOME, Gap.NO_INCOME, Stated.Kind.INCOME_TOTAL
+    )
+    table.cost_total = side_total(
+        table.costs, BudgetGroup.Side.COST, Gap.NO_COSTS, Stated.Kind.COST_TOTAL
+    )
     table.equity_used = [
-        calculations.total(b.totals[i].computed for b in table.income if b.is_equity_used)
+        Figure(calculations.total(b.totals[i].computed for b in table.income if b.is_equity_used))
         for i in range(len(columns))
     ]
-    entered = {column_id for (_line, column_id) in amounts}
-    changes = [
-        # A column with nothing entered (an empty forecast) has no end to carry forward.
-        calculations.equity_change(result=r, equity_used=u) if c.pk in entered else None
-        for r, u, c in zip(results, table.equity_used, columns, strict=True)
+    table.allocation_total = [
+        Figure(calculations.total(b.totals[i].computed for b in table.allocations))
+        for i in range(len(columns))
     ]
-    table.equity_start = calculations.equity_starts(
-        [(c.year, c.opening_equity) for c in columns], changes
-    )
-    table.equity_end = [
-        Figure(
-            None if start is None or change is None else start + change,
-            stated.get((Stated.Kind.EQUITY_END, None, c.pk)),
+    results = [
+        calculations.year_result(
+            income=table.income_total[i].value,
+            equity_used=table.equity_used[i].computed,
+            costs=table.cost_total[i].value,
         )
-        for start, change, c in zip(table.equity_start, changes, columns, strict=True)
+        for i in range(len(columns))
+    ]
+    table.result = [
+        Figure.of(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
+        for r, c in zip(results, columns, strict=True)
+    ]
+    entered = {column_id for (_line, column_id) in amounts}
+    table.empty_columns = [c.pk not in entered for c in columns]
+    flow = calculations.equity_flow(
+        [(c.year, c.opening_equity) for c in columns], results, empty=table.empty_columns
+    )
+    table.equity_start = [Figure.of(start) for start, _end in flow]
+    table.equity_end = [
+        Figure.of(end, stated.get((Stated.Kind.EQUITY_END, None, c.pk)))
+        for (_start, end), c in zip(flow, columns, strict=True)
+    ]
+    table.free_equity = [
+        Figure.of(calculations.free_equity(end=end.value, allocations=allocated.computed))
+        for end, allocated in zip(table.equity_end, table.allocation_total, strict=True)
     ]
 
     for rule in rules:
         outcomes = []
-        for i, _column in enumerate(columns):
-            equity = table.equity_end[i].computed
-            if equity is None and rule.kind not in (
-                FinancialRule.Kind.ADMIN_MAX_PERCENT,
-                FinancialRule.Kind.GROUP_TARGET_SHARE,
-            ):
-                outcomes.append(None)
-                continue
-            figures = calculations.YearFigures(
+        for i in range(len(columns)):
+            income = table.income_total[i].value
+            if income.known:
                 # The year's own income: equity taken into the budget is not income.
-                income=table.income_total[i].computed - table.equity_used[i],
-                costs=table.cost_total[i].computed,
-                equity_end=equity or Decimal(0),
+                income = calculations.Computed.of(income.value - table.equity_used[i].computed)
+            figures = calculations.YearFigures(
+                income=income,
+                costs=table.cost_total[i].value,
+                equity_end=table.equity_end[i].value,
                 costs_by_category=by_category[i],
             )
             outcomes.append(
@@ -223,65 +280,76 @@ def budget_table(*, budget: Budget) -> BudgetTable:
         table.rules.append((rule, outcomes))
 
     for block in table.costs:
-        for row in block.rows:
-            count = places.get(row.line.intervention_id) if row.line.intervention_id else None
+        for cost_row in block.rows:
+            line = cost_row.line
+            count = places.get(line.intervention_id) if line.intervention_id else None
             if count:
                 per_place = [
-                    None if a is None else calculations.whole_kronor(a / count) for a in row.amounts
+                    None if a is None else calculations.whole_kronor(a / count)
+                    for a in cost_row.amounts
                 ]
-                table.cost_per_place.append((row.line, count, per_place))
+                table.cost_per_place.append((line, count, per_place))
     _contributions_by_rule(table, lines, amounts, parties)
     _shown_in_tkr(table)
     return table
 
 
+def _tkr_of_side(blocks, side_total: Figure, i: int) -> None:
+    """A side's total in tkr (its exact total rounded), its groups apportioned to it and
+    each group's lines to the group. "varav" lines are rounded on their own."""
+    side_total.tkr = None if side_total.computed is None else calculations.tkr(side_total.computed)
+    exact = [b.totals[i].computed for b in blocks]
+    shown_total = calculations.tkr(sum(exact, Decimal(0)))
+    for block, shown in zip(blocks, calculations.tkr_apportioned(exact, shown_total), strict=True):
+        block.totals[i].tkr = shown
+        top = [r for r in block.rows if not r.is_sub_line and r.amounts[i] is not None]
+        for row, value in zip(
+            top, calculations.tkr_apportioned([r.amounts[i] for r in top], shown), strict=True
+        ):
+            row.tkr[i] = value
+        for row in block.rows:
+            if row.is_sub_line and row.amounts[i] is not None:
+                row.tkr[i] = calculations.tkr(row.amounts[i])
+
+
 def _shown_in_tkr(table: BudgetTable) -> None:
     """Round to tkr so that what is shown adds up: the lines of a group to the group's
-    total, the groups to the side's total, and the result and the equity from the shown
-    figures. Each side's total is its exact total rounded; a figure below it moves at
-    most 1 tkr from its own rounding. "varav" lines are rounded on their own."""
-    for block in table.income + table.costs:
+    total, the groups to the side's total, and the result and the equity computed from
+    the shown figures by the same functions as in kronor. Each side's total is its exact
+    total rounded; a figure below it moves at most 1 tkr from its own rounding."""
+    for block in table.income + table.costs + table.allocations:
         for row in block.rows:
             row.tkr = [None] * len(table.columns)
+    results = []
     for i in range(len(table.columns)):
-        for blocks, side_total in (
-            (table.income, table.income_total[i]),
-            (table.costs, table.cost_total[i]),
-        ):
-            side_total.tkr = calculations.tkr(side_total.computed)
-            group_shown = calculations.tkr_apportioned(
-                [b.totals[i].computed for b in blocks], side_total.tkr
-            )
-            for block, shown in zip(blocks, group_shown, strict=True):
-                block.totals[i].tkr = shown
-                top = [r for r in block.rows if not r.is_sub_line and r.amounts[i] is not None]
-                for row, value in zip(
-                    top,
-                    calculations.tkr_apportioned([r.amounts[i] for r in top], shown),
-                    strict=True,
-                ):
-                    row.tkr[i] = value
-                for row in block.rows:
-                    if row.is_sub_line and row.amounts[i] is not None:
-                        row.tkr[i] = calculations.tkr(row.amounts[i])
-        result = table.income_total[i].tkr - table.cost_total[i].tkr
-        table.result[i].tkr = result
-        used_tkr = sum((b.totals[i].tkr for b in table.income if b.is_equity_used), Decimal(0))
-        table.equity_used_tkr.append(used_tkr)
-        start = table.equity_start[i]
-        previous_end = table.equity_end[i - 1] if i else None
-        if start is None:
-            start_tkr = None
-        elif previous_end is not None and previous_end.computed == start:
-            start_tkr = previous_end.tkr  # carried forward: the same figure as shown before
-        else:
-            start_tkr = calculations.tkr(start)
-        table.equity_start_tkr.append(start_tkr)
-        table.equity_end[i].tkr = (
-            None
-            if start_tkr is None or table.equity_end[i].computed is None
-            else start_tkr + result - used_tkr
+        _tkr_of_side(table.income, table.income_total[i], i)
+        _tkr_of_side(table.costs, table.cost_total[i], i)
+        _tkr_of_side(table.allocations, table.allocation_total[i], i)
+        table.equity_used[i].tkr = sum(
+            (b.totals[i].tkr for b in table.income if b.is_equity_used), Decimal(0)
         )
+        result = calculations.year_result(
+            income=_shown(table.income_total[i]),
+            equity_used=table.equity_used[i].tkr,
+            costs=_shown(table.cost_total[i]),
+        )
+        table.result[i].tkr = result.value
+        results.append(result)
+    opening = [
+        (c.year, None if c.opening_equity is None else calculations.tkr(c.opening_equity))
+        for c in table.columns
+    ]
+    flow = calculations.equity_flow(opening, results, empty=table.empty_columns)
+    for i, (start, end) in enumerate(flow):
+        table.equity_start[i].tkr = start.value
+        table.equity_end[i].tkr = end.value
+        table.free_equity[i].tkr = calculations.free_equity(
+            end=end, allocations=table.allocation_total[i].tkr
+        ).value
+
+
+def _shown(figure: Figure) -> calculations.Computed:
+    return calculations.Computed(figure.tkr, figure.gap)
 
 
 def _contributions_by_rule(table, lines, amounts, parties) -> None:

@@ -218,11 +218,14 @@ class ChangeSummary:
     created_lines: int = 0
     changed_amounts: int = 0
     stated_changed: int = 0
+    changed_notes: int = 0
     notes: list = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
-        return not (self.created_lines or self.changed_amounts or self.stated_changed)
+        return not (
+            self.created_lines or self.changed_amounts or self.stated_changed or self.changed_notes
+        )
 
 
 def _write_amounts(budget, amounts: dict[AmountKey, Decimal | None], summary) -> None:
@@ -298,10 +301,11 @@ def _check_keys(budget, amounts, stated) -> None:
 class CellConflict(ValidationError):
     """Someone else changed some of the same cells since the editor loaded them."""
 
-    def __init__(self, amounts: dict, stated: dict):
+    def __init__(self, amounts: dict, stated: dict, notes: dict | None = None):
         self.amounts = amounts  # key → the value saved by the other person now
         self.stated = stated
-        count = len(amounts) + len(stated)
+        self.notes = notes or {}
+        count = len(amounts) + len(stated) + len(self.notes)
         super().__init__(
             _(
                 "Someone else changed %(count)s of the figures you changed while you were "
@@ -322,24 +326,29 @@ def amounts_save(
     acting_user,
     amounts: dict[AmountKey, Change],
     stated: dict[StatedKey, Change] | None = None,
+    notes: dict[AmountKey, tuple[str, str]] | None = None,
 ) -> ChangeSummary:
     """Write the cells an editor changed; each must still hold what the editor loaded.
 
     The check is per cell: two people changing different amounts of the same budget
     both keep their changes; if someone changed one of the same cells meanwhile,
     nothing is written and ``CellConflict`` says which cells and what they now hold.
+    ``notes`` are the short notes on amounts, checked the same way; a note needs an
+    amount in its cell.
     """
     stated = stated or {}
-    _check_keys(budget, amounts, stated)
+    notes = notes or {}
+    _check_keys(budget, {**amounts, **notes}, stated)
     ensure_budget_editable(budget)
     # Take the budget's row first, so concurrent saves of the same budget queue here.
     Budget.objects.select_for_update().filter(pk=budget.pk).update(version=F("version") + 1)
-    current_amounts = {
-        (a.line_id, a.column_id): a.amount
-        for a in BudgetAmount.objects.filter(
-            line__group__budget=budget, line_id__in={line for line, _ in amounts}
+    records = list(
+        BudgetAmount.objects.filter(
+            line__group__budget=budget, line_id__in={line for line, _ in [*amounts, *notes]}
         )
-    }
+    )
+    current_amounts = {(a.line_id, a.column_id): a.amount for a in records}
+    current_notes = {(a.line_id, a.column_id): a.note for a in records}
     current_stated = {
         (f.kind, f.group_id, f.column_id): f.amount for f in budget.stated_figures.all()
     }
@@ -353,13 +362,46 @@ def amounts_save(
         for key, (before, _after) in stated.items()
         if current_stated.get(key) != before
     }
-    if amount_conflicts or stated_conflicts:
-        raise CellConflict(amount_conflicts, stated_conflicts)
+    note_conflicts = {
+        key: current_notes.get(key, "")
+        for key, (before, _after) in notes.items()
+        if current_notes.get(key, "") != before
+    }
+    if amount_conflicts or stated_conflicts or note_conflicts:
+        raise CellConflict(amount_conflicts, stated_conflicts, note_conflicts)
     budget.version += 1
     summary = ChangeSummary()
     _write_amounts(budget, {key: after for key, (_b, after) in amounts.items()}, summary)
     _write_stated(budget, {key: after for key, (_b, after) in stated.items()}, summary)
+    _write_notes(budget, {key: after for key, (_b, after) in notes.items()}, summary)
     return summary
+
+
+def _write_notes(budget, notes: dict[AmountKey, str], summary) -> None:
+    """The note of each amount; a note on a cell with no amount is refused."""
+    if not notes:
+        return
+    records = {
+        (a.line_id, a.column_id): a
+        for a in BudgetAmount.objects.filter(
+            line__group__budget=budget, line_id__in={line for line, _ in notes}
+        )
+    }
+    changed = []
+    for key, note in notes.items():
+        note = " ".join((note or "").split())
+        record = records.get(key)
+        if record is None:
+            if note:
+                raise ValidationError(_("A note needs an amount in its cell."))
+            continue
+        if record.note != note:
+            record.note = note
+            record.full_clean(exclude=["line", "column", "association"])
+            changed.append(record)
+    if changed:
+        bulk_update_with_history(changed, BudgetAmount, ["note"], batch_size=500)
+    summary.changed_notes = len(changed)
 
 
 @dataclass

@@ -167,9 +167,13 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
             form.show_conflict(error)
 
     def perform(self, form):
-        amounts, stated = form.changes()
+        amounts, stated, notes = form.changes()
         summary = services.amounts_save(
-            budget=self.budget, acting_user=self.request.user, amounts=amounts, stated=stated
+            budget=self.budget,
+            acting_user=self.request.user,
+            amounts=amounts,
+            stated=stated,
+            notes=notes,
         )
         self.success_message = ngettext(
             "%(count)s amount changed.", "%(count)s amounts changed.", summary.changed_amounts
@@ -179,11 +183,21 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
         context = super().get_context_data(table=self.table, **kwargs)
         form, columns = context["form"], self.table.columns
         sides = []
-        for label, blocks in ((_("Income"), self.table.income), (_("Costs"), self.table.costs)):
+        labelled = [(_("Income"), self.table.income), (_("Costs"), self.table.costs)]
+        if self.table.allocations:
+            labelled.append((_("Allocations of the equity"), self.table.allocations))
+        for label, blocks in labelled:
             items = []
             for block in blocks:
                 rows = [
-                    (row, [form[f"a-{row.line.pk}-{c.pk}"] for c in columns]) for row in block.rows
+                    (
+                        row,
+                        [
+                            (form[f"a-{row.line.pk}-{c.pk}"], form[f"n-{row.line.pk}-{c.pk}"])
+                            for c in columns
+                        ],
+                    )
+                    for row in block.rows
                 ]
                 stated = [form[f"s-group-{block.group.pk}-{c.pk}"] for c in columns]
                 items.append((block, rows, stated))

@@ -297,12 +297,6 @@ def _line_amounts(budget) -> dict:
     return values
 
 
-def _computed(figure):
-    """A figure of ``budget_table`` as a value: a ``Figure``'s computed amount or a bare
-    amount; None where it is missing."""
-    return getattr(figure, "computed", figure)
-
-
 def _totals(old_table, new_table, pairs) -> list[TotalChange]:
     """Group and side totals, the result and the equity, as ``budget_table`` computes them
     for each version (never computed again here), for the paired columns."""
@@ -310,7 +304,7 @@ def _totals(old_table, new_table, pairs) -> list[TotalChange]:
 
     def values(table, columns, figures):
         index = {c.pk: i for i, c in enumerate(table.columns)}
-        return [None if figures is None else _computed(figures[index[c.pk]]) for c in columns]
+        return [None if figures is None else figures[index[c.pk]].computed for c in columns]
 
     def row(label, old_figures, new_figures, kind="total"):
         return TotalChange(
@@ -342,6 +336,8 @@ def _totals(old_table, new_table, pairs) -> list[TotalChange]:
         row(_("Result of the year"), old_table.result, new_table.result),
         row(_("Equity at the start of the year"), old_table.equity_start, new_table.equity_start),
         row(_("Equity at the end of the year"), old_table.equity_end, new_table.equity_end),
+        *groups(old_table.allocations, new_table.allocations),
+        row(_("Free equity at the end of the year"), old_table.free_equity, new_table.free_equity),
     ]
 
 

@@ -41,7 +41,8 @@ def test_export_change_a_line_and_import_it_back(page, demo, tmp_path):
     sheet = book["Budget"]
     row = next(r for r in sheet.iter_rows() if r[0].value == "Samordningsteam Sala")
     column = [c.value for c in sheet[2]].index("Budget 2022")
-    row[column].value += 10_000
+    assert row[column].value == -1_590_000  # costs with the page's minus sign (seed 003)
+    row[column].value -= 10_000  # 10 000 kr more of cost
     changed = tmp_path / "budget.xlsx"
     book.save(changed)
 

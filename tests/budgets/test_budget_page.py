@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,7 @@ def test_norra_vastmanland_2022_costs_computed_beside_the_stated_total(demo):
         Decimal(-100),
     )
     # Equity is carried from column to column: 2022 starts where the 2021 forecast ended.
-    assert table.equity_start[1] == table.equity_end[0].computed == Decimal(1165400)
+    assert table.equity_start[1].computed == table.equity_end[0].computed == Decimal(1165400)
     rule, outcomes = next(
         (r, o) for r, o in table.rules if r.kind == "equity_max_percent_of_income"
     )
@@ -190,6 +191,9 @@ def test_tkr_figures_add_up_on_every_demo_budget(demo):
                 (table.income, table.income_total),
                 (table.costs, table.cost_total),
             ):
+                if total[i].computed is None:  # a side with nothing filled in
+                    assert all(not b.totals[i].tkr for b in blocks)
+                    continue
                 assert sum(b.totals[i].tkr for b in blocks) == total[i].tkr
                 for block in blocks:
                     top = [
@@ -197,7 +201,19 @@ def test_tkr_figures_add_up_on_every_demo_budget(demo):
                     ]
                     if top:
                         assert sum(top) == block.totals[i].tkr
-            assert table.result[i].tkr == table.income_total[i].tkr - table.cost_total[i].tkr
+            for block in table.allocations:
+                top = [r.tkr[i] for r in block.rows if r.tkr[i] is not None]
+                assert sum(top) == block.totals[i].tkr
+            assert sum(b.totals[i].tkr for b in table.allocations) == table.allocation_total[i].tkr
+            result, start, end = table.result[i], table.equity_start[i], table.equity_end[i]
+            if result.computed is not None:
+                assert result.tkr == (
+                    table.income_total[i].tkr - table.equity_used[i].tkr - table.cost_total[i].tkr
+                )
+            if end.computed is not None:
+                assert end.tkr == start.tkr + result.tkr
+                free = table.free_equity[i]
+                assert free.tkr == end.tkr - table.allocation_total[i].tkr
 
 
 def test_an_equity_rule_in_percent_of_income_shows_kronor_and_its_limit(client, demo):
@@ -209,18 +225,62 @@ def test_an_equity_rule_in_percent_of_income_shows_kronor_and_its_limit(client, 
     assert "539162,0 %" not in page
 
 
-def test_equity_taken_into_the_budget_is_not_counted_twice(demo):
-    """Östra Värmland 2022 takes its 324 581 of equity from 2021 in among the income:
-    the year's result is 214 581 (2 172 581 − 1 958 000), and that is what is left at
-    the end of the year, not 324 581 + 214 581."""
+def test_equity_taken_into_the_budget_is_not_a_result(demo):
+    """Östra Värmland 2022 takes its 324 581 of equity from 2021 in among the income.
+    The year's result is 1 848 000 − 1 958 000 = −110 000 (the equity taken in is money
+    available, not income of the year), and the equity ends at 324 581 − 110 000."""
     association, budget = demo_budget_of_plan("ostra-varmland")
     with scope(association=association):
         table = budget_table(budget=budget)
-    assert table.result[0].computed == Decimal(214581)
-    assert table.equity_start[0] == Decimal(324581)
-    assert table.equity_used == [Decimal(324581)]
+    assert table.result[0].computed == Decimal(-110000)
+    assert table.equity_start[0].computed == Decimal(324581)
+    assert table.equity_used[0].computed == Decimal(324581)
     assert table.equity_end[0].computed == Decimal(214581)
-    assert table.equity_end[0].tkr == table.equity_start_tkr[0] + table.result[0].tkr - Decimal(325)
+    assert (table.result[0].tkr, table.equity_end[0].tkr) == (Decimal(-110), Decimal(215))
+
+
+def row_cells(page, label):
+    """The cells' texts of the table row headed ``label``."""
+    row = re.search(rf'<th scope="row"[^>]*>{re.escape(label)}(.*?)</tr>', page, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+
+
+def test_seed_001_page_shows_the_result_and_the_equity(client, demo):
+    page = budget_page(client, "ostra-varmland", "revisor", "?unit=kr")
+    assert row_cells(page, "Årets resultat") == [f"\u2212110{NBSP}000{NBSP}kr"]
+    assert row_cells(page, "Eget kapital vid årets slut") == [f"214{NBSP}581{NBSP}kr"]
+
+
+def test_seed_000_no_negative_equity_a_stated_opening_and_the_allocations(client, demo):
+    """Samspelet's forecast 2021 has costs only: it gets no result and no equity, the
+    equity at the start of 2022 is the stated 2 684 tkr, and the rule on the equity
+    cannot be assessed for the forecast."""
+    association, budget = demo_budget_of_plan("samspelet")
+    with scope(association=association):
+        table = budget_table(budget=budget)
+    labels = [c.label for c in table.columns]
+    forecast, budget_2022 = labels.index("Prognos Budget 2021"), labels.index("Budget 2022")
+    assert table.income_total[forecast].computed is None
+    assert table.result[forecast].computed is None
+    assert table.equity_end[forecast].computed is None
+    assert table.equity_end[forecast].stated == Decimal(2684000)
+    assert table.equity_start[budget_2022].computed == Decimal(2684000)
+    assert table.result[budget_2022].computed == Decimal(-880000)
+    for figures in (table.equity_start, table.equity_end):
+        assert all(f.computed is None or f.computed >= 0 for f in figures)
+    rule, outcomes = next((r, o) for r, o in table.rules if r.kind == "equity_max_amount")
+    assert outcomes[forecast].status == "cannot_assess"
+    assert [b.group.name for b in table.allocations] == ["Buffert enl beslut", "Ej beslutat"]
+    assert table.allocation_total[budget_2022].computed == Decimal(2531000)
+
+    page = budget_page(client, "samspelet", "styrelse")
+    assert "Kan inte bedömas" in page
+    assert f"7{NBSP}234" not in page and f"8{NBSP}114" not in page
+    assert row_cells(page, "Buffert enl beslut") == [f"700{NBSP}tkr"] * 3
+    assert row_cells(page, "Eget kapital vid årets början")[2] == f"2{NBSP}684{NBSP}tkr"
+    assert f"1{NBSP}831{NBSP}tkr" in page
+    assert "funktion utreds" in page and "se utveckl.strateg" in page
+    assert "Kolumnen har inga intäkter ifyllda." in page
 
 
 def demo_budget_of_plan(slug):
@@ -244,3 +304,36 @@ def budget_page(client, slug, role, query=""):
         kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
     )
     return client.get(url + query).content.decode().replace("&nbsp;", NBSP)
+
+
+def table_texts(html):
+    """The budget table's cells as text, row by row."""
+    table = re.search(r'<table class="[^"]*budget-table">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", c).split())
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("slug", ["samspelet", "norra-vastmanland", "ostra-varmland"])
+def test_the_page_and_the_document_show_the_same_budget_table(client, demo, slug):
+    """One template for both: the figures, notes and stated figures cannot drift."""
+    association, budget = demo_budget_of_plan(slug)
+    client.force_login(User.objects.get(username=f"{slug}-styrelse"))
+    kwargs = {"association_slug": association.slug, "plan_pk": budget.plan_id}
+    page = client.get(reverse("budgets:budget_detail", kwargs=kwargs) + f"?unit={budget.unit}")
+    document = client.get(reverse("plans:plan_document", kwargs=kwargs))
+    page_html = page.content.decode().replace("&nbsp;", NBSP)
+    document_html = document.content.decode().replace("&nbsp;", NBSP)
+    assert len(table_texts(page_html)) > 5
+    assert _without_hidden(table_texts(page_html)) == table_texts(document_html)
+    assert "vart och ett avrundade" not in document_html
+
+
+def _without_hidden(rows):
+    """The page's cells without the screen-reader text of a missing figure."""
+    return [[re.sub(r"– beräknas inte: [^–]*?\.", "–", c) for c in row] for row in rows]

@@ -11,7 +11,7 @@ from django_scopes import scope
 from openpyxl import Workbook
 
 from budgets import services
-from budgets.models import Budget, BudgetColumn, BudgetGroup, BudgetLine
+from budgets.models import Budget, BudgetAmount, BudgetColumn, BudgetGroup, BudgetLine
 from tests.budgets.conftest import amounts_of, build_budget
 from tests.factories import MemberPartyFactory, PlanFactory
 
@@ -309,6 +309,13 @@ def test_a_line_or_group_the_export_could_not_tell_apart_is_refused(budget):
         ("income", "equity_used", True),
         ("income", "other", True),
         ("cost", "other", True),
+        ("allocation", "buffer", True),
+        ("allocation", "unallocated", True),
+        ("cost", "unallocated", True),
+        ("cost", "buffer", False),
+        ("income", "buffer", False),
+        ("allocation", "individual", False),
+        ("allocation", "contributions", False),
     ],
 )
 def test_a_groups_category_fits_its_side(budget, side, category, fits):
@@ -322,3 +329,70 @@ def test_a_groups_category_fits_its_side(budget, side, category, fits):
             with pytest.raises(ValidationError) as error:
                 group.full_clean()
             assert "category" in error.value.message_dict
+
+
+def note_cell(budget, line_name, column_label):
+    return "n-" + cell(budget, line_name, column_label)[2:]
+
+
+def notes_of(budget):
+    with scope(association=budget.association):
+        return {
+            (a.line.name, a.column.label): a.note
+            for a in BudgetAmount.objects.filter(line__group__budget=budget, note__gt="")
+        }
+
+
+def test_kansli_writes_a_note_on_an_amount_and_the_page_shows_it(kansli_client, budget):
+    data = grid_data(kansli_client, budget)
+    data[note_cell(budget, "Stegen", "Budget 2022")] = "  funktion   utreds "
+    response = kansli_client.post(url("budgets:budget_amounts", budget), data, follow=True)
+    assert response.status_code == 200
+    assert notes_of(budget) == {("Stegen", "Budget 2022"): "funktion utreds"}
+    assert (
+        "funktion utreds"
+        in kansli_client.get(url("budgets:budget_detail", budget)).content.decode()
+    )
+    # Emptying it removes it; the amount stays.
+    data = grid_data(kansli_client, budget)
+    data[note_cell(budget, "Stegen", "Budget 2022")] = ""
+    kansli_client.post(url("budgets:budget_amounts", budget), data)
+    assert notes_of(budget) == {}
+    assert amounts_of(budget)[("Stegen", "Budget 2022")] == Decimal(1_200_000)
+
+
+def test_a_note_needs_an_amount(kansli_client, budget):
+    data = grid_data(kansli_client, budget)
+    data[cell(budget, "Stegen", "Budget 2022")] = ""
+    data[note_cell(budget, "Stegen", "Budget 2022")] = "se utveckl.strateg"
+    response = kansli_client.post(url("budgets:budget_amounts", budget), data)
+    assert response.status_code == 200
+    assert "En anteckning behöver ett belopp i sin cell." in response.content.decode()
+    assert notes_of(budget) == {}
+    assert amounts_of(budget)[("Stegen", "Budget 2022")] == Decimal(1_200_000)
+
+
+def test_two_editors_of_the_same_note_lose_nothing(client, members, budget):
+    client.force_login(members["kansli"])
+    first = grid_data(client, budget)
+    second = dict(first)
+    note = note_cell(budget, "Stegen", "Budget 2022")
+    first[note] = "första"
+    client.post(url("budgets:budget_amounts", budget), first)
+    second[note] = "andra"
+    response = client.post(url("budgets:budget_amounts", budget), second)
+    assert response.status_code == 200
+    assert "Ändrat av någon annan till ”första”." in response.content.decode()
+    assert notes_of(budget) == {("Stegen", "Budget 2022"): "första"}
+
+
+def test_an_exported_note_comes_back_unchanged_through_the_import(kansli_client, budget):
+    """The note is the cell's comment in Excel; the import leaves notes as they are."""
+    data = grid_data(kansli_client, budget)
+    data[note_cell(budget, "Stegen", "Budget 2022")] = '=HYPERLINK("x")'
+    kansli_client.post(url("budgets:budget_amounts", budget), data)
+    exported = kansli_client.get(url("budgets:budget_export", budget)).content
+    upload = SimpleUploadedFile("budget.xlsx", exported)
+    response = kansli_client.post(url("budgets:budget_import", budget), {"file": upload})
+    assert response.status_code == 302
+    assert notes_of(budget) == {("Stegen", "Budget 2022"): '=HYPERLINK("x")'}

@@ -122,7 +122,12 @@ def ostra(django_db_setup, django_db_blocker):
             unit=budget.unit,
             totals=[
                 figure.computed
-                for figure in [*table.income_total, *table.cost_total, *table.result]
+                for figure in [
+                    *table.income_total,
+                    *table.cost_total,
+                    *table.result,
+                    *table.equity_end,
+                ]
             ],
             pdf_url=reverse("plans:plan_document_pdf", kwargs=kwargs),
             html=html,
@@ -233,6 +238,8 @@ def test_every_intervention_and_the_budget_totals_are_in_the_pdf(ostra):
     for name in ostra.names:
         assert name in text
     assert Decimal("2172581") in ostra.totals  # Summa intäkter 2022, from the seed's lines
+    # Årets resultat excludes the 324 581 of equity taken in; the equity ends at 214 581.
+    assert Decimal("-110000") in ostra.totals and Decimal("214581") in ostra.totals
     for total in ostra.totals:
         assert plain(money(total, ostra.unit)) in text
 
