@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -225,21 +226,35 @@ class QuarterView(InterventionMixin, FormView):
             quarter=self.kwargs["quarter"],
         )
 
+    def requested_action(self) -> str:
+        """The step taken with the save: "Save and submit", or a review button of the form."""
+        if "submit_quarter" in self.request.POST:
+            return workflow.SUBMIT
+        action = self.request.POST.get("action", "")
+        return action if action in QuarterTransitionView.ACTIONS else ""
+
     def form_valid(self, form):
+        action = self.requested_action()
         try:
-            report = services.quarter_report_save(
-                intervention=self.intervention,
-                year=self.kwargs["year"],
-                quarter=self.kwargs["quarter"],
-                acting_user=self.request.user,
-                expected_version=form.cleaned_data.get("version"),
-                values=form.values(),
-                comment=form.cleaned_data["comment"].replace("\r\n", "\n"),
-            )
-            if "submit_quarter" in self.request.POST:
-                services.quarter_report_transition(
-                    report=report, acting_user=self.request.user, action=workflow.SUBMIT
+            # The figures and the step are one write: a refused step saves no figures, and
+            # the form comes back with what was typed.
+            with transaction.atomic():
+                report = services.quarter_report_save(
+                    intervention=self.intervention,
+                    year=self.kwargs["year"],
+                    quarter=self.kwargs["quarter"],
+                    acting_user=self.request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    values=form.values(),
+                    comment=form.cleaned_data["comment"].replace("\r\n", "\n"),
                 )
+                if action:
+                    services.quarter_report_transition(
+                        report=report,
+                        acting_user=self.request.user,
+                        action=action,
+                        reason=self.request.POST.get("reason", ""),
+                    )
         except EditConflict as conflict:
             apply_validation_error(form, conflict)
             form.data = form.data.copy()
@@ -248,11 +263,22 @@ class QuarterView(InterventionMixin, FormView):
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
-        if "submit_quarter" in self.request.POST:
+        if action == workflow.SUBMIT:
             messages.success(self.request, _("The quarter has been saved and submitted."))
         else:
             messages.success(self.request, _("The quarter has been saved."))
+            if action:
+                messages.success(self.request, QuarterTransitionView.ACTIONS[action])
         return HttpResponseRedirect(self.quarter_url())
+
+    def review_actions(self, *, status: str, running: bool) -> list[str]:
+        """The review buttons; none duplicates "Save and submit" beside the figures."""
+        if self.report is None:
+            return []
+        actions = workflow.available_actions(status=status, actor=self.actor)
+        if self.editable and running:
+            actions = [action for action in actions if action != workflow.SUBMIT]
+        return actions
 
     def get_context_data(self, **kwargs):
         year, quarter = self.kwargs["year"], self.kwargs["quarter"]
@@ -268,8 +294,8 @@ class QuarterView(InterventionMixin, FormView):
             report=report,
             status=status,
             editable=self.editable,
-            actions=workflow.available_actions(status=status, actor=self.actor) if report else [],
-            transition_form=TransitionForm(initial={"version": report.version if report else None}),
+            actions=self.review_actions(status=status, running=year in years),
+            reason=self.request.POST.get("reason", ""),
             events=list(report.events.select_related("user")) if report else [],
             running=year in years,
             running_years=sorted(years),

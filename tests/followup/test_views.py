@@ -336,3 +336,71 @@ def test_an_activity_count_is_evaluated_once_the_kansli_names_its_measure(
     rows = client.get(url(association, "dashboard") + "?year=2022").context["points"]
     row = next(r for r in rows if r.point.pk == point.pk)
     assert row.result.automatic and row.result.figure == 6 and row.result.status == "reached"
+
+
+def forms_in_main(html):
+    return html.split("<main", 1)[1].split("</main>", 1)[0].count("<form")
+
+
+def draft(intervention, members, measures, **values):
+    with scope(association=intervention.association):
+        return services.quarter_report_save(
+            intervention=intervention,
+            year=2022,
+            quarter=1,
+            acting_user=members["projektledare"],
+            expected_version=None,
+            values=counts(measures, **values),
+        )
+
+
+def test_a_draft_quarter_has_one_form_whose_submit_buttons_send_the_typed_figures(
+    client, intervention, members, measures
+):
+    """The draft page once had a second "Skicka in" in its own form, which stored the old
+    figures and locked the projektledare out."""
+    report = draft(intervention, members, measures, active=(21, 4))
+    client.force_login(members["projektledare"])
+    html = client.get(quarter_url(intervention)).content.decode()
+    assert forms_in_main(html) == 1
+    assert html.count('name="submit_quarter"') == 1
+    assert 'value="submit"' not in html
+    data = {**form_data(measures, active=(25, 4)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "submit_quarter": ""})
+    assert response.status_code == 302
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 25
+
+
+def test_the_kansli_approves_with_the_figures_it_just_corrected(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["kansli"])
+    html = client.get(quarter_url(intervention)).content.decode()
+    assert forms_in_main(html) == 1
+    data = {**form_data(measures, active=(11, 8)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "action": "approve"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "approved"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 11
+
+
+def test_returning_without_a_reason_keeps_the_typed_figures_and_saves_nothing(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["kansli"])
+    data = {**form_data(measures, active=(13, 8)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "action": "return", "reason": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="13"' in html and "alert-danger" in html
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 10
