@@ -14,6 +14,7 @@ from associations.mixins import (
     AssociationObjectDeleteView,
     AssociationObjectFormView,
 )
+from finsam.downloads import content_disposition
 from plans.views import PlanEditMixin, PlanMixin, VersionedFormMixin
 
 from . import forms, services
@@ -60,7 +61,7 @@ class BudgetExportView(PlanMixin, View):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         filename = f"budget-{slugify(self.association.display_name)}-{self.plan.period_label}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        response["Content-Disposition"] = content_disposition(f"{filename}.xlsx")
         return response
 
 

@@ -17,6 +17,7 @@ from associations.mixins import (
     apply_validation_error,
 )
 from associations.rules import can
+from finsam.downloads import content_disposition
 from plans.models import Intervention, MeasurementPoint
 from plans.services import EditConflict
 
@@ -497,5 +498,5 @@ class ExportView(FollowUpMixin, View):
                 export.as_workbook(table, title=str(year)),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.{self.file_format}"'
+        response["Content-Disposition"] = content_disposition(f"{filename}.{self.file_format}")
         return response

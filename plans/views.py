@@ -16,6 +16,7 @@ from associations.mixins import (
     apply_validation_error,
 )
 from associations.rules import can
+from finsam.downloads import content_disposition
 
 from . import document, forms, services
 from .models import (
@@ -154,7 +155,7 @@ class PlanDocumentPdfView(PlanMixin, View):
             variant=self.variant,
             today=timezone.localdate(),
         )
-        response["Content-Disposition"] = f'inline; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name, as_attachment=False)
         return response
 
 
