@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -72,9 +72,18 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
     for the year before, the budget for the plan year and a plan column for each later
     year; the usual groups, with a contribution line per member party."""
     ensure_editable(plan)
+    # Requests sent at once ("Skapa budget" clicked four times) queue on the plan's row; a
+    # later one finds the budget the first made. Where a database has no row lock, the unique
+    # plan of a budget refuses the second, with the same message.
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    already = ValidationError(_("This plan already has a budget."))
     if Budget.objects.filter(plan=plan).exists():
-        raise ValidationError(_("This plan already has a budget."))
-    budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
+        raise already
+    try:
+        with transaction.atomic():
+            budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
+    except IntegrityError as error:
+        raise already from error
     before = plan.year - 1
     columns = [
         (BudgetColumn.Kind.DECIDED, before, _("Budget %(year)s") % {"year": before}),
