@@ -14,6 +14,7 @@ from associations.mixins import (
     AssociationObjectDeleteView,
     AssociationObjectFormView,
 )
+from associations.resubmission import OnceOnlyCreateMixin
 from finsam.downloads import content_disposition
 from plans.views import PlanEditMixin, PlanMixin, VersionedFormMixin
 
@@ -271,7 +272,7 @@ class BudgetStructureView(BudgetEditMixin, TemplateView):
         )
 
 
-class BudgetPartFormView(BudgetFormMixin, UpdateView):
+class BudgetPartFormView(OnceOnlyCreateMixin, BudgetFormMixin, UpdateView):
     """Create (no ``pk``) or edit a column, group or line."""
 
     model = None

@@ -16,6 +16,7 @@ from associations.mixins import (
     AssociationPermissionMixin,
     apply_validation_error,
 )
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 from finsam.downloads import content_disposition
 from plans.models import Intervention, MeasurementPoint
@@ -410,7 +411,7 @@ class SettingsView(InterventionMixin, AssociationFormView):
         return self.association_url("followup:my_interventions")
 
 
-class MeasureCreateView(FollowUpMixin, AssociationFormView):
+class MeasureCreateView(OnceOnlyCreateMixin, FollowUpMixin, AssociationFormView):
     permission_required = MANAGE
     form_class = MeasureForm
     page_title = gettext_lazy("Add a measure of the förbund's own")

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from associations.mixins import ServiceFormMixin
+from associations.resubmission import OnceOnlyCreateMixin, add_submission_token
 from associations.rules import can
 
 from . import comments, diff, forms, history, workflow
@@ -160,6 +161,7 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
                 choices=comments.target_choices(plan=self.plan),
                 initial={"target": self.request.GET.get("target", "")},
             )
+            add_submission_token(comment_form)
             comment_form.helper.form_action = self.association_url(
                 "plans:comment_create", plan_pk=self.plan.pk
             )
@@ -173,7 +175,7 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
         )
 
 
-class CommentCreateView(PlanFirstMixin, PlanServiceFormView):
+class CommentCreateView(OnceOnlyCreateMixin, PlanFirstMixin, PlanServiceFormView):
     permission_required = "plans.add_comment"
     form_class = forms.CommentForm
     page_title = _("Comment on the plan")
@@ -252,7 +254,7 @@ class OwnCommentMixin(CommentMixin):
         return self.closed()
 
 
-class CommentReplyView(CommentMixin, PlanServiceFormView):
+class CommentReplyView(OnceOnlyCreateMixin, CommentMixin, PlanServiceFormView):
     permission_required = "plans.answer_comment"
     form_class = forms.ReplyForm
     page_title = _("Answer the comment")

@@ -15,6 +15,7 @@ from associations.mixins import (
     ServiceFormMixin,
     apply_validation_error,
 )
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 from finsam.downloads import content_disposition
 
@@ -88,7 +89,7 @@ class PlanListView(AssociationPermissionMixin, SingleTableView):
         return plans_of(association=self.association)
 
 
-class PlanCreateView(AssociationFormView):
+class PlanCreateView(OnceOnlyCreateMixin, AssociationFormView):
     permission_required = EDIT
     form_class = forms.PlanForm
     page_title = _("New plan")
@@ -229,7 +230,9 @@ class PlanUpdateView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, Update
         return self.plan_url()
 
 
-class PlanPartFormView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView):
+class PlanPartFormView(
+    OnceOnlyCreateMixin, VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView
+):
     """Create (no ``pk``) or edit one part of the plan."""
 
     model = None
