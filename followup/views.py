@@ -46,6 +46,8 @@ from .selectors import (
 VIEW = "followup.view_followup"
 MANAGE = "followup.manage_followup"
 ENTER = "followup.enter_figures"
+READ_QUARTER = "followup.read_quarter"
+READ_ALL_QUARTERS = "followup.read_all_quarters"
 
 
 class FollowUpMixin(AssociationPermissionMixin):
@@ -94,7 +96,7 @@ class MyInterventionsView(FollowUpMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         year = self.chosen_year()
-        if can(self.request.user, MANAGE, self.association):
+        if can(self.request.user, READ_ALL_QUARTERS, self.association):
             interventions = Intervention.objects.filter(association=self.association)
         else:
             interventions = interventions_led_by(
@@ -130,8 +132,9 @@ class InterventionMixin(FollowUpMixin):
 
 
 class QuarterView(InterventionMixin, FormView):
-    """Enter, correct or read one quarter; submit it in the same step."""
+    """Enter, correct or read one quarter; submit it in the same step. The revisor reads."""
 
+    intervention_permission = READ_QUARTER
     form_class = QuarterForm
     template_name = "followup/quarter_form.html"
 

@@ -404,3 +404,24 @@ def test_returning_without_a_reason_keeps_the_typed_figures_and_saves_nothing(
         report.refresh_from_db()
         assert report.status == "submitted"
         assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 10
+
+
+def test_the_revisor_reads_every_quarter_and_its_history_but_changes_nothing(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["revisor"])
+    overview = client.get(url(intervention.association, "my_interventions") + "?year=2022")
+    assert quarter_url(intervention) in overview.content.decode()
+    page = client.get(quarter_url(intervention))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="history-heading"' in html and "Inskickad" in html
+    assert "<button" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+    data = {**form_data(measures, active=(99, 8)), "version": report.version}
+    assert client.post(quarter_url(intervention), data).status_code == 403
+    assert client.post(transition_url(intervention), {"action": "approve"}).status_code == 403
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 10
