@@ -86,6 +86,12 @@ def resolve_target(*, plan: Plan, key: str):
     return kind, target
 
 
+def unhandled_count(*, plan: Plan) -> int:
+    """How many of the board's comments (threads, not answers) are open: neither handled by
+    the kansli nor withdrawn."""
+    return Comment.objects.filter(plan=plan, parent=None, withdrawn=False, handled=False).count()
+
+
 def _label(kind, target) -> str:
     if target is None:
         return ""

@@ -107,6 +107,18 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
     )
     success_message = _("The board's decision has been recorded.")
 
+    @cached_property
+    def unhandled(self) -> int:
+        return comments.unhandled_count(plan=self.plan)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "unhandled": self.unhandled}
+
+    def get_context_data(self, **kwargs):
+        if self.unhandled:
+            kwargs["unhandled_warning"] = workflow.unhandled_message(self.unhandled)
+        return super().get_context_data(**kwargs)
+
     def perform(self, form):
         data = form.cleaned_data
         if data["outcome"] == forms.DecisionForm.SENT_BACK:
@@ -121,6 +133,7 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
                 paragraph=data["paragraph"],
                 dnr=data["dnr"],
                 text=data["text"],
+                unhandled_confirmed=data.get("confirm_unhandled", False),
             )
 
 
