@@ -22,7 +22,7 @@ from . import forms, services
 from .excel import budget_workbook
 from .importing import WorkbookRejected, read_workbook
 from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
-from .selectors import budget_table
+from .selectors import budget_table, years_without_column
 from .tables import FinancialRuleTable
 
 EDIT = "budgets.edit_budget"
@@ -42,6 +42,7 @@ class BudgetDetailView(PlanMixin, TemplateView):
         return super().get_context_data(
             budget=budget,
             table=budget_table(budget=budget) if budget else None,
+            missing_years=years_without_column(budget=budget) if budget else [],
             unit=unit,
             **kwargs,
         )
