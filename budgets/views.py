@@ -15,7 +15,11 @@ from associations.mixins import (
     AssociationObjectFormView,
 )
 from associations.resubmission import OnceOnlyCreateMixin
+from associations.rules import can
 from finsam.downloads import content_disposition
+from plans.comments import comment_threads
+from plans.models import Plan
+from plans.selectors import attach_budget_comments
 from plans.views import PlanEditMixin, PlanMixin, VersionedFormMixin
 
 from . import forms, services
@@ -39,10 +43,16 @@ class BudgetDetailView(PlanMixin, TemplateView):
         unit = self.request.GET.get("unit")
         if unit not in Budget.Unit.values:
             unit = budget.unit if budget else Budget.Unit.KR
+        table = budget_table(budget=budget) if budget else None
+        if table is not None:
+            attach_budget_comments(table, comment_threads(plan=self.plan))
         return super().get_context_data(
             budget=budget,
-            table=budget_table(budget=budget) if budget else None,
+            table=table,
             missing_years=years_without_column(budget=budget) if budget else [],
+            show_comments=True,
+            can_comment=self.plan.status == Plan.Status.REVIEW
+            and can(self.request.user, "plans.add_comment", self.plan),
             unit=unit,
             **kwargs,
         )

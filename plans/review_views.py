@@ -178,8 +178,11 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
             comment_form.helper.form_action = self.association_url(
                 "plans:comment_create", plan_pk=self.plan.pk
             )
+        threads = comments.comment_threads(plan=self.plan)
+        for thread in threads:
+            thread.target_url = comments.target_url(thread, association_slug=self.association.slug)
         return super().get_context_data(
-            threads=comments.comment_threads(plan=self.plan),
+            threads=threads,
             on_review=on_review,
             comment_form=comment_form,
             may_answer=on_review and can(user, "plans.answer_comment", self.plan),
