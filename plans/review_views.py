@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from associations.mixins import ServiceFormMixin
-from associations.resubmission import OnceOnlyCreateMixin, add_submission_token
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 
 from . import comments, diff, forms, history, workflow
@@ -158,7 +158,11 @@ class RevisionStartView(TransitionMixin, TemplateView):
 
 
 class ReviewPageView(PlanFirstMixin, TemplateView):
-    """Every comment thread of the plan, with the forms for those who may write."""
+    """Every comment thread of the plan, with the buttons for those who may act on them.
+
+    A new comment is written on its own page (linked from here and beside each part):
+    this page's buttons (withdraw, handled) would otherwise drop a comment being typed.
+    """
 
     permission_required = "plans.view_comments"
     template_name = "plans/review.html"
@@ -167,24 +171,13 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
         user = self.request.user
         on_review = self.plan.status == Plan.Status.REVIEW
         may_comment = on_review and can(user, "plans.add_comment", self.plan)
-        comment_form = None
-        if may_comment:
-            comment_form = forms.CommentForm(
-                association=self.association,
-                choices=comments.target_choices(plan=self.plan),
-                initial={"target": self.request.GET.get("target", "")},
-            )
-            add_submission_token(comment_form)
-            comment_form.helper.form_action = self.association_url(
-                "plans:comment_create", plan_pk=self.plan.pk
-            )
         threads = comments.comment_threads(plan=self.plan)
         for thread in threads:
             thread.target_url = comments.target_url(thread, association_slug=self.association.slug)
         return super().get_context_data(
             threads=threads,
             on_review=on_review,
-            comment_form=comment_form,
+            may_comment=may_comment,
             may_answer=on_review and can(user, "plans.answer_comment", self.plan),
             may_handle=can(user, "plans.handle_comment", self.plan),
             **kwargs,

@@ -64,6 +64,7 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser):
         board_page.locator("main form input[type='submit'][name='submit']").click()
         expect(board_page.get_by_text("Tydligare tidsplan, tack.")).to_be_visible()
         board_page.goto(plan_url(demo, INSJORIKET, plan.pk, "review/"))
+        board_page.get_by_role("link", name=sv("Write a comment")).click()
         board_page.locator("main form select[name='target']").select_option(
             f"budget_line:{line.pk}"
         )
