@@ -270,10 +270,10 @@ class QuarterView(InterventionMixin, FormView):
             return self.form_invalid(form)
         if action == workflow.SUBMIT:
             messages.success(self.request, _("The quarter has been saved and submitted."))
+        elif action:  # the figures were saved with the step
+            messages.success(self.request, QuarterTransitionView.ACTIONS[action])
         else:
             messages.success(self.request, _("The quarter has been saved."))
-            if action:
-                messages.success(self.request, QuarterTransitionView.ACTIONS[action])
         return HttpResponseRedirect(self.quarter_url())
 
     def review_actions(self, *, status: str, running: bool) -> list[str]:
