@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, FormView, TemplateView, UpdateView
 from django_tables2 import SingleTableView
 
+from .resubmission import OnceOnlyCreateMixin
 from .rules import can
 from .services import association_object_delete, association_object_save
 
@@ -131,7 +132,9 @@ class AssociationListView(AssociationPermissionMixin, SingleTableView):
         )
 
 
-class AssociationObjectFormView(ServiceFormMixin, AssociationObjectMixin, UpdateView):
+class AssociationObjectFormView(
+    OnceOnlyCreateMixin, ServiceFormMixin, AssociationObjectMixin, UpdateView
+):
     """Create (no ``pk`` in the URL) or edit one record owned by the förbund."""
 
     template_name = "associations/object_form.html"

@@ -306,3 +306,27 @@ class AssociationLogo(models.Model):
 
     def __str__(self):
         return f"{self.association} ({self.get_content_type_display()})"
+
+
+class FormSubmission(models.Model):
+    """A create form that has been saved: its one-time token and the page of what it made.
+
+    Every create form carries a fresh token (``associations.resubmission``). The same
+    form sent again (a double click, the browser resending it, four clicks at once)
+    finds this row, unique on the token, and is answered with the record already made
+    instead of making a second one.
+    """
+
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField(unique=True)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return str(self.token)

@@ -30,6 +30,7 @@ from .mixins import (
     apply_validation_error,
 )
 from .models import AssociationLogo, BoardSeat, MemberParty, Membership, OfficeContact
+from .resubmission import OnceOnlyCreateMixin
 from .selectors import association_overview, memberships_across_associations
 from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
 
@@ -273,7 +274,7 @@ class MembershipListView(AssociationListView):
         return super().get_queryset().select_related("user")
 
 
-class MembershipInviteView(AssociationFormView):
+class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
     permission_required = MANAGE_USERS
     form_class = InvitationForm
     page_title = _("Invite a user")

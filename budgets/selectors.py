@@ -12,7 +12,15 @@ from associations.models import MemberParty
 from plans.models import PlanIntervention
 
 from . import calculations
-from .models import Budget, BudgetAmount, BudgetGroup, BudgetLine, Category, FinancialRule
+from .models import (
+    Budget,
+    BudgetAmount,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    Category,
+    FinancialRule,
+)
 from .models import StatedFigure as Stated
 
 
@@ -404,3 +412,15 @@ def _contributions_by_rule(table, lines, amounts, parties) -> None:
             for c, shares in zip(table.columns, shares_by_column, strict=True)
         ]
         table.contributions.append((party, cells))
+
+
+def years_without_column(*, budget: Budget) -> list[int]:
+    """The plan's years for which the budget has no budget or plan column: the page names
+    them, so a three-year plan never looks like a one-year budget."""
+    plan = budget.plan
+    covered = set(
+        budget.columns.filter(
+            kind__in=[BudgetColumn.Kind.BUDGET, BudgetColumn.Kind.PLAN]
+        ).values_list("year", flat=True)
+    )
+    return [year for year in range(plan.year, plan.end_year + 1) if year not in covered]

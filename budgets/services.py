@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -77,8 +77,13 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
     budget instead, moved on as the copy does (``copying.copy_budget``): its groups,
     lines and the amounts of the years still in the plan."""
     ensure_editable(plan)
+    # Requests sent at once ("Skapa budget" clicked four times) queue on the plan's row; a
+    # later one finds the budget the first made. Where a database has no row lock, the unique
+    # plan of a budget refuses the second, with the same message.
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    already = ValidationError(_("This plan already has a budget."))
     if Budget.objects.filter(plan=plan).exists():
-        raise ValidationError(_("This plan already has a budget."))
+        raise already
     source = plan.copied_from
     if source is not None and source.year < plan.year:
         copied = copy_budget(
@@ -89,7 +94,11 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
         )
         if copied is not None:
             return copied
-    budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
+    try:
+        with transaction.atomic():
+            budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
+    except IntegrityError as error:
+        raise already from error
     before = plan.year - 1
     columns = [
         (BudgetColumn.Kind.DECIDED, before, _("Budget %(year)s") % {"year": before}),

@@ -14,13 +14,19 @@ from associations.mixins import (
     AssociationObjectDeleteView,
     AssociationObjectFormView,
 )
+from associations.resubmission import OnceOnlyCreateMixin
+from associations.rules import can
+from finsam.downloads import content_disposition
+from plans.comments import comment_threads
+from plans.models import Plan
+from plans.selectors import attach_budget_comments
 from plans.views import PlanEditMixin, PlanMixin, VersionedFormMixin
 
 from . import forms, services
 from .excel import budget_workbook
 from .importing import WorkbookRejected, read_workbook
 from .models import Budget, BudgetColumn, BudgetGroup, BudgetLine, FinancialRule
-from .selectors import budget_table
+from .selectors import budget_table, years_without_column
 from .tables import FinancialRuleTable
 
 EDIT = "budgets.edit_budget"
@@ -37,9 +43,16 @@ class BudgetDetailView(PlanMixin, TemplateView):
         unit = self.request.GET.get("unit")
         if unit not in Budget.Unit.values:
             unit = budget.unit if budget else Budget.Unit.KR
+        table = budget_table(budget=budget) if budget else None
+        if table is not None:
+            attach_budget_comments(table, comment_threads(plan=self.plan))
         return super().get_context_data(
             budget=budget,
-            table=budget_table(budget=budget) if budget else None,
+            table=table,
+            missing_years=years_without_column(budget=budget) if budget else [],
+            show_comments=True,
+            can_comment=self.plan.status == Plan.Status.REVIEW
+            and can(self.request.user, "plans.add_comment", self.plan),
             unit=unit,
             **kwargs,
         )
@@ -60,7 +73,7 @@ class BudgetExportView(PlanMixin, View):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         filename = f"budget-{slugify(self.association.display_name)}-{self.plan.period_label}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        response["Content-Disposition"] = content_disposition(f"{filename}.xlsx")
         return response
 
 
@@ -288,7 +301,7 @@ class BudgetStructureView(BudgetEditMixin, TemplateView):
         )
 
 
-class BudgetPartFormView(BudgetFormMixin, UpdateView):
+class BudgetPartFormView(OnceOnlyCreateMixin, BudgetFormMixin, UpdateView):
     """Create (no ``pk``) or edit a column, group or line."""
 
     model = None

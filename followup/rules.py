@@ -3,12 +3,13 @@
 Every member reads the dashboard (anyone but the kansli sees small counts
 suppressed); the kansli manages settings, measures and assessments and may
 enter or correct any intervention's figures; a projektledare enters figures
-only for the interventions they lead.
+only for the interventions they lead. The revisor reads every quarter and its
+history, and changes none.
 """
 
 import rules
 
-from associations.rules import is_kansli, is_member, is_projektledare
+from associations.rules import is_kansli, is_member, is_projektledare, is_revisor
 
 
 @rules.predicate
@@ -22,3 +23,8 @@ rules.add_rule("followup.view_followup", is_member)
 rules.add_rule("followup.see_real_figures", is_kansli)
 rules.add_rule("followup.manage_followup", is_kansli)
 rules.add_rule("followup.enter_figures", is_kansli | (is_projektledare & leads_intervention))
+# Reading a quarter page: whoever may enter its figures, and the revisor (every quarter).
+rules.add_rule("followup.read_all_quarters", is_kansli | is_revisor)
+rules.add_rule(
+    "followup.read_quarter", is_kansli | is_revisor | (is_projektledare & leads_intervention)
+)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,7 +16,9 @@ from associations.mixins import (
     AssociationPermissionMixin,
     apply_validation_error,
 )
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
+from finsam.downloads import content_disposition
 from plans.models import Intervention, MeasurementPoint
 from plans.services import EditConflict
 
@@ -43,6 +46,8 @@ from .selectors import (
 VIEW = "followup.view_followup"
 MANAGE = "followup.manage_followup"
 ENTER = "followup.enter_figures"
+READ_QUARTER = "followup.read_quarter"
+READ_ALL_QUARTERS = "followup.read_all_quarters"
 
 
 class FollowUpMixin(AssociationPermissionMixin):
@@ -91,7 +96,7 @@ class MyInterventionsView(FollowUpMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         year = self.chosen_year()
-        if can(self.request.user, MANAGE, self.association):
+        if can(self.request.user, READ_ALL_QUARTERS, self.association):
             interventions = Intervention.objects.filter(association=self.association)
         else:
             interventions = interventions_led_by(
@@ -127,8 +132,9 @@ class InterventionMixin(FollowUpMixin):
 
 
 class QuarterView(InterventionMixin, FormView):
-    """Enter, correct or read one quarter; submit it in the same step."""
+    """Enter, correct or read one quarter; submit it in the same step. The revisor reads."""
 
+    intervention_permission = READ_QUARTER
     form_class = QuarterForm
     template_name = "followup/quarter_form.html"
 
@@ -225,21 +231,35 @@ class QuarterView(InterventionMixin, FormView):
             quarter=self.kwargs["quarter"],
         )
 
+    def requested_action(self) -> str:
+        """The step taken with the save: "Save and submit", or a review button of the form."""
+        if "submit_quarter" in self.request.POST:
+            return workflow.SUBMIT
+        action = self.request.POST.get("action", "")
+        return action if action in QuarterTransitionView.ACTIONS else ""
+
     def form_valid(self, form):
+        action = self.requested_action()
         try:
-            report = services.quarter_report_save(
-                intervention=self.intervention,
-                year=self.kwargs["year"],
-                quarter=self.kwargs["quarter"],
-                acting_user=self.request.user,
-                expected_version=form.cleaned_data.get("version"),
-                values=form.values(),
-                comment=form.cleaned_data["comment"].replace("\r\n", "\n"),
-            )
-            if "submit_quarter" in self.request.POST:
-                services.quarter_report_transition(
-                    report=report, acting_user=self.request.user, action=workflow.SUBMIT
+            # The figures and the step are one write: a refused step saves no figures, and
+            # the form comes back with what was typed.
+            with transaction.atomic():
+                report = services.quarter_report_save(
+                    intervention=self.intervention,
+                    year=self.kwargs["year"],
+                    quarter=self.kwargs["quarter"],
+                    acting_user=self.request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    values=form.values(),
+                    comment=form.cleaned_data["comment"].replace("\r\n", "\n"),
                 )
+                if action:
+                    services.quarter_report_transition(
+                        report=report,
+                        acting_user=self.request.user,
+                        action=action,
+                        reason=self.request.POST.get("reason", ""),
+                    )
         except EditConflict as conflict:
             apply_validation_error(form, conflict)
             form.data = form.data.copy()
@@ -248,11 +268,22 @@ class QuarterView(InterventionMixin, FormView):
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
-        if "submit_quarter" in self.request.POST:
+        if action == workflow.SUBMIT:
             messages.success(self.request, _("The quarter has been saved and submitted."))
+        elif action:  # the figures were saved with the step
+            messages.success(self.request, QuarterTransitionView.ACTIONS[action])
         else:
             messages.success(self.request, _("The quarter has been saved."))
         return HttpResponseRedirect(self.quarter_url())
+
+    def review_actions(self, *, status: str, running: bool) -> list[str]:
+        """The review buttons; none duplicates "Save and submit" beside the figures."""
+        if self.report is None:
+            return []
+        actions = workflow.available_actions(status=status, actor=self.actor)
+        if self.editable and running:
+            actions = [action for action in actions if action != workflow.SUBMIT]
+        return actions
 
     def get_context_data(self, **kwargs):
         year, quarter = self.kwargs["year"], self.kwargs["quarter"]
@@ -268,8 +299,8 @@ class QuarterView(InterventionMixin, FormView):
             report=report,
             status=status,
             editable=self.editable,
-            actions=workflow.available_actions(status=status, actor=self.actor) if report else [],
-            transition_form=TransitionForm(initial={"version": report.version if report else None}),
+            actions=self.review_actions(status=status, running=year in years),
+            reason=self.request.POST.get("reason", ""),
             events=list(report.events.select_related("user")) if report else [],
             running=year in years,
             running_years=sorted(years),
@@ -383,7 +414,7 @@ class SettingsView(InterventionMixin, AssociationFormView):
         return self.association_url("followup:my_interventions")
 
 
-class MeasureCreateView(FollowUpMixin, AssociationFormView):
+class MeasureCreateView(OnceOnlyCreateMixin, FollowUpMixin, AssociationFormView):
     permission_required = MANAGE
     form_class = MeasureForm
     page_title = gettext_lazy("Add a measure of the förbund's own")
@@ -471,5 +502,5 @@ class ExportView(FollowUpMixin, View):
                 export.as_workbook(table, title=str(year)),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.{self.file_format}"'
+        response["Content-Disposition"] = content_disposition(f"{filename}.{self.file_format}")
         return response

@@ -14,6 +14,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,18 +34,18 @@ TARGET_KINDS = (*TARGET_MODELS, "budget_line")
 def _budget_lines(plan: Plan):
     from budgets.models import BudgetLine
 
-    return BudgetLine.objects.filter(group__budget__plan=plan).select_related("group")
+    return BudgetLine.objects.filter(group__budget__plan=plan).select_related("group", "parent")
 
 
 def target_choices(*, plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices "kind:pk" for what a comment can be about (a fixed number of queries)."""
-    short = 80
+    """What a comment can be about, "kind:pk" with the part's full words, grouped by kind of
+    part and the budget by its groups (a fixed number of queries). Empty groups are left out.
+    """
 
     def text(value):
-        value = " ".join(str(value).split())
-        return value if len(value) <= short else value[: short - 1] + "…"
+        return " ".join(str(value).split())
 
-    return [
+    groups = [
         (_("The plan"), [("", _("The plan as a whole"))]),
         (_("Sections"), [(f"section:{s.pk}", text(s.heading)) for s in plan.sections.all()]),
         (_("Goals"), [(f"goal:{g.pk}", text(g.text)) for g in plan.goals.all()]),
@@ -59,14 +60,42 @@ def target_choices(*, plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
                 for e in plan.plan_interventions.select_related("intervention")
             ],
         ),
-        (
-            _("Budget lines"),
-            [
-                (f"budget_line:{line.pk}", text(f"{line.group.name}: {line.name}"))
-                for line in _budget_lines(plan)
-            ],
-        ),
     ]
+    by_group: dict = {}
+    for line in sorted(_budget_lines(plan), key=_budget_line_order):
+        name = f"{line.parent.name}: {line.name}" if line.parent_id else line.name
+        by_group.setdefault(line.group, []).append((f"budget_line:{line.pk}", text(name)))
+    groups += [
+        (_("Budget: %(group)s") % {"group": group.name}, choices)
+        for group, choices in by_group.items()
+    ]
+    return [(name, choices) for name, choices in groups if choices]
+
+
+def _budget_line_order(line) -> tuple:
+    """As the budget page lists them: income before costs, groups and lines in their order,
+    a "varav" line after the line it is part of."""
+    parent = line.parent if line.parent_id else line
+    return (
+        line.group.side != "income",
+        line.group.order,
+        line.group_id,
+        parent.order,
+        parent.pk,
+        line.parent_id is not None,
+        line.order,
+        line.pk,
+    )
+
+
+def target_url(comment: Comment, *, association_slug: str) -> str:
+    """The page and anchor where the part a comment is about is shown ("" for the plan as a
+    whole): the plan page, or the budget page for a budget line."""
+    if not comment.anchor:
+        return ""
+    page = "budgets:budget_detail" if comment.budget_line_id else "plans:plan_detail"
+    kwargs = {"association_slug": association_slug, "plan_pk": comment.plan_id}
+    return f"{reverse(page, kwargs=kwargs)}#{comment.anchor}"
 
 
 def resolve_target(*, plan: Plan, key: str):
@@ -84,6 +113,12 @@ def resolve_target(*, plan: Plan, key: str):
     if target is None:
         raise ValidationError({"target": _("Choose what the comment is about.")})
     return kind, target
+
+
+def unhandled_count(*, plan: Plan) -> int:
+    """How many of the board's comments (threads, not answers) are open: neither handled by
+    the kansli nor withdrawn."""
+    return Comment.objects.filter(plan=plan, parent=None, withdrawn=False, handled=False).count()
 
 
 def _label(kind, target) -> str:

@@ -3,7 +3,7 @@ them, and carries the loaded ``version`` for optimistic locking."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from associations.forms import AssociationFormMixin
@@ -341,6 +341,18 @@ class DecisionForm(AssociationFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_unhandled = forms.BooleanField(required=False)
+
+    def __init__(self, *args, unhandled: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unhandled:
+            self.fields["confirm_unhandled"].label = ngettext(
+                "Approve the plan although %(count)s comment of the board is not handled",
+                "Approve the plan although %(count)s comments of the board are not handled",
+                unhandled,
+            ) % {"count": unhandled}
+        else:
+            del self.fields["confirm_unhandled"]
 
 
 class CommentForm(AssociationFormMixin, forms.Form):

@@ -769,6 +769,7 @@ class Comment(TenantModel):
             "goal": "goal",
             "measurement_point": "point",
             "plan_intervention": "intervention",
+            "budget_line": "budget-line",
         }
         for name, prefix in prefixes.items():
             if getattr(self, f"{name}_id"):

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from associations.mixins import ServiceFormMixin
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 
 from . import comments, diff, forms, history, workflow
@@ -106,6 +107,18 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
     )
     success_message = _("The board's decision has been recorded.")
 
+    @cached_property
+    def unhandled(self) -> int:
+        return comments.unhandled_count(plan=self.plan)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "unhandled": self.unhandled}
+
+    def get_context_data(self, **kwargs):
+        if self.unhandled:
+            kwargs["unhandled_warning"] = workflow.unhandled_message(self.unhandled)
+        return super().get_context_data(**kwargs)
+
     def perform(self, form):
         data = form.cleaned_data
         if data["outcome"] == forms.DecisionForm.SENT_BACK:
@@ -120,6 +133,7 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
                 paragraph=data["paragraph"],
                 dnr=data["dnr"],
                 text=data["text"],
+                unhandled_confirmed=data.get("confirm_unhandled", False),
             )
 
 
@@ -144,7 +158,11 @@ class RevisionStartView(TransitionMixin, TemplateView):
 
 
 class ReviewPageView(PlanFirstMixin, TemplateView):
-    """Every comment thread of the plan, with the forms for those who may write."""
+    """Every comment thread of the plan, with the buttons for those who may act on them.
+
+    A new comment is written on its own page (linked from here and beside each part):
+    this page's buttons (withdraw, handled) would otherwise drop a comment being typed.
+    """
 
     permission_required = "plans.view_comments"
     template_name = "plans/review.html"
@@ -153,27 +171,20 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
         user = self.request.user
         on_review = self.plan.status == Plan.Status.REVIEW
         may_comment = on_review and can(user, "plans.add_comment", self.plan)
-        comment_form = None
-        if may_comment:
-            comment_form = forms.CommentForm(
-                association=self.association,
-                choices=comments.target_choices(plan=self.plan),
-                initial={"target": self.request.GET.get("target", "")},
-            )
-            comment_form.helper.form_action = self.association_url(
-                "plans:comment_create", plan_pk=self.plan.pk
-            )
+        threads = comments.comment_threads(plan=self.plan)
+        for thread in threads:
+            thread.target_url = comments.target_url(thread, association_slug=self.association.slug)
         return super().get_context_data(
-            threads=comments.comment_threads(plan=self.plan),
+            threads=threads,
             on_review=on_review,
-            comment_form=comment_form,
+            may_comment=may_comment,
             may_answer=on_review and can(user, "plans.answer_comment", self.plan),
             may_handle=can(user, "plans.handle_comment", self.plan),
             **kwargs,
         )
 
 
-class CommentCreateView(PlanFirstMixin, PlanServiceFormView):
+class CommentCreateView(OnceOnlyCreateMixin, PlanFirstMixin, PlanServiceFormView):
     permission_required = "plans.add_comment"
     form_class = forms.CommentForm
     page_title = _("Comment on the plan")
@@ -252,7 +263,7 @@ class OwnCommentMixin(CommentMixin):
         return self.closed()
 
 
-class CommentReplyView(CommentMixin, PlanServiceFormView):
+class CommentReplyView(OnceOnlyCreateMixin, CommentMixin, PlanServiceFormView):
     permission_required = "plans.answer_comment"
     form_class = forms.ReplyForm
     page_title = _("Answer the comment")

@@ -69,6 +69,17 @@ def plans_on_review(*, association) -> list[Plan]:
     )
 
 
+def attach_budget_comments(table, threads) -> None:
+    """Give each line of the budget table its comment threads as ``comment_list``."""
+    by_line: dict[int, list] = {}
+    for thread in threads:
+        if thread.budget_line_id:
+            by_line.setdefault(thread.budget_line_id, []).append(thread)
+    for block in [*table.income, *table.costs]:
+        for row in block.rows:
+            row.line.comment_list = by_line.get(row.line.pk, [])
+
+
 def attach_comments(document: dict, threads) -> None:
     """Give each part on the plan page its comment threads as ``comment_list``."""
     by_target = {}

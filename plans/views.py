@@ -15,7 +15,9 @@ from associations.mixins import (
     ServiceFormMixin,
     apply_validation_error,
 )
+from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
+from finsam.downloads import content_disposition
 
 from . import document, forms, services
 from .models import (
@@ -87,7 +89,7 @@ class PlanListView(AssociationPermissionMixin, SingleTableView):
         return plans_of(association=self.association)
 
 
-class PlanCreateView(AssociationFormView):
+class PlanCreateView(OnceOnlyCreateMixin, AssociationFormView):
     permission_required = EDIT
     form_class = forms.PlanForm
     page_title = _("New plan")
@@ -154,7 +156,7 @@ class PlanDocumentPdfView(PlanMixin, View):
             variant=self.variant,
             today=timezone.localdate(),
         )
-        response["Content-Disposition"] = f'inline; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name, as_attachment=False)
         return response
 
 
@@ -228,7 +230,9 @@ class PlanUpdateView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, Update
         return self.plan_url()
 
 
-class PlanPartFormView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView):
+class PlanPartFormView(
+    OnceOnlyCreateMixin, VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView
+):
     """Create (no ``pk``) or edit one part of the plan."""
 
     model = None

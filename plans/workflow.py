@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from associations.rules import can
 
+from .comments import unhandled_count
 from .models import Plan
 
 Status = Plan.Status
@@ -144,6 +145,14 @@ def withdraw_review(*, plan: Plan, acting_user) -> Plan:
 
 
 @transaction.atomic
+def unhandled_message(count: int) -> str:
+    return ngettext(
+        "%(count)s comment of the board is not handled. Tick the box to approve the plan anyway.",
+        "%(count)s comments of the board are not handled. Tick the box to approve the plan anyway.",
+        count,
+    ) % {"count": count}
+
+
 def record_approval(
     *,
     plan: Plan,
@@ -152,8 +161,12 @@ def record_approval(
     paragraph: str = "",
     dnr: str = "",
     text: str = "",
+    unhandled_confirmed: bool = False,
 ) -> Plan:
     """Record the board's approval: meeting date, minute paragraph (§), file number (dnr).
+
+    While comments of the board are not handled, the approval is recorded only when
+    the recorder confirms it (``unhandled_confirmed``): the page says how many are open.
 
     ``text`` is the approval line as the förbund writes it ("Antagen av
     styrelsen 2021-11-23"); when blank, ``Plan.approval_line`` builds it. An
@@ -161,6 +174,9 @@ def record_approval(
     """
     plan = _locked(plan)
     _check(RECORD_APPROVAL, plan, acting_user)
+    unhandled = unhandled_count(plan=plan)
+    if unhandled and not unhandled_confirmed:
+        raise ValidationError({"confirm_unhandled": unhandled_message(unhandled)})
     if meeting_date is None:
         raise ValidationError({"meeting_date": _("Give the date of the board meeting.")})
     if meeting_date > timezone.localdate():

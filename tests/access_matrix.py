@@ -213,6 +213,8 @@ for _part, _factory in BUDGET_PART_FACTORIES.items():
 
 # Follow-up: a projektledare reaches the forms of the interventions they lead, not others'.
 OWN_INTERVENTION = {**KANSLI_ONLY, "projektledare": 200}
+# The revisor reads every quarter page (and its history), and changes nothing.
+OWN_QUARTER = {**OWN_INTERVENTION, "revisor": 200}
 OWN_INTERVENTION_POST_ONLY = {**KANSLI_ONLY, "kansli": 405, "projektledare": 405}
 
 
@@ -246,7 +248,7 @@ def measurement_point(association):
 FOLLOWUP_URLS = {
     "followup:dashboard": (None, EVERY_MEMBER),
     "followup:my_interventions": (None, EVERY_MEMBER),
-    "followup:quarter": (own_quarter, OWN_INTERVENTION),
+    "followup:quarter": (own_quarter, OWN_QUARTER),
     "followup:quarter_transition": (own_quarter, OWN_INTERVENTION_POST_ONLY),
     "followup:settings": (own_intervention, KANSLI_ONLY),
     "followup:measure_create": (None, KANSLI_ONLY),

@@ -64,6 +64,7 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser):
         board_page.locator("main form input[type='submit'][name='submit']").click()
         expect(board_page.get_by_text("Tydligare tidsplan, tack.")).to_be_visible()
         board_page.goto(plan_url(demo, INSJORIKET, plan.pk, "review/"))
+        board_page.get_by_role("link", name=sv("Write a comment")).click()
         board_page.locator("main form select[name='target']").select_option(
             f"budget_line:{line.pk}"
         )
@@ -95,6 +96,11 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser):
     page.get_by_label(sv("Date of the board meeting")).fill("2022-12-07")
     page.get_by_label(sv("Minute paragraph (§)")).fill("§12")
     page.get_by_label(sv("File number (dnr)")).fill("2022/31")
+    # One comment is still open: the page says so and asks for a confirmation.
+    expect(page.locator("main .alert-warning")).to_contain_text("1 kommentar")
+    save(page)
+    expect(page.locator("main .invalid-feedback, main .alert-danger").first).to_be_visible()
+    page.locator("input[name='confirm_unhandled']").check()
     save(page)
     with scopes_disabled():
         approved = Plan.objects.get(pk=plan.pk)

@@ -396,3 +396,31 @@ def test_an_exported_note_comes_back_unchanged_through_the_import(kansli_client,
     response = kansli_client.post(url("budgets:budget_import", budget), {"file": upload})
     assert response.status_code == 302
     assert notes_of(budget) == {("Stegen", "Budget 2022"): '=HYPERLINK("x")'}
+
+
+def test_a_second_create_racing_the_first_gets_the_budget_that_exists(
+    kansli_client, association, monkeypatch
+):
+    """Four "Skapa budget" at once once gave IntegrityErrors: the later request had checked
+    for a budget before the first one was saved. Here the check is made to miss it."""
+    with scope(association=association):
+        plan = PlanFactory(association=association, year=2025, end_year=2027)
+    create = reverse(
+        "budgets:budget_create", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    assert kansli_client.post(create).status_code == 302
+    real_filter = Budget.objects.filter
+
+    def stale_filter(*args, **kwargs):  # the check made before the first request committed
+        queryset = real_filter(*args, **kwargs)
+        return queryset.none() if kwargs.keys() == {"plan"} else queryset
+
+    monkeypatch.setattr(Budget.objects, "filter", stale_filter)
+    response = kansli_client.post(create, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse(
+        "budgets:budget_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+    )
+    assert "Planen har redan en budget." in response.content.decode()
+    with scope(association=association):
+        assert real_filter(plan=plan).count() == 1

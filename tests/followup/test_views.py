@@ -371,3 +371,92 @@ def test_the_dashboard_opens_with_a_summary_per_goal_area_in_the_plans_order(
     assert heading < html.index('id="points"')  # at the top, before the points
     assert html.index("Ö först", heading) < html.index("A sist", heading)
     assert "avslutade till arbete" in html and "inget mått angivet" in html
+
+
+def forms_in_main(html):
+    return html.split("<main", 1)[1].split("</main>", 1)[0].count("<form")
+
+
+def draft(intervention, members, measures, **values):
+    with scope(association=intervention.association):
+        return services.quarter_report_save(
+            intervention=intervention,
+            year=2022,
+            quarter=1,
+            acting_user=members["projektledare"],
+            expected_version=None,
+            values=counts(measures, **values),
+        )
+
+
+def test_a_draft_quarter_has_one_form_whose_submit_buttons_send_the_typed_figures(
+    client, intervention, members, measures
+):
+    """The draft page once had a second "Skicka in" in its own form, which stored the old
+    figures and locked the projektledare out."""
+    report = draft(intervention, members, measures, active=(21, 4))
+    client.force_login(members["projektledare"])
+    html = client.get(quarter_url(intervention)).content.decode()
+    assert forms_in_main(html) == 1
+    assert html.count('name="submit_quarter"') == 1
+    assert 'value="submit"' not in html
+    data = {**form_data(measures, active=(25, 4)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "submit_quarter": ""})
+    assert response.status_code == 302
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 25
+
+
+def test_the_kansli_approves_with_the_figures_it_just_corrected(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["kansli"])
+    html = client.get(quarter_url(intervention)).content.decode()
+    assert forms_in_main(html) == 1
+    data = {**form_data(measures, active=(11, 8)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "action": "approve"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "approved"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 11
+
+
+def test_returning_without_a_reason_keeps_the_typed_figures_and_saves_nothing(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["kansli"])
+    data = {**form_data(measures, active=(13, 8)), "version": report.version}
+    response = client.post(quarter_url(intervention), {**data, "action": "return", "reason": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="13"' in html and "alert-danger" in html
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 10
+
+
+def test_the_revisor_reads_every_quarter_and_its_history_but_changes_nothing(
+    client, intervention, members, measures
+):
+    report = submitted(intervention, members, measures, active=(10, 8))
+    client.force_login(members["revisor"])
+    overview = client.get(url(intervention.association, "my_interventions") + "?year=2022")
+    assert quarter_url(intervention) in overview.content.decode()
+    page = client.get(quarter_url(intervention))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="history-heading"' in html and "Inskickad" in html
+    assert "<button" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+    data = {**form_data(measures, active=(99, 8)), "version": report.version}
+    assert client.post(quarter_url(intervention), data).status_code == 403
+    assert client.post(transition_url(intervention), {"action": "approve"}).status_code == 403
+    with scopes_disabled():
+        report.refresh_from_db()
+        assert report.status == "submitted"
+        assert QuarterValue.objects.get(measure=measures["active"], gender="women").value == 10

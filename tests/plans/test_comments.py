@@ -199,7 +199,7 @@ def test_board_member_comments_through_the_page(client, on_review, members):
     key, line = line_key(on_review)
     client.force_login(members["styrelse"])
     page = client.get(review_url(on_review))
-    assert page.status_code == 200 and "comment_form" in page.context
+    assert page.status_code == 200 and page.context["may_comment"]
     response = client.post(
         review_url(on_review, "comment_create"), {"target": key, "body": "Fråga om insatser"}
     )
@@ -215,7 +215,7 @@ def test_readers_see_comments_without_forms(client, on_review, members, role):
     client.force_login(members[role])
     page = client.get(review_url(on_review))
     html = page.content.decode()
-    assert "Synpunkt X" in html and page.context["comment_form"] is None
+    assert "Synpunkt X" in html and not page.context["may_comment"]
     assert client.post(review_url(on_review, "comment_create"), {"body": "y"}).status_code == 403
 
 
@@ -262,3 +262,50 @@ def test_kansli_edits_its_own_answer_but_not_the_board_members_comment(client, o
     assert client.post(other, {"body": "x"}).status_code == 403
     comment.refresh_from_db()
     assert comment.body == "?"
+
+
+def test_the_about_list_is_grouped_by_kind_of_part_and_budget_group_with_full_labels(plan):
+    heading = "Samverkan mellan parterna " + "och de kommuner som ingår i förbundet " * 3
+    SectionFactory(association=plan.association, plan=plan, heading=heading.strip())
+    add_budget(plan)
+    groups = comments.target_choices(plan=plan)
+    names = [str(name) for name, _choices in groups]
+    assert names == ["Planen", "Avsnitt", "Budget: Kostnader"]  # no empty group
+    labels = [label for _name, choices in groups for _key, label in choices]
+    assert heading.strip() in labels
+    budget = dict(groups[-1][1])
+    assert sorted(budget.values()) == ["Insatser", "Kansli"]
+
+
+def test_the_about_of_a_comment_links_to_its_part(client, on_review, members):
+    key, line = line_key(on_review)
+    section = on_review.sections.get(heading="Inledning")
+    board = members["styrelse"]
+    comments.comment_create(plan=on_review, acting_user=board, body="Budget?", target_key=key)
+    comments.comment_create(
+        plan=on_review, acting_user=board, body="Text?", target_key=f"section:{section.pk}"
+    )
+    kwargs = {"association_slug": on_review.association.slug, "plan_pk": on_review.pk}
+    client.force_login(board)
+    html = client.get(reverse("plans:review", kwargs=kwargs)).content.decode()
+    budget_page = reverse("budgets:budget_detail", kwargs=kwargs)
+    plan_page = reverse("plans:plan_detail", kwargs=kwargs)
+    assert f'href="{budget_page}#budget-line-{line.pk}"' in html
+    assert f'href="{plan_page}#section-{section.pk}"' in html
+
+
+def test_the_budget_page_has_a_comment_link_beside_each_line_for_the_board(
+    client, on_review, members
+):
+    kwargs = {"association_slug": on_review.association.slug, "plan_pk": on_review.pk}
+    lines = list(BudgetLine.objects.filter(group__budget__plan=on_review))
+    create = reverse("plans:comment_create", kwargs=kwargs)
+    client.force_login(members["styrelse"])
+    html = client.get(reverse("budgets:budget_detail", kwargs=kwargs)).content.decode()
+    for line in lines:
+        assert f'id="budget-line-{line.pk}"' in html
+        assert f'href="{create}?target=budget_line:{line.pk}"' in html
+    assert html.count(">Kommentera<") == len(lines)
+    client.force_login(members["kansli"])
+    html = client.get(reverse("budgets:budget_detail", kwargs=kwargs)).content.decode()
+    assert f"{create}?target" not in html

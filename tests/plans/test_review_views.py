@@ -157,3 +157,37 @@ def test_kansli_ties_the_chair_seat_and_allows_the_chair_to_decide(client, draft
     client.force_login(members["styrelse"])
     client.post(url(draft, "decision"), {"outcome": "approved", "meeting_date": "2021-11-23"})
     assert stored(draft).status == Plan.Status.APPROVED
+
+
+def test_approving_with_unhandled_comments_asks_for_a_confirmation_that_counts_them(
+    kansli_client, draft, members
+):
+    from plans.comments import comment_create, comment_mark_handled
+
+    assert send(kansli_client, draft).status_code == 302
+    with scope(association=draft.association):
+        board = members["styrelse"]
+        comment_create(plan=draft, acting_user=board, body="Varför ökar kansliets kostnad?")
+        comment_create(plan=draft, acting_user=board, body="Lägg till ett mål om unga.")
+        handled = comment_create(plan=draft, acting_user=board, body="Stavfel på sidan 3.")
+        comment_mark_handled(comment=handled, acting_user=members["kansli"])
+    page = kansli_client.get(url(draft, "decision")).content.decode()
+    assert 'name="confirm_unhandled"' in page
+    assert "2 kommentarer från styrelsen är inte hanterade" in page
+    decision = {"outcome": "approved", "meeting_date": "2021-12-01", "paragraph": "§39"}
+    refused = kansli_client.post(url(draft, "decision"), decision)
+    assert refused.status_code == 200
+    assert "Kryssa i rutan för att fastställa planen ändå." in refused.content.decode()
+    assert stored(draft).status == Plan.Status.REVIEW
+    confirmed = kansli_client.post(url(draft, "decision"), {**decision, "confirm_unhandled": "on"})
+    assert confirmed.status_code == 302
+    assert stored(draft).status == Plan.Status.APPROVED
+
+
+def test_sending_back_needs_no_confirmation_and_a_plan_without_comments_shows_none(
+    kansli_client, draft
+):
+    assert send(kansli_client, draft).status_code == 302
+    assert (
+        'name="confirm_unhandled"' not in kansli_client.get(url(draft, "decision")).content.decode()
+    )
