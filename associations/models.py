@@ -150,6 +150,16 @@ class MemberParty(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5_000_000)],
         help_text=_("Kommuner only; splits the kommuner's quarter of the contributions."),
     )
+    member_until = models.PositiveSmallIntegerField(
+        _("member until (year)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_(
+            "The last year of the membership. The party stays in the plans it is named "
+            "in, and is not offered in plans for later years."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
     objects = ScopedManager(association="association")
@@ -168,6 +178,9 @@ class MemberParty(models.Model):
 
     def __str__(self):
         return self.name
+
+    def is_member_in(self, year: int) -> bool:
+        return self.member_until is None or year <= self.member_until
 
     def clean(self):
         if self.population is not None and self.kind != PartyKind.KOMMUN:

@@ -223,7 +223,14 @@ class GoalArea(TenantModel):
 
 
 class Intervention(TenantModel):
-    """An insats of the förbund, the same record in every year's plan."""
+    """An insats of the förbund, the same record in every year's plan.
+
+    Its name, kind, start year and owner are those of its latest plan (the one
+    with the highest year), kept by ``services.plan_intervention_save`` for
+    follow-up's lists and the budget's links; what each plan prints is that
+    plan's ``PlanIntervention``. Its project leaders are who may report its
+    follow-up now.
+    """
 
     class Kind(models.TextChoices):
         INDIVID = "individ", _("Individual (individinriktad)")
@@ -270,7 +277,14 @@ class Intervention(TenantModel):
 
 
 class PlanIntervention(TenantModel):
-    """What one plan says about an intervention that year."""
+    """What one plan says about an intervention that year.
+
+    Everything the plan prints about the intervention is the plan's own: its name,
+    kind, start year, project owner and project leaders as well as its texts,
+    places, kommuner and staffing. Next year's draft renaming it leaves this plan
+    as the board decided it. ``intervention`` is the identity that follow-up,
+    budget lines and "Vad som ändrats" follow across the years.
+    """
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -282,6 +296,27 @@ class PlanIntervention(TenantModel):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, related_name="plan_entries"
     )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=Intervention.Kind.choices,
+        default=Intervention.Kind.INDIVID,
+    )
+    start_year = models.PositiveSmallIntegerField(
+        _("start year"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    owner_party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_plan_entries",
+        verbose_name=_("project owner"),
+    )
+    # The names as the plan prints them; who may report follow-up is the
+    # intervention's ``project_leaders`` (users), which lives on across years.
+    project_leader_names = models.CharField(_("project leaders"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
     )
@@ -314,7 +349,7 @@ class PlanIntervention(TenantModel):
         ]
 
     def __str__(self):
-        return str(self.intervention)
+        return self.name
 
 
 class StaffingLine(TenantModel):

@@ -38,10 +38,9 @@ def plan_document(*, plan: Plan) -> dict:
     """
     interventions = list(
         PlanIntervention.objects.filter(plan=plan)
-        .select_related("intervention", "intervention__owner_party")
+        .select_related("intervention", "owner_party")
         .prefetch_related(
             Prefetch("municipalities", to_attr="municipality_list"),
-            Prefetch("intervention__project_leaders", to_attr="leader_list"),
             Prefetch(
                 "staffing",
                 queryset=plan.staffing_lines().select_related("party"),

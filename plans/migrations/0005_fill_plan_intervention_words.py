@@ -1,0 +1,38 @@
+"""Each plan's entry takes the words it printed until now from its intervention, and
+the project leaders' names as they read today; from here on they are the plan's own."""
+
+from django.db import migrations
+
+
+def fill_from_intervention(apps, schema_editor):
+    PlanIntervention = apps.get_model("plans", "PlanIntervention")
+    entries = PlanIntervention.objects.select_related("intervention").prefetch_related(
+        "intervention__project_leaders"
+    )
+    for entry in entries.iterator(chunk_size=500):
+        intervention = entry.intervention
+        leaders = sorted(
+            intervention.project_leaders.all(),
+            key=lambda user: (user.last_name, user.first_name, user.username),
+        )
+        entry.name = intervention.name
+        entry.kind = intervention.kind
+        entry.start_year = intervention.start_year
+        entry.owner_party_id = intervention.owner_party_id
+        entry.project_leader_names = ", ".join(
+            f"{user.first_name} {user.last_name}".strip() or user.username for user in leaders
+        )
+        # A plain update: the freezing guards are not connected to historical models.
+        PlanIntervention.objects.filter(pk=entry.pk).update(
+            name=entry.name,
+            kind=entry.kind,
+            start_year=entry.start_year,
+            owner_party_id=entry.owner_party_id,
+            project_leader_names=entry.project_leader_names,
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("plans", "0004_plan_intervention_own_words")]
+
+    operations = [migrations.RunPython(fill_from_intervention, migrations.RunPython.noop)]
