@@ -136,8 +136,23 @@ class PartyKind(models.TextChoices):
     KOMMUN = "kommun", _("Kommun")
 
 
+class MemberPartyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # A party named by an approved plan keeps its name (see plans.freezing).
+        from plans.freezing import refuse_referenced_update
+
+        refuse_referenced_update(self, kwargs)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class MemberParty(models.Model):
-    """A member (part, huvudman) of the förbund."""
+    """A member (part, huvudman) of the förbund.
+
+    A party named by an approved plan (or one on review) cannot be removed or
+    renamed; its membership ends with a year (``member_until``) instead.
+    """
 
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
@@ -162,7 +177,10 @@ class MemberParty(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
 
-    objects = ScopedManager(association="association")
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(MemberPartyQuerySet),
+        association="association",
+    )
 
     class Meta:
         verbose_name = _("member party")

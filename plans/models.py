@@ -20,13 +20,16 @@ from simple_history.models import HistoricalRecords
 
 from associations.models import Association, MemberParty
 
+from .freezing import FrozenGuardManager
+
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 
 
 class TenantModel(models.Model):
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
 
-    objects = ScopedManager(association="association")
+    # Scoped to the förbund; update()/bulk_create of a part of a frozen plan refused.
+    objects = ScopedManager(_manager_class=FrozenGuardManager, association="association")
 
     class Meta:
         abstract = True
@@ -329,7 +332,11 @@ class PlanIntervention(TenantModel):
     places = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
     places_note = models.CharField(_("about the places"), max_length=200, blank=True)
     municipalities = models.ManyToManyField(
-        MemberParty, blank=True, related_name="+", verbose_name=_("municipalities served")
+        MemberParty,
+        blank=True,
+        related_name="+",
+        through="PlanInterventionMunicipality",
+        verbose_name=_("municipalities served"),
     )
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
@@ -350,6 +357,30 @@ class PlanIntervention(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+class PlanInterventionMunicipality(models.Model):
+    """A kommun an intervention serves, as one plan says (``PlanIntervention.municipalities``).
+
+    A model of its own, not Django's auto-created table, so that the freezing guards
+    see every write: Django sends no ``pre_save``/``pre_delete`` for auto-created
+    tables, not even in a cascade.
+    """
+
+    id = models.AutoField(primary_key=True)
+    planintervention = models.ForeignKey(PlanIntervention, on_delete=models.CASCADE)
+    memberparty = models.ForeignKey(MemberParty, on_delete=models.CASCADE)
+
+    objects = FrozenGuardManager()
+
+    class Meta:
+        db_table = "plans_planintervention_municipalities"
+        unique_together = [("planintervention", "memberparty")]
+        verbose_name = _("municipality served")
+        verbose_name_plural = _("municipalities served")
+
+    def __str__(self):
+        return f"{self.planintervention_id}: {self.memberparty_id}"
 
 
 class StaffingLine(TenantModel):
@@ -521,6 +552,7 @@ class MeasurementPoint(TenantModel):
         Intervention,
         blank=True,
         related_name="+",
+        through="CountedIntervention",
         verbose_name=_("interventions counted"),
         help_text=_("For a number of participants: the interventions whose figures are summed."),
     )
@@ -617,6 +649,27 @@ class MeasurementPoint(TenantModel):
             ) % {"last": self.plan.end_year}
         if errors:
             raise ValidationError(errors)
+
+
+class CountedIntervention(models.Model):
+    """An intervention whose figures a measurement point sums
+    (``MeasurementPoint.counted_interventions``); a model of its own for the
+    freezing guards, as ``PlanInterventionMunicipality``."""
+
+    id = models.AutoField(primary_key=True)
+    measurementpoint = models.ForeignKey(MeasurementPoint, on_delete=models.CASCADE)
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE)
+
+    objects = FrozenGuardManager()
+
+    class Meta:
+        db_table = "plans_measurementpoint_counted_interventions"
+        unique_together = [("measurementpoint", "intervention")]
+        verbose_name = _("intervention counted")
+        verbose_name_plural = _("interventions counted")
+
+    def __str__(self):
+        return f"{self.measurementpoint_id}: {self.intervention_id}"
 
 
 class ControlPoint(TenantModel):
