@@ -86,8 +86,8 @@ PARENT_LOOKUPS = {
 # What a plan names from outside itself, with the fields of it that a plan prints
 # (a change to those is refused while a frozen plan names it).
 REFERENCED_MODELS = {
-    "associations.MemberParty": ("name", "kind"),
-    "plans.Intervention": (),
+    "associations.MemberParty": ("name", "kind", "association"),
+    "plans.Intervention": ("association",),
     "associations.User": (),
 }
 
@@ -272,6 +272,8 @@ class FrozenGuardQuerySet(models.QuerySet):
     queryset for every model that is not part of a plan."""
 
     def update(self, **kwargs):
+        if self.model._meta.label in REFERENCED_MODELS:
+            refuse_referenced_update(self, kwargs)
         if not _guarded(self.model):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db, savepoint=True):
@@ -385,7 +387,8 @@ def refuse_referenced_update(queryset, fields) -> None:
     """``update()`` of a printed field (a member party's name) is refused while a
     frozen plan names one of the rows (``MemberParty``'s queryset calls this)."""
     printed = set(REFERENCED_MODELS.get(queryset.model._meta.label, ()))
-    if not printed & set(fields):
+    names = {queryset.model._meta.get_field(name).name for name in fields}
+    if not printed & names:
         return
     for instance in queryset.model._base_manager.filter(pk__in=queryset.values("pk")):
         plans = _frozen_references(instance)
