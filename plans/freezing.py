@@ -375,8 +375,9 @@ def guard_referenced_save(sender, instance, raw=False, **kwargs):
     printed = REFERENCED_MODELS[sender._meta.label]
     if raw or not printed or instance.pk is None or instance._state.adding:
         return
-    stored = sender._base_manager.filter(pk=instance.pk).values(*printed).first()
-    if stored is None or all(stored[name] == getattr(instance, name) for name in printed):
+    attnames = [sender._meta.get_field(name).attname for name in printed]
+    stored = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
+    if stored is None or all(stored[name] == getattr(instance, name) for name in attnames):
         return
     plans = _frozen_references(instance)
     if plans:

@@ -147,3 +147,21 @@ def test_a_new_entry_joins_the_intervention_by_its_latest_name(association, memb
         )
         assert joined.intervention == entry.intervention
         assert joined.name == "stegen värmland"
+
+
+def test_a_measurement_point_counts_interventions_by_the_plans_names(association, members, decided):
+    from tests.factories import GoalAreaFactory, GoalFactory, MeasurementPointFactory
+
+    plan, entry, draft = decided
+    with scope(association=association):
+        goal = GoalFactory(
+            association=association,
+            plan=plan,
+            goal_area=GoalAreaFactory(association=association, plan=plan),
+        )
+        point = MeasurementPointFactory(association=association, plan=plan, goal=goal)
+        point.counted_interventions.add(entry.intervention)
+        before = rendered(plan)
+        assert "Stegen Karlstad" in before
+        save_entry(draft.plan_interventions.get(), members["kansli"], name="Stegen Värmland")
+        assert rendered(plan) == before
