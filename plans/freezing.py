@@ -17,6 +17,10 @@ a message the user sees. This module is the net under it, for every other path
   by one cannot be renamed: its membership ends with a year instead
   (``MemberParty.member_until``).
 
+``Model._base_manager`` stays Django's plain manager (Django saves through it):
+code that reaches for it on purpose steps past ``update()``'s guard, as a test
+fixture does to reopen a demo plan; the save and delete guards still hold.
+
 The guards read the plan's *stored* status through the unscoped base manager:
 an integrity check that must hold with or without an active tenant scope, not a
 read for a user. ``tests/plans/test_frozen_graph.py`` walks the model graph from

@@ -2,6 +2,8 @@
 the project leaders' names as they read today; from here on they are the plan's own."""
 
 from django.db import migrations
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def fill_from_intervention(apps, schema_editor):
@@ -22,7 +24,7 @@ def fill_from_intervention(apps, schema_editor):
         entry.project_leader_names = ", ".join(
             f"{user.first_name} {user.last_name}".strip() or user.username for user in leaders
         )
-        # A plain update: the freezing guards are not connected to historical models.
+        # The migration's models are not the app's: no freezing guard applies.
         PlanIntervention.objects.filter(pk=entry.pk).update(
             name=entry.name,
             kind=entry.kind,
@@ -31,6 +33,11 @@ def fill_from_intervention(apps, schema_editor):
             project_leader_names=entry.project_leader_names,
         )
 
+    # The history shows each record under its name: earlier records take today's.
+    HistoricalPlanIntervention = apps.get_model("plans", "HistoricalPlanIntervention")
+    Intervention = apps.get_model("plans", "Intervention")
+    name = Intervention.objects.filter(pk=OuterRef("intervention_id")).values("name")[:1]
+    HistoricalPlanIntervention.objects.filter(name="").update(name=Coalesce(Subquery(name), Value("")))
 
 class Migration(migrations.Migration):
     dependencies = [("plans", "0004_plan_intervention_own_words")]
