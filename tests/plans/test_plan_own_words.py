@@ -4,6 +4,7 @@ the intervention leaves an approved plan (or one on review) as it was decided.""
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 from django_scopes import scope
 
 from plans import services
@@ -59,7 +60,7 @@ def decided(association, members):
 
 @pytest.mark.parametrize("status", [Plan.Status.APPROVED, Plan.Status.REVIEW])
 def test_renaming_in_next_years_draft_leaves_a_frozen_plan_unchanged(
-    association, members, decided, status
+    association, members, decided, status, kansli_client
 ):
     plan, entry, draft = decided
     with scope(association=association):
@@ -84,6 +85,14 @@ def test_renaming_in_next_years_draft_leaves_a_frozen_plan_unchanged(
         plan.refresh_from_db()
         assert rendered(plan) == before
         assert "Stegen Karlstad" in before
+    page = kansli_client.get(
+        reverse(
+            "plans:plan_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+        )
+    ).content.decode()
+    assert "Stegen Karlstad" in page and "Stegen Värmland" not in page
+    assert "Karlstads kommun" in page and "Region Värmland" not in page
+    with scope(association=association):
         entry.refresh_from_db()
         assert (entry.name, entry.kind, entry.owner_party.name) == (
             "Stegen Karlstad",
