@@ -48,7 +48,7 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
 class MemberPartyForm(AssociationFormMixin, forms.ModelForm):
     class Meta:
         model = MemberParty
-        fields = ["kind", "name", "population", "order"]
+        fields = ["kind", "name", "population", "member_until", "order"]
 
 
 class BoardSeatForm(AssociationFormMixin, forms.ModelForm):

@@ -183,6 +183,10 @@ class AssociationObjectDeleteView(AssociationObjectMixin, DeleteView):
         except ProtectedError:
             messages.error(self.request, self.protected_message)
             return HttpResponseRedirect(self.get_success_url())
+        except ValidationError as error:  # e.g. named by an approved plan (plans.freezing)
+            for message in error.messages:
+                messages.error(self.request, message)
+            return HttpResponseRedirect(self.get_success_url())
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
 

@@ -136,8 +136,23 @@ class PartyKind(models.TextChoices):
     KOMMUN = "kommun", _("Kommun")
 
 
+class MemberPartyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # A party named by an approved plan keeps its name (see plans.freezing).
+        from plans.freezing import refuse_referenced_update
+
+        refuse_referenced_update(self, kwargs)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class MemberParty(models.Model):
-    """A member (part, huvudman) of the förbund."""
+    """A member (part, huvudman) of the förbund.
+
+    A party named by an approved plan (or one on review) cannot be removed or
+    renamed; its membership ends with a year (``member_until``) instead.
+    """
 
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
@@ -150,9 +165,22 @@ class MemberParty(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5_000_000)],
         help_text=_("Kommuner only; splits the kommuner's quarter of the contributions."),
     )
+    member_until = models.PositiveSmallIntegerField(
+        _("member until (year)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_(
+            "The last year of the membership. The party stays in the plans it is named "
+            "in, and is not offered in plans for later years."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
-    objects = ScopedManager(association="association")
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(MemberPartyQuerySet),
+        association="association",
+    )
 
     class Meta:
         verbose_name = _("member party")
@@ -168,6 +196,9 @@ class MemberParty(models.Model):
 
     def __str__(self):
         return self.name
+
+    def is_member_in(self, year: int) -> bool:
+        return self.member_until is None or year <= self.member_until
 
     def clean(self):
         if self.population is not None and self.kind != PartyKind.KOMMUN:

@@ -5,6 +5,7 @@ cycle that must look past the tenant scope: it is how we learn which förbund
 a user may enter. It is done here, visibly, and nowhere else.
 """
 
+from django.db.models import Q
 from django_scopes import scopes_disabled
 
 from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact
@@ -57,3 +58,12 @@ def association_overview(*, association: Association) -> dict:
         "board_count": len(seats),
         "contacts": list(OfficeContact.objects.filter(association=association)),
     }
+
+
+def parties_for_year(*, association, year: int, keep=()):
+    """The member parties a plan for ``year`` may name: those still members that
+    year, and those in ``keep`` (already named by the record being edited)."""
+    kept = [party.pk if hasattr(party, "pk") else party for party in keep if party]
+    return MemberParty.objects.filter(association=association).filter(
+        Q(member_until__isnull=True) | Q(member_until__gte=year) | Q(pk__in=kept)
+    )

@@ -34,7 +34,7 @@ class MemberPartyTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = MemberParty
-        fields = ["name", "kind", "population"]
+        fields = ["name", "kind", "population", "member_until"]
         empty_text = _("No member parties yet.")
 
     def render_population(self, value):

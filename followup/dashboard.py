@@ -116,7 +116,7 @@ def _plan_group(point) -> tuple[tuple, str]:
         area = goal.goal_area
         return (0, area.order, area.pk), area.name
     entry = point.plan_intervention or (goal.plan_intervention if goal else None)
-    return (1, entry.order, entry.pk), entry.intervention.name
+    return (1, entry.order, entry.pk), entry.name
 
 
 def _plan_position(point) -> tuple:

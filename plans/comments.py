@@ -56,7 +56,7 @@ def target_choices(*, plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:
         (
             _("Interventions"),
             [
-                (f"plan_intervention:{e.pk}", text(e.intervention.name))
+                (f"plan_intervention:{e.pk}", text(e.name))
                 for e in plan.plan_interventions.select_related("intervention")
             ],
         ),
@@ -127,7 +127,7 @@ def _label(kind, target) -> str:
     if kind == "budget_line":
         return f"{target.group.name}: {target.name}"[:200]
     if kind == "plan_intervention":
-        return target.intervention.name[:200]
+        return target.name[:200]
     return str(target)[:200]
 
 

@@ -26,6 +26,7 @@ from .models import (
     Section,
     StaffingLine,
 )
+from .services import leader_names
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
@@ -127,6 +128,10 @@ class _Loader:
             PlanIntervention(
                 plan=self.plan,
                 intervention=intervention,
+                name=data["name"],
+                kind=data["kind"],
+                start_year=data["start_year"],
+                owner_party=self.parties.get(data["owner_party"]),
                 status=data["status"],
                 purpose=data["purpose"],
                 target_group=data["target_group"],
@@ -241,3 +246,5 @@ def _assign_demo_project_leader(association, entries) -> None:
     ]
     for entry in running[:2]:
         entry.intervention.project_leaders.add(leader.user)
+        entry.project_leader_names = leader_names(entry.intervention.project_leaders.all())
+        entry.save(update_fields=["project_leader_names"])

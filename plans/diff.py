@@ -247,12 +247,10 @@ def _section_changes(earlier: Plan, later: Plan) -> PartChanges:
 
 
 def _goal_items(plan: Plan):
-    goals = Goal.objects.filter(plan=plan).select_related(
-        "goal_area", "plan_intervention__intervention"
-    )
+    goals = Goal.objects.filter(plan=plan).select_related("goal_area", "plan_intervention")
     return [
         (
-            g.goal_area.name if g.goal_area_id else g.plan_intervention.intervention.name,
+            g.goal_area.name if g.goal_area_id else g.plan_intervention.name,
             g.get_level_display(),
             g.text,
         )
@@ -263,17 +261,17 @@ def _goal_items(plan: Plan):
 def _point_items(plan: Plan):
     points = MeasurementPoint.objects.filter(plan=plan).select_related(
         "goal__goal_area",
-        "goal__plan_intervention__intervention",
-        "plan_intervention__intervention",
+        "goal__plan_intervention",
+        "plan_intervention",
     )
     items = []
     for p in points:
         if p.plan_intervention_id:
-            context = p.plan_intervention.intervention.name
+            context = p.plan_intervention.name
         elif p.goal.goal_area_id:
             context = p.goal.goal_area.name
         else:
-            context = p.goal.plan_intervention.intervention.name
+            context = p.goal.plan_intervention.name
         target = p.target_summary()
         items.append(
             (context, str(p.get_kind_display()), f"{p.text} ({target})" if target else p.text)

@@ -8,6 +8,7 @@ from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceFie
 
 from associations.forms import AssociationFormMixin
 from associations.models import MemberParty, Role, User
+from associations.selectors import parties_for_year
 
 from .models import (
     CommunicationItem,
@@ -210,7 +211,10 @@ class PlanInterventionForm(PlanPartForm):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, plan=plan, **kwargs)
-        parties = MemberParty.objects.filter(association=self.association)
+        named = []
+        if self.instance.pk:
+            named = [self.instance.owner_party_id, *self.instance.municipalities.all()]
+        parties = parties_for_year(association=self.association, year=plan.year, keep=named)
         self.fields["owner_party"].queryset = parties
         self.fields["municipalities"].queryset = parties.filter(kind="kommun")
         self.fields["project_leaders"].queryset = User.objects.filter(
@@ -221,13 +225,13 @@ class PlanInterventionForm(PlanPartForm):
             ["name", "kind", "status", "start_year", "owner_party", "project_leaders"]
         )
         if self.instance.pk:
-            intervention = self.instance.intervention
+            entry = self.instance
             self.initial.update(
-                name=intervention.name,
-                kind=intervention.kind,
-                start_year=intervention.start_year,
-                owner_party=intervention.owner_party_id,
-                project_leaders=list(intervention.project_leaders.all()),
+                name=entry.name,
+                kind=entry.kind,
+                start_year=entry.start_year,
+                owner_party=entry.owner_party_id,
+                project_leaders=list(entry.intervention.project_leaders.all()),
                 municipalities=list(self.instance.municipalities.all()),
             )
         else:
@@ -251,7 +255,9 @@ class StaffingLineForm(PlanPartForm):
         self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
             plan=plan
         ).select_related("intervention")
-        self.fields["party"].queryset = MemberParty.objects.filter(association=self.association)
+        self.fields["party"].queryset = parties_for_year(
+            association=self.association, year=plan.year, keep=[self.instance.party_id]
+        )
 
 
 class ControlPointForm(PlanPartForm):

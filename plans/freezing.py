@@ -1,20 +1,35 @@
 """Freezing below the views: a plan on review or approved, and its budget, cannot change.
 
 ``services.ensure_editable`` is the check every write service makes first, with
-a message the user sees. This module is the net under it: a ``pre_save`` and
-``pre_delete`` guard on every model that is part of a plan or of its budget, so
-that no other path (Django admin, a shell, an import, a bulk helper that saves
-per object) changes a frozen plan either. ``queryset.update()`` and
-``bulk_update`` send no signals; the services call ``ensure_editable`` before
-using them.
+a message the user sees. This module is the net under it, for every other path
+(Django admin, a shell, an import, a bulk helper):
 
-The guard reads the plan's *stored* status through the unscoped base manager:
-it is an integrity check that must hold with or without an active tenant
-scope, not a read for a user.
+- a ``pre_save`` and ``pre_delete`` guard on every model that is part of a plan
+  or of its budget, and on the many-to-many tables between them and what they
+  name (a cascade, e.g. deleting a member party, deletes those rows one by one
+  through the guard: a cascade sends no ``m2m_changed``);
+- ``m2m_changed`` guards on those tables, from either side;
+- ``FrozenGuardQuerySet``: ``queryset.update()``, ``bulk_update`` and
+  ``bulk_create`` refuse when a row they write belongs to a frozen plan
+  (``QuerySet.delete`` sends ``pre_delete`` per row, so the guards above hold);
+- what a frozen plan names and prints from outside itself (a member party, the
+  intervention it follows, a user) cannot be deleted, and a member party named
+  by one cannot be renamed: its membership ends with a year instead
+  (``MemberParty.member_until``).
+
+``Model._base_manager`` stays Django's plain manager (Django saves through it):
+code that reaches for it on purpose steps past ``update()``'s guard, as a test
+fixture does to reopen a demo plan; the save and delete guards still hold.
+
+The guards read the plan's *stored* status through the unscoped base manager:
+an integrity check that must hold with or without an active tenant scope, not a
+read for a user. ``tests/plans/test_frozen_graph.py`` walks the model graph from
+a frozen plan and tries every write path on everything it reaches.
 """
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils.translation import gettext as _
 
@@ -52,7 +67,14 @@ PLAN_STATUS_LOOKUPS = {
     "budgets.BudgetLine": "group__budget__plan__status",
     "budgets.BudgetAmount": "line__group__budget__plan__status",
     "budgets.StatedFigure": "budget__plan__status",
+    # The many-to-many tables.
+    "plans.PlanInterventionMunicipality": "planintervention__plan__status",
+    "plans.CountedIntervention": "measurementpoint__plan__status",
+    # The archived PDF: written once when the plan is approved, never changed.
+    "plans.PlanDocument": "plan__status",
 }
+# Stored while the plan is frozen, once; never changed afterwards.
+CREATED_WHEN_FROZEN = frozenset({"plans.PlanDocument"})
 # For a new record (no row yet): the foreign key that leads to the plan, and the
 # lookup from that parent to the plan's status.
 PARENT_LOOKUPS = {
@@ -62,6 +84,15 @@ PARENT_LOOKUPS = {
     "budgets.BudgetLine": ("group", "budgets.BudgetGroup"),
     "budgets.BudgetAmount": ("line", "budgets.BudgetLine"),
     "budgets.StatedFigure": ("budget", "budgets.Budget"),
+    "plans.PlanInterventionMunicipality": ("planintervention", "plans.PlanIntervention"),
+    "plans.CountedIntervention": ("measurementpoint", "plans.MeasurementPoint"),
+}
+# What a plan names from outside itself, with the fields of it that a plan prints
+# (a change to those is refused while a frozen plan names it).
+REFERENCED_MODELS = {
+    "associations.MemberParty": ("name", "kind", "association"),
+    "plans.Intervention": ("association",),
+    "associations.User": (),
 }
 
 
@@ -106,6 +137,8 @@ def guard_part_save(sender, instance, raw=False, **kwargs):
     existing = instance.pk is not None and not instance._state.adding
     if existing and not _editable(_stored_status(label, instance.pk)):
         _refuse()
+    if not existing and label in CREATED_WHEN_FROZEN:
+        return
     # Also the plan it is being saved into (a new record, or one moved to another plan).
     if not _editable(_status_of_new(label, instance)):
         _refuse()
@@ -120,6 +153,9 @@ def _removing_the_forbund(origin) -> bool:
 def guard_part_delete(sender, instance, origin=None, **kwargs):
     if _removing_the_forbund(origin):
         return
+    # A cascade from what the plan names (a member party): say so, in its words.
+    if hasattr(origin, "_meta") and origin._meta.label in REFERENCED_MODELS:
+        guard_referenced_delete(type(origin), origin)
     if not _editable(_stored_status(sender._meta.label, instance.pk)):
         _refuse()
 
@@ -175,6 +211,196 @@ def m2m_guard(field_name: str):
 M2M_GUARDS = {}
 
 
+# Bulk writes ------------------------------------------------------------------
+
+
+def _frozen_rows(model, pks) -> bool:
+    label = model._meta.label
+    Plan = apps.get_model("plans", "Plan")
+    if label == "plans.Plan":
+        rows = model._base_manager.filter(pk__in=pks)
+        return rows.exclude(status__in=Plan.EDITABLE_STATUSES).exists()
+    lookup = PLAN_STATUS_LOOKUPS[label]
+    rows = model._base_manager.filter(pk__in=pks)
+    return rows.exclude(**{f"{lookup}__in": Plan.EDITABLE_STATUSES}).exists()
+
+
+def _refuse_frozen_plan_update(pks, fields) -> None:
+    """A frozen plan's row takes only the workflow's own fields."""
+    Plan = apps.get_model("plans", "Plan")
+    statuses = set(
+        Plan._base_manager.filter(pk__in=pks)
+        .exclude(status__in=Plan.EDITABLE_STATUSES)
+        .values_list("status", flat=True)
+    )
+    for status in statuses:
+        allowed = (
+            WORKFLOW_FIELDS_WHEN_APPROVED
+            if status == Plan.Status.APPROVED
+            else WORKFLOW_FIELDS_ON_REVIEW
+        )
+        if not set(fields) <= allowed:
+            _refuse()
+
+
+def _guarded(model) -> bool:
+    return model._meta.label in PLAN_STATUS_LOOKUPS or model._meta.label == "plans.Plan"
+
+
+def refuse_bulk_create(model, objs) -> None:
+    """``bulk_create`` sends no ``pre_save``: each new row is checked here instead."""
+    label = model._meta.label
+    if label not in PLAN_STATUS_LOOKUPS or label in CREATED_WHEN_FROZEN:
+        return
+    Plan = apps.get_model("plans", "Plan")
+    if label in PARENT_LOOKUPS:
+        field, parent_label = PARENT_LOOKUPS[label]
+        parents = apps.get_model(parent_label)._base_manager
+        lookup = PLAN_STATUS_LOOKUPS[parent_label]
+    else:
+        field, parents, lookup = "plan", Plan._base_manager, "status"
+    ids = {getattr(obj, f"{field}_id") for obj in objs} - {None}
+    for start in range(0, len(ids), 500):
+        batch = sorted(ids)[start : start + 500]
+        if (
+            parents.filter(pk__in=batch)
+            .exclude(**{f"{lookup}__in": Plan.EDITABLE_STATUSES})
+            .exists()
+        ):
+            _refuse()
+
+
+class FrozenGuardQuerySet(models.QuerySet):
+    """``update()`` (and ``bulk_update``, which calls it) refuses to write a row of a
+    frozen plan, whether the row was in one before or is moved into one; a plain
+    queryset for every model that is not part of a plan."""
+
+    def update(self, **kwargs):
+        if self.model._meta.label in REFERENCED_MODELS:
+            refuse_referenced_update(self, kwargs)
+        if not _guarded(self.model):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=True):
+            pks = list(self.values_list("pk", flat=True))
+            if self.model._meta.label == "plans.Plan":
+                _refuse_frozen_plan_update(pks, kwargs)
+                return super().update(**kwargs)
+            for start in range(0, len(pks), 500):
+                if _frozen_rows(self.model, pks[start : start + 500]):
+                    _refuse()
+            updated = super().update(**kwargs)
+            # Rows moved into a frozen plan (a changed plan or parent); rolled back.
+            for start in range(0, len(pks), 500):
+                if _frozen_rows(self.model, pks[start : start + 500]):
+                    _refuse()
+            return updated
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        refuse_bulk_create(self.model, objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+
+class FrozenGuardManager(models.Manager.from_queryset(FrozenGuardQuerySet)):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Also without an active scope, where django-scopes lets creation through.
+        objs = list(objs)
+        refuse_bulk_create(self.model, objs)
+        # Checked once: straight to the plain queryset's (scoped or not) insert.
+        return models.QuerySet.bulk_create(self.get_queryset(), objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+
+# What frozen plans name from outside -----------------------------------------
+
+
+def _frozen_references(instance):
+    """The frozen plans that name ``instance`` (a member party, an intervention, a
+    user), found by introspection over every relation from a plan part to it."""
+    Plan = apps.get_model("plans", "Plan")
+    plan_ids = set()
+    for label, lookup in PLAN_STATUS_LOOKUPS.items():
+        model = apps.get_model(label)
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete) or field.related_model is None:
+                continue
+            if not isinstance(instance, field.related_model):
+                continue
+            plan_lookup = lookup.removesuffix("__status")
+            plan_ids |= set(
+                model._base_manager.filter(**{field.name: instance.pk})
+                .exclude(**{f"{lookup}__in": Plan.EDITABLE_STATUSES})
+                .values_list(plan_lookup, flat=True)
+            )
+    return list(Plan._base_manager.filter(pk__in=plan_ids).order_by("year", "pk"))
+
+
+def _refuse_referenced(instance, plans, *, renaming: bool):
+    names = ", ".join(f"{plan.title} ({plan.get_status_display().lower()})" for plan in plans)
+    if instance._meta.label == "associations.MemberParty":
+        if renaming:
+            message = _(
+                "%(name)s is named in %(plans)s, which must stay as the board decided it: "
+                "its name cannot change. End the membership with a year and add the party "
+                "under its new name."
+            )
+        else:
+            message = _(
+                "%(name)s is named in %(plans)s, which must stay as the board decided it, "
+                "and cannot be removed. End the membership with a year instead."
+            )
+    elif renaming:
+        message = _(
+            "%(name)s is named in %(plans)s, which must stay as the board decided it: "
+            "this cannot change."
+        )
+    else:
+        message = _(
+            "%(name)s is named in %(plans)s, which must stay as the board decided it, "
+            "and cannot be removed."
+        )
+    raise FrozenPlanError(message % {"name": instance, "plans": names}, code="frozen")
+
+
+def guard_referenced_delete(sender, instance, origin=None, **kwargs):
+    if _removing_the_forbund(origin):
+        return
+    plans = _frozen_references(instance)
+    if plans:
+        _refuse_referenced(instance, plans, renaming=False)
+
+
+def guard_referenced_save(sender, instance, raw=False, **kwargs):
+    printed = REFERENCED_MODELS[sender._meta.label]
+    if raw or not printed or instance.pk is None or instance._state.adding:
+        return
+    attnames = [sender._meta.get_field(name).attname for name in printed]
+    stored = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
+    if stored is None or all(stored[name] == getattr(instance, name) for name in attnames):
+        return
+    plans = _frozen_references(instance)
+    if plans:
+        _refuse_referenced(instance, plans, renaming=True)
+
+
+def refuse_referenced_update(queryset, fields) -> None:
+    """``update()`` of a printed field (a member party's name) is refused while a
+    frozen plan names one of the rows (``MemberParty``'s queryset calls this)."""
+    printed = set(REFERENCED_MODELS.get(queryset.model._meta.label, ()))
+    names = {queryset.model._meta.get_field(name).name for name in fields}
+    if not printed & names:
+        return
+    for instance in queryset.model._base_manager.filter(pk__in=queryset.values("pk")):
+        plans = _frozen_references(instance)
+        if plans:
+            _refuse_referenced(instance, plans, renaming=True)
+
+
 def connect() -> None:
     Plan = apps.get_model("plans", "Plan")
     pre_save.connect(guard_plan_save, sender=Plan, dispatch_uid="freeze-plan-save")
@@ -190,3 +416,9 @@ def connect() -> None:
         through = model._meta.get_field(field).remote_field.through
         M2M_GUARDS[field] = m2m_guard(field)  # kept: signals hold weak references
         m2m_changed.connect(M2M_GUARDS[field], sender=through, dispatch_uid=f"freeze-{field}-m2m")
+    for label in REFERENCED_MODELS:
+        model = apps.get_model(label)
+        pre_save.connect(guard_referenced_save, sender=model, dispatch_uid=f"frozen-ref-{label}")
+        pre_delete.connect(
+            guard_referenced_delete, sender=model, dispatch_uid=f"frozen-ref-del-{label}"
+        )

@@ -126,10 +126,9 @@ def plan_history(*, plan: Plan) -> list[HistoryEntry]:
     for model, label_of in labels.items():
         records = model.history.filter(plan_id=plan.pk).select_related("history_user")
         if model is PlanIntervention:
-            records = records.select_related("intervention")
 
             def label_of(r):
-                return r.intervention.name if r.intervention else ""
+                return r.name
 
         entries += _entries(model, records, label_of)
     entry_ids = PlanIntervention.history.filter(plan_id=plan.pk).values("id")

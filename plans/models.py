@@ -20,13 +20,16 @@ from simple_history.models import HistoricalRecords
 
 from associations.models import Association, MemberParty
 
+from .freezing import FrozenGuardManager
+
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 
 
 class TenantModel(models.Model):
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
 
-    objects = ScopedManager(association="association")
+    # Scoped to the förbund; update()/bulk_create of a part of a frozen plan refused.
+    objects = ScopedManager(_manager_class=FrozenGuardManager, association="association")
 
     class Meta:
         abstract = True
@@ -223,7 +226,14 @@ class GoalArea(TenantModel):
 
 
 class Intervention(TenantModel):
-    """An insats of the förbund, the same record in every year's plan."""
+    """An insats of the förbund, the same record in every year's plan.
+
+    Its name, kind, start year and owner are those of its latest plan (the one
+    with the highest year), kept by ``services.plan_intervention_save`` for
+    follow-up's lists and the budget's links; what each plan prints is that
+    plan's ``PlanIntervention``. Its project leaders are who may report its
+    follow-up now.
+    """
 
     class Kind(models.TextChoices):
         INDIVID = "individ", _("Individual (individinriktad)")
@@ -270,7 +280,14 @@ class Intervention(TenantModel):
 
 
 class PlanIntervention(TenantModel):
-    """What one plan says about an intervention that year."""
+    """What one plan says about an intervention that year.
+
+    Everything the plan prints about the intervention is the plan's own: its name,
+    kind, start year, project owner and project leaders as well as its texts,
+    places, kommuner and staffing. Next year's draft renaming it leaves this plan
+    as the board decided it. ``intervention`` is the identity that follow-up,
+    budget lines and "Vad som ändrats" follow across the years.
+    """
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -282,6 +299,27 @@ class PlanIntervention(TenantModel):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, related_name="plan_entries"
     )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=Intervention.Kind.choices,
+        default=Intervention.Kind.INDIVID,
+    )
+    start_year = models.PositiveSmallIntegerField(
+        _("start year"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    owner_party = models.ForeignKey(
+        MemberParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_plan_entries",
+        verbose_name=_("project owner"),
+    )
+    # The names as the plan prints them; who may report follow-up is the
+    # intervention's ``project_leaders`` (users), which lives on across years.
+    project_leader_names = models.CharField(_("project leaders"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING
     )
@@ -294,7 +332,11 @@ class PlanIntervention(TenantModel):
     places = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
     places_note = models.CharField(_("about the places"), max_length=200, blank=True)
     municipalities = models.ManyToManyField(
-        MemberParty, blank=True, related_name="+", verbose_name=_("municipalities served")
+        MemberParty,
+        blank=True,
+        related_name="+",
+        through="PlanInterventionMunicipality",
+        verbose_name=_("municipalities served"),
     )
     order = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
@@ -314,7 +356,31 @@ class PlanIntervention(TenantModel):
         ]
 
     def __str__(self):
-        return str(self.intervention)
+        return self.name
+
+
+class PlanInterventionMunicipality(models.Model):
+    """A kommun an intervention serves, as one plan says (``PlanIntervention.municipalities``).
+
+    A model of its own, not Django's auto-created table, so that the freezing guards
+    see every write: Django sends no ``pre_save``/``pre_delete`` for auto-created
+    tables, not even in a cascade.
+    """
+
+    id = models.AutoField(primary_key=True)
+    planintervention = models.ForeignKey(PlanIntervention, on_delete=models.CASCADE)
+    memberparty = models.ForeignKey(MemberParty, on_delete=models.CASCADE)
+
+    objects = FrozenGuardManager()
+
+    class Meta:
+        db_table = "plans_planintervention_municipalities"
+        unique_together = [("planintervention", "memberparty")]
+        verbose_name = _("municipality served")
+        verbose_name_plural = _("municipalities served")
+
+    def __str__(self):
+        return f"{self.planintervention_id}: {self.memberparty_id}"
 
 
 class StaffingLine(TenantModel):
@@ -506,6 +572,7 @@ class MeasurementPoint(TenantModel):
         Intervention,
         blank=True,
         related_name="+",
+        through="CountedIntervention",
         verbose_name=_("interventions counted"),
         help_text=_("For a number of participants: the interventions whose figures are summed."),
     )
@@ -625,6 +692,27 @@ class MeasurementPoint(TenantModel):
             ) % {"last": self.plan.end_year}
         if errors:
             raise ValidationError(errors)
+
+
+class CountedIntervention(models.Model):
+    """An intervention whose figures a measurement point sums
+    (``MeasurementPoint.counted_interventions``); a model of its own for the
+    freezing guards, as ``PlanInterventionMunicipality``."""
+
+    id = models.AutoField(primary_key=True)
+    measurementpoint = models.ForeignKey(MeasurementPoint, on_delete=models.CASCADE)
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE)
+
+    objects = FrozenGuardManager()
+
+    class Meta:
+        db_table = "plans_measurementpoint_counted_interventions"
+        unique_together = [("measurementpoint", "intervention")]
+        verbose_name = _("intervention counted")
+        verbose_name_plural = _("interventions counted")
+
+    def __str__(self):
+        return f"{self.measurementpoint_id}: {self.intervention_id}"
 
 
 class ControlPoint(TenantModel):

@@ -38,10 +38,9 @@ def plan_document(*, plan: Plan) -> dict:
     """
     interventions = list(
         PlanIntervention.objects.filter(plan=plan)
-        .select_related("intervention", "intervention__owner_party")
+        .select_related("intervention", "owner_party")
         .prefetch_related(
             Prefetch("municipalities", to_attr="municipality_list"),
-            Prefetch("intervention__project_leaders", to_attr="leader_list"),
             Prefetch(
                 "staffing",
                 queryset=plan.staffing_lines().select_related("party"),
@@ -51,14 +50,28 @@ def plan_document(*, plan: Plan) -> dict:
             _points(MeasurementPoint.objects.filter(goal__isnull=True)),
         )
     )
+    goal_areas = list(plan.goal_areas.prefetch_related(_goals_with_points()))
+    _counted_by_the_plans_names(goal_areas, interventions)
     return {
         "plan": plan,
         "sections": list(plan.sections.all()),
-        "goal_areas": list(plan.goal_areas.prefetch_related(_goals_with_points())),
+        "goal_areas": goal_areas,
         "plan_interventions": interventions,
         "control_points": list(plan.control_points.all()),
         "communication_items": list(plan.communication_items.all()),
     }
+
+
+def _counted_by_the_plans_names(goal_areas, entries) -> None:
+    """A measurement point's counted interventions as this plan names them (its own
+    entries), not by the shared intervention's latest name."""
+    by_intervention = {entry.intervention_id: entry for entry in entries}
+    goals = [g for area in goal_areas for g in area.goal_list]
+    goals += [g for entry in entries for g in entry.goal_list]
+    points = [p for g in goals for p in g.point_list]
+    points += [p for entry in entries for p in entry.point_list]
+    for point in points:
+        point.counted_list = [by_intervention.get(i.pk, i) for i in point.counted_list]
 
 
 def plans_on_review(*, association) -> list[Plan]:

@@ -289,6 +289,18 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     )
 
 
+def leader_names(users) -> str:
+    """The project leaders as a plan prints them: "Anna Andersson, Bo Berg"."""
+    ordered = sorted(users, key=lambda user: (user.last_name, user.first_name, user.username))
+    return ", ".join(str(user) for user in ordered)
+
+
+def _is_latest_entry(entry: PlanIntervention) -> bool:
+    """No plan of a later year has the intervention: this entry speaks for it now."""
+    later = entry.intervention.plan_entries.filter(plan__year__gt=entry.plan.year)
+    return not later.exclude(pk=entry.pk).exists()
+
+
 @transaction.atomic
 def plan_intervention_save(
     *,
@@ -302,12 +314,18 @@ def plan_intervention_save(
     project_leaders,
     municipalities,
 ) -> PlanIntervention:
-    """Save what the plan says about an intervention, and the intervention itself.
+    """Save what the plan says about an intervention.
 
-    A new entry whose name matches an existing intervention of the förbund
-    (say, last year's Stegen Karlstad) joins that intervention instead of
-    creating a second one. Project leaders must have the projektledare role in
-    this förbund.
+    The name, kind, start year, owner and the project leaders' names are the
+    entry's own: another plan (approved, on review, or next year's draft) never
+    changes with it. The shared ``Intervention`` takes them too when this is its
+    latest plan, so follow-up lists it as the latest plan calls it, and its
+    project leaders (who may report follow-up) become the chosen users.
+
+    A new entry whose name matches an existing intervention of the förbund,
+    whatever the capitals (say, last year's Stegen Karlstad: the intervention's
+    name is its latest plan's), joins that intervention instead of creating a
+    second one. Project leaders must have the projektledare role in this förbund.
     """
     plan = entry.plan
     ensure_editable(plan)
@@ -333,15 +351,23 @@ def plan_intervention_save(
             raise ValidationError({"name": _("This intervention is already in the plan.")})
         if intervention is None:
             intervention = Intervention(association=association, name=name)
+        entry.intervention = intervention
     else:
         intervention = entry.intervention
+    entry.name = name
+    entry.kind = kind
+    entry.start_year = start_year
+    entry.owner_party = owner_party
+    entry.project_leader_names = leader_names(leaders)
+
+    if intervention.pk is None or _is_latest_entry(entry):
         intervention.name = name
-    intervention.kind = kind
-    intervention.start_year = start_year
-    intervention.owner_party = owner_party
-    intervention.full_clean()
-    intervention._history_user = acting_user
-    intervention.save()
+        intervention.kind = kind
+        intervention.start_year = start_year
+        intervention.owner_party = owner_party
+        intervention.full_clean()
+        intervention._history_user = acting_user
+        intervention.save()
     intervention.project_leaders.set(leaders)
 
     entry.intervention = intervention

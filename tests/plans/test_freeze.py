@@ -51,6 +51,7 @@ def build(association, status):
             else factory(association=association, plan_intervention__plan=plan)
             for name, factory in PLAN_PART_FACTORIES.items()
         }
+        parts["interventions"].municipalities.add(MemberPartyFactory(association=association))
         budget = add_budget(plan)
         plan.status = status
         plan.save()
@@ -239,3 +240,114 @@ def test_removing_a_whole_forbund_removes_its_approved_plans(association):
         association.delete()
         assert not Plan.objects.filter(pk=plan.pk).exists()
         assert not BudgetAmount.objects.exists()
+
+
+def rows_of(model, plan):
+    lookup = {
+        StaffingLine: "plan_intervention__plan",
+        BudgetColumn: "budget__plan",
+        BudgetGroup: "budget__plan",
+        BudgetLine: "group__budget__plan",
+        BudgetAmount: "line__group__budget__plan",
+        StatedFigure: "budget__plan",
+    }.get(model, "plan")
+    return model.objects.filter(**{lookup: plan})
+
+
+def test_queryset_update_and_bulk_writes_are_refused(frozen):
+    """``update()``, ``bulk_update`` and ``bulk_create`` send no signals."""
+    plan, _parts, _budget = frozen
+    before = snapshot(plan)
+    with scope(association=plan.association):
+        for model in PART_MODELS + BUDGET_MODELS:
+            rows = rows_of(model, plan)
+            if not rows.exists():
+                continue
+            with pytest.raises(FrozenPlanError), transaction.atomic():
+                rows.update(order=77) if hasattr(model, "order") else rows.update(
+                    association=plan.association
+                )
+            with pytest.raises(FrozenPlanError), transaction.atomic():
+                model._default_manager.bulk_update(list(rows), ["association"])
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            Section.objects.bulk_create([Section(association=plan.association, plan=plan)])
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            Plan.objects.filter(pk=plan.pk).update(title="Ändrad")
+        Through = PlanIntervention.municipalities.through
+        links = Through.objects.filter(planintervention__plan=plan)
+        other = MemberPartyFactory(association=plan.association, kind="kommun")
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            links.update(memberparty=other)
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            links.delete()
+        entry = PlanIntervention.objects.filter(plan=plan).first()
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            Through.objects.bulk_create([Through(planintervention=entry, memberparty=other)])
+    assert snapshot(plan) == before
+
+
+def test_a_drafts_row_cannot_be_moved_into_a_frozen_plan(frozen):
+    plan, _parts, _budget = frozen
+    with scope(association=plan.association):
+        draft = PlanFactory(association=plan.association, year=2030, end_year=2030)
+        section = SectionFactory(association=plan.association, plan=draft)
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            Section.objects.filter(pk=section.pk).update(plan=plan)
+        section.refresh_from_db()
+        assert section.plan_id == draft.pk
+        Section.objects.filter(pk=section.pk).update(heading="Ny rubrik")  # a draft's own
+
+
+@pytest.mark.parametrize("status", [Plan.Status.APPROVED, Plan.Status.REVIEW])
+def test_a_party_named_by_a_frozen_plan_cannot_be_removed_or_renamed(
+    kansli_client, association, status
+):
+    """Deleting it once removed its kommun links silently (a cascade sends no m2m signal)."""
+    plan, parts, _budget = build(association, Plan.Status.DRAFT)
+    with scope(association=association):
+        party = MemberPartyFactory(association=association, kind="kommun", name="Sala")
+        PlanIntervention.objects.get(pk=parts["interventions"].pk).municipalities.add(party)
+        plan.status = status
+        plan.save()
+    before = snapshot(plan)
+    slug = plan.association.slug
+    response = kansli_client.post(
+        reverse("associations:party_delete", kwargs={"association_slug": slug, "pk": party.pk}),
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Sala är med i" in m and "Avsluta medlemskapet med ett år" in m for m in messages), (
+        messages
+    )
+    response = kansli_client.post(
+        reverse("associations:party_update", kwargs={"association_slug": slug, "pk": party.pk}),
+        {"kind": "kommun", "name": "Sala kommun", "population": 22000, "order": 1},
+    )
+    assert response.status_code == 200
+    assert "under sitt nya namn" in response.content.decode()
+    with scopes_disabled():
+        from associations.models import MemberParty
+
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            MemberParty.objects.filter(pk=party.pk).update(name="Sala kommun")
+        with pytest.raises(FrozenPlanError), transaction.atomic():
+            MemberParty.objects.get(pk=party.pk).delete()
+        party.refresh_from_db()
+        assert party.name == "Sala"
+        # What the plan does not print may change: the population, the membership's end.
+        party.population = 23000
+        party.member_until = 2024
+        party.save()
+    assert snapshot(plan) == before
+
+
+def test_an_ended_membership_is_not_offered_in_later_plans(association):
+    from plans.forms import PlanInterventionForm
+
+    with scope(association=association):
+        ended = MemberPartyFactory(association=association, kind="kommun", member_until=2022)
+        stays = MemberPartyFactory(association=association, kind="kommun")
+        for year, offered in [(2022, {ended, stays}), (2023, {stays})]:
+            plan = PlanFactory(association=association, year=year, end_year=year)
+            form = PlanInterventionForm(plan=plan, association=association)
+            assert set(form.fields["municipalities"].queryset) == offered
