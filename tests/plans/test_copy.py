@@ -97,8 +97,9 @@ def test_copy_takes_the_same_handful_of_queries_for_5_and_50_interventions(
     # SQLite splits a bulk insert into batches of 999 variables, so 50 interventions may
     # cost a batch or two more than 5; never a query per row.
     assert small <= large <= small + 4, (small, large)
-    # Each kind of part costs its insert plus the insert of its history rows.
-    assert large <= 55
+    # Each kind of part costs its insert plus the insert of its history rows, and the
+    # guarded inserts and the look for a budget to bring along a few more.
+    assert large <= 60
 
 
 def test_no_second_plan_for_the_same_year(plan, members):
