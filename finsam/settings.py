@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one log line per request, then the body-size cap.
+    "finsam.middleware.RequestLogMiddleware",
+    "finsam.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "associations.middleware.AssociationScopeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "finsam.middleware.DatabaseRetryMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -105,9 +109,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"finsam-test-{checkout}.sqlite3")
     )
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A kept connection is checked before a request uses it, so one that PostgreSQL dropped
+# (a restart) is replaced instead of failing the request; a read whose connection drops
+# during the request is retried once (finsam.middleware.DatabaseRetryMiddleware).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=60 if DATABASES["default"]["ENGINE"].endswith("postgresql") else 0
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "associations.User"
@@ -211,9 +219,44 @@ SESSION_COOKIE_HTTPONLY = True
 # Only bench/home_page.py turns this on: it adds a bare template view to compare with.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
+# Request size. The largest upload the application accepts is a 2 MB budget workbook
+# (budgets/importing.py; a logo is at most 500 kB): a request body over MAX_REQUEST_BODY
+# is refused with 413 before it is read (finsam.middleware.RequestSizeLimitMiddleware).
+# Form fields without files are held in memory up to DATA_UPLOAD_MAX_MEMORY_SIZE; an
+# uploaded file over FILE_UPLOAD_MAX_MEMORY_SIZE goes to a temporary file.
+MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=3 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 64 * 1024
+# The budget amounts form is the largest: one field per line and year column.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+# A database outage is logged once per this many seconds (per worker), not per request.
+DATABASE_ERROR_LOG_INTERVAL = env.int("DATABASE_ERROR_LOG_INTERVAL", default=60)
+
+# One key=value line per request (finsam.middleware.RequestLogMiddleware) and every other
+# log line, all on stderr with the request id, for the container's log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "finsam.middleware.RequestIdFilter"}},
+    "formatters": {
+        "keyvalue": {
+            "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s "
+            "request_id=%(request_id)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "keyvalue",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "finsam.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+        # The request line above says the same as Django's own 4xx/5xx warnings.
+        "django.request": {"level": "ERROR"},
+    },
 }

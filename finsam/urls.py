@@ -6,8 +6,14 @@ from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from associations.views import ChooseAssociationView
+from finsam import health
+
+handler400 = "finsam.errors.bad_request"
+handler500 = "finsam.errors.server_error"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", ChooseAssociationView.as_view(), name="home"),
     path(
         "accounts/login/",

@@ -294,6 +294,8 @@ GLOBAL_URLS = {
     "password_reset_confirm": {"member": 200, "anonymous": 200},
     "password_reset_complete": {"member": 200, "anonymous": 200},
     "set_language": {"member": 302, "anonymous": 302},
+    "healthz": {"member": 200, "anonymous": 200},
+    "readyz": {"member": 200, "anonymous": 200},
 }
 GLOBAL_URL_KWARGS = {"password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"}}
 
