@@ -231,6 +231,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 64 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
+# Mail limits (finsam/ratelimit.py), counted in the cache below: password-reset mails
+# per address and per client address an hour, invitations per förbund a day.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAILS_PER_CLIENT = env.int("PASSWORD_RESET_MAILS_PER_CLIENT", default=10)
+INVITATIONS_PER_ASSOCIATION_PER_DAY = env.int("INVITATIONS_PER_ASSOCIATION_PER_DAY", default=50)
+# The database cache (its table is made by migrate: finsam/migrations) is shared by every
+# worker; CACHE_URL may point elsewhere (e.g. locmemcache:// for a single process).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://finsam_cache")}
+
 # A database outage is logged once per this many seconds (per worker), not per request.
 DATABASE_ERROR_LOG_INTERVAL = env.int("DATABASE_ERROR_LOG_INTERVAL", default=60)
 

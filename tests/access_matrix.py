@@ -274,6 +274,7 @@ TENANT_URLS = {
     "associations:contact_delete": (contact, KANSLI_ONLY),
     "associations:membership_list": (None, KANSLI_ONLY),
     "associations:membership_invite": (None, KANSLI_ONLY),
+    "associations:membership_resend": (membership, POST_ONLY),
     "associations:membership_update": (membership, KANSLI_ONLY),
     "associations:membership_delete": (membership, KANSLI_ONLY),
     **PLAN_URLS,
