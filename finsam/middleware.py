@@ -30,6 +30,25 @@ SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class HealthCheckMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` before any other middleware: no host check
+    (the orchestrator probes by address, not by the public host name), no HTTPS redirect,
+    no session, no log line every few seconds. The views are in ``finsam.health``; their
+    URL patterns exist too, for ``reverse()`` and the access matrix."""
+
+    def __init__(self, get_response):
+        from finsam import health
+
+        self.get_response = get_response
+        self.probes = {"/healthz": health.healthz, "/readyz": health.readyz}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
+
+
 class RequestIdFilter(logging.Filter):
     """Adds ``request_id`` to every log record (``-`` outside a request)."""
 

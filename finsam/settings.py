@@ -52,7 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the request id and the one log line per request, then the body-size cap.
+    # First the probes (/healthz, /readyz: no host check, no session, no log line), then
+    # the request id and the one log line per request, then the body-size cap.
+    "finsam.middleware.HealthCheckMiddleware",
     "finsam.middleware.RequestLogMiddleware",
     "finsam.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -62,15 +62,17 @@ def test_one_log_line_per_request_without_personal_data(kansli_client, associati
         "user": user,
     }
     assert fields["duration_ms"].isdigit()
-    assert caplog.records[-1].request_id == response["X-Request-ID"]
+    request_lines = [r for r in caplog.records if r.name == "finsam.request"]
+    assert request_lines[0].request_id == response["X-Request-ID"]
     assert "@" not in lines[0]
 
 
 def test_request_id_is_taken_from_a_proxy_only_if_it_is_a_short_token(db):
     client = Client()
-    assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+    page = "/accounts/login/"
+    assert client.get(page, HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     for unsafe in ["a b", "x" * 65, "<script>", "a\tb"]:
-        own = client.get("/healthz", HTTP_X_REQUEST_ID=unsafe)["X-Request-ID"]
+        own = client.get(page, HTTP_X_REQUEST_ID=unsafe)["X-Request-ID"]
         assert own != unsafe
         assert len(own) == 32
 
@@ -95,3 +97,14 @@ def test_the_500_page_shows_the_request_id_which_the_error_log_carries(db, caplo
     assert len(errors) == 1
     assert errors[0].request_id == request_id
     assert errors[0].exc_info[0] is RuntimeError
+
+
+@pytest.mark.django_db
+def test_probes_answer_whatever_the_host_and_without_https(settings):
+    settings.ALLOWED_HOSTS = ["finsam.example.se"]
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    for probe in ["/healthz", "/readyz"]:
+        response = client.get(probe, HTTP_HOST="10.0.0.5:8000")
+        assert response.status_code == 200, probe
+    assert client.get("/accounts/login/", HTTP_HOST="10.0.0.5:8000").status_code == 400
