@@ -144,10 +144,8 @@ class RateLimitedPasswordResetForm(PasswordResetForm):
     exists or how many mails it got."""
 
     def save(self, *args, request=None, **kwargs):
-        from axes.helpers import get_client_ip_address
-
         email = self.cleaned_data["email"]
-        client = get_client_ip_address(request) if request is not None else "-"
+        client = ratelimit.client_address(request) if request is not None else "-"
         if ratelimit.PASSWORD_RESETS_PER_CLIENT.exceeded(client):
             return
         if not ratelimit.PASSWORD_RESETS_PER_ADDRESS.hit(email):

@@ -58,6 +58,19 @@ class RateLimit:
         return True
 
 
+def client_address(request) -> str:
+    """The client's address: the socket's, or behind ``AXES_IPWARE_PROXY_COUNT`` proxies
+    the one the outermost of them saw (that many entries from the right of
+    X-Forwarded-For; what a client writes there itself is further left and ignored)."""
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR", "")
+    if proxies <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [address for address in forwarded if address]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
+
+
 HOUR = 60 * 60
 DAY = 24 * HOUR
 

@@ -158,7 +158,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The number of reverse proxies in front, each appending to X-Forwarded-For. The login
+# lockout and the password-reset limit per client read the client's address from it
+# (finsam.ratelimit.client_address; django-ipware, which axes would use, is not installed).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "finsam.ratelimit.client_address"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]

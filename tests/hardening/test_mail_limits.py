@@ -71,3 +71,29 @@ def test_a_window_ends(monkeypatch):
     now[0] += 61
     assert limit.hit("a")
     assert limit.used("a") == 1
+
+
+def test_behind_a_proxy_the_client_is_read_from_x_forwarded_for(members, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    email = members["kansli"].email
+    for n in range(12):
+        # Each its own client behind the proxy; what a client adds itself is ignored.
+        client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.2.3.4, 192.0.2.{n}")
+        settings.PASSWORD_RESET_MAILS_PER_ADDRESS = 100
+        reset(client, email)
+    assert len(mail.outbox) == 12
+
+
+def test_client_address():
+    from django.test import RequestFactory, override_settings
+
+    from finsam.ratelimit import client_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 7.7.7.7"
+    )
+    assert client_address(request) == "10.0.0.2"
+    with override_settings(AXES_IPWARE_PROXY_COUNT=1):
+        assert client_address(request) == "7.7.7.7"
+    with override_settings(AXES_IPWARE_PROXY_COUNT=3):
+        assert client_address(request) == "10.0.0.2"
