@@ -476,6 +476,54 @@ def database_unreachable(ctx: Context) -> Outcome:
     )
 
 
+@attack("PostgreSQL drops every connection each 0.3 s under load (200 GETs)")
+def dropped_connections(ctx: Context) -> Outcome:
+    from collections import Counter
+
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    done = threading.Event()
+    paths = [f"/f/{ASSOCIATION}/", f"/f/{ASSOCIATION}/parties/", f"/f/{ASSOCIATION}/users/"]
+
+    def client(n: int):
+        session = Session(ctx.port, dict(ctx.kansli.cookies))
+        for i in range(50):
+            status = session.get(paths[(n + i) % len(paths)]).status
+            with lock:
+                statuses[status] += 1
+
+    def terminator():
+        terminated = 0
+        with admin_connection() as connection:
+            while not done.wait(0.3):
+                terminated += len(
+                    connection.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()",
+                        [DATABASE],
+                    ).fetchall()
+                )
+        statuses["terminated"] = terminated
+
+    killer = threading.Thread(target=terminator)
+    killer.start()
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    done.set()
+    killer.join()
+    terminated = statuses.pop("terminated")
+    answered = dict(sorted(statuses.items()))
+    held = set(answered) <= {200, 503}
+    return Outcome(
+        held,
+        f"answers {answered} while {terminated} connections were terminated "
+        "(a 503 is a write or a second failure; no 500, no 400)",
+    )
+
+
 @attack("/healthz and /readyz: answers, a foreign Host header, nothing leaked")
 def probes(ctx: Context) -> Outcome:
     answers = []

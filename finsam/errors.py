@@ -75,6 +75,8 @@ def service_unavailable(request, error: DatabaseError) -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     # Logged above (once per incident); Django's per-request error log would repeat it.
     response._has_been_logged = True
+    # For finsam.middleware.DatabaseRetryMiddleware, which may serve a read again.
+    response.database_unavailable = True
     return response
 
 

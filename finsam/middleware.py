@@ -142,30 +142,27 @@ class RequestSizeLimitMiddleware:
 
 
 class DatabaseRetryMiddleware:
-    """Retries a safe request (GET, HEAD, OPTIONS) once when its view lost the database
-    connection (``OperationalError`` or ``InterfaceError``, e.g. PostgreSQL restarted).
-    The dead connection is closed first, so the retry opens a new one. Only outside a
-    transaction: a write is never repeated. If the retry fails too, the error goes on to
-    the 503 page (``finsam.errors``)."""
+    """Serves a safe request (GET, HEAD, OPTIONS) a second time when the first attempt
+    ended on the 503 page because the database connection failed (e.g. PostgreSQL
+    restarted, or dropped the connection): wherever the failure came, in the view, in
+    loading the user or in saving the session. The dead connection is closed first, so
+    the retry opens a new one. A write is never repeated, nor anything inside a
+    transaction. If the retry fails too, its 503 page is the answer.
+
+    It sits outside the session and authentication middleware, so the retry loads them
+    afresh; the 503 page marks itself (``finsam.errors.service_unavailable``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        if request.method not in SAFE_METHODS or getattr(request, "_database_retried", False):
-            return None
-        if connection.in_atomic_block or request.resolver_match is None:
-            return None
-        request._database_retried = True
-        with contextlib.suppress(OperationalError, InterfaceError):
-            connection.close()  # already dead or not, the retry connects afresh
-        match = request.resolver_match
-        response = match.func(request, *match.args, **match.kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
+        response = self.get_response(request)
+        if (
+            getattr(response, "database_unavailable", False)
+            and request.method in SAFE_METHODS
+            and not connection.in_atomic_block
+        ):
+            with contextlib.suppress(OperationalError, InterfaceError):
+                connection.close()  # already dead or not, the retry connects afresh
+            response = self.get_response(request)
         return response

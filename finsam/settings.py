@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "finsam.middleware.HealthCheckMiddleware",
     "finsam.middleware.RequestLogMiddleware",
     "finsam.middleware.RequestSizeLimitMiddleware",
+    # A read whose database connection failed is served once more (outside the session).
+    "finsam.middleware.DatabaseRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,7 +70,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "associations.middleware.AssociationScopeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "finsam.middleware.DatabaseRetryMiddleware",
     # django-axes wants to be last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -113,11 +114,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 # A kept connection is checked before a request uses it, so one that PostgreSQL dropped
 # (a restart) is replaced instead of failing the request; a read whose connection drops
-# during the request is retried once (finsam.middleware.DatabaseRetryMiddleware).
+# during the request is served once more (finsam.middleware.DatabaseRetryMiddleware).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int(
     "CONN_MAX_AGE", default=60 if DATABASES["default"]["ENGINE"].endswith("postgresql") else 0
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable server fails a request in seconds (the 503 page), not after the
+    # operating system's TCP timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "associations.User"

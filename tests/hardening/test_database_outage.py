@@ -78,6 +78,7 @@ def test_read_only_database_while_saving_the_session_answers_503(kansli_client, 
 
 @pytest.mark.django_db(transaction=True)  # a retry happens only outside a transaction
 def test_a_dropped_connection_on_a_read_is_retried_once(kansli_client, association):
+    kansli_client.raise_request_exception = False  # the first attempt's error is not the answer
     original_execute = CursorWrapper.execute
     failures = iter([OperationalError("server closed the connection unexpectedly")])
 
@@ -119,3 +120,22 @@ def test_a_bug_is_not_an_outage():
 
     assert errors.database_unavailable(IntegrityError("duplicate key")) is None
     assert errors.database_unavailable(ValueError("x")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_connection_while_loading_the_user_is_retried(kansli_client, association):
+    """The tenant middleware reads the user before any view runs."""
+    kansli_client.raise_request_exception = False
+    original_execute = CursorWrapper.execute
+    failures = iter([OperationalError("terminating connection due to administrator command")])
+
+    def drop_once(self, sql, params=None):
+        if "django_session" in sql:
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+        return original_execute(self, sql, params)
+
+    with mock.patch.object(CursorWrapper, "execute", drop_once):
+        response = kansli_client.get(f"/f/{association.slug}/")
+    assert response.status_code == 200
