@@ -47,6 +47,8 @@ TARGET_EMAIL = "abuse-target@example.se"
 REQUEST_TIMEOUT = 60.0
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 MIB = 1024 * 1024
+# Seconds between two rounds of terminating every connection (each like a restart).
+DROP_INTERVAL = 1.0
 
 
 class BenchError(Exception):
@@ -476,7 +478,42 @@ def database_unreachable(ctx: Context) -> Outcome:
     )
 
 
-@attack("PostgreSQL drops every connection each 0.3 s under load (200 GETs)")
+@attack("read-only database (default_transaction_read_only): pages and login")
+def read_only_database(ctx: Context) -> Outcome:
+    def set_read_only(on: bool):
+        with admin_connection() as connection:
+            value = "on" if on else "off"
+            connection.execute(
+                f"ALTER DATABASE {DATABASE} SET default_transaction_read_only = {value}"
+            )
+            # Kept connections keep their setting: end them, the workers reconnect.
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [DATABASE],
+            )
+
+    set_read_only(True)
+    try:
+        member = Session(ctx.port, dict(ctx.kansli.cookies))
+        pages = [member.get(path) for path in [f"/f/{ASSOCIATION}/", f"/f/{ASSOCIATION}/users/"]]
+        login = ctx.session().post_form(
+            "/accounts/login/", {"username": KANSLI, "password": PASSWORD}
+        )
+    finally:
+        set_read_only(False)
+    after = Session(ctx.port, dict(ctx.kansli.cookies)).get(f"/f/{ASSOCIATION}/").status
+    failing = [*pages, login]
+    statuses = [answer.status for answer in failing]
+    swedish = all("Tjänsten är tillfälligt otillgänglig" in answer.text for answer in failing)
+    return Outcome(
+        statuses == [503] * len(failing) and swedish and after == 200,
+        f"2 pages and the login POST answered {statuses} (the session is saved on every "
+        f"request); writable again: {after}",
+    )
+
+
+@attack("PostgreSQL drops every connection each second under load (200 GETs)")
 def dropped_connections(ctx: Context) -> Outcome:
     from collections import Counter
 
@@ -495,7 +532,7 @@ def dropped_connections(ctx: Context) -> Outcome:
     def terminator():
         terminated = 0
         with admin_connection() as connection:
-            while not done.wait(0.3):
+            while not done.wait(DROP_INTERVAL):
                 terminated += len(
                     connection.execute(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
