@@ -1,4 +1,5 @@
-# Production image: gunicorn serving finsam.wsgi on port 8000, static files by whitenoise.
+# Production image: gunicorn (docker/gunicorn.conf.py) serving finsam.wsgi on port 8000,
+# static files by whitenoise.
 # Settings come from the environment at run time (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 

@@ -3,14 +3,19 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
+
+from finsam import ratelimit
+from finsam.validators import guard_text_fields
 
 from .models import Association, AssociationLogo, BoardSeat, MemberParty, OfficeContact, Role, User
 
 
 class AssociationFormMixin:
-    """Accepts ``association=`` and gives the form a crispy helper with a save button."""
+    """Accepts ``association=`` and gives the form a crispy helper with a save button.
+    Every text field refuses control characters (line breaks only in a textarea)."""
 
     submit_label = _("Save")
 
@@ -21,6 +26,11 @@ class AssociationFormMixin:
         # The server's Swedish messages, not the browser's own pop-ups, explain bad input.
         self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", self.submit_label))
+
+    def full_clean(self):
+        # Here rather than in __init__, so fields a subclass adds in its own __init__ count.
+        guard_text_fields(self)
+        super().full_clean()
 
 
 class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
@@ -125,3 +135,20 @@ class LogoForm(AssociationFormMixin, forms.Form):
                 raise forms.ValidationError(_("Choose a file, or tick to remove the logo."))
             raise forms.ValidationError(_("Choose a file."))
         return data
+
+
+class RateLimitedPasswordResetForm(PasswordResetForm):
+    """Django's "forgot password" form, with at most a few mails per address and per
+    client address an hour (``finsam.ratelimit``). Beyond the limit nothing is sent and
+    the page says the same as always, so the answer tells nobody whether an account
+    exists or how many mails it got."""
+
+    def save(self, *args, request=None, **kwargs):
+        email = self.cleaned_data["email"]
+        client = ratelimit.client_address(request) if request is not None else "-"
+        if ratelimit.PASSWORD_RESETS_PER_CLIENT.exceeded(client):
+            return
+        if not ratelimit.PASSWORD_RESETS_PER_ADDRESS.hit(email):
+            return
+        ratelimit.PASSWORD_RESETS_PER_CLIENT.hit(client)
+        super().save(*args, request=request, **kwargs)

@@ -5,6 +5,9 @@ Each service takes keyword-only arguments with the acting user, validates with
 nothing half-done.
 """
 
+import logging
+from dataclasses import dataclass
+
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -15,7 +18,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from finsam import ratelimit
+
 from .models import Association, Membership, Role, User
+
+log = logging.getLogger(__name__)
 
 
 def _ensure_same_association(*, association: Association, instance) -> None:
@@ -51,7 +58,27 @@ def _kansli_count(association: Association) -> int:
     return Membership.objects.filter(association=association, role=Role.KANSLI).count()
 
 
-@transaction.atomic
+@dataclass
+class Invitation:
+    """What ``membership_invite`` did. ``mail_sent`` is None until the transaction has
+    committed and the mail was tried, then whether it went out."""
+
+    membership: Membership
+    mail_sent: bool | None = None
+
+
+def _invitation_limit_check(association: Association) -> None:
+    limit = ratelimit.INVITATIONS_PER_ASSOCIATION
+    if limit.exceeded(association.pk):
+        raise ValidationError(
+            _(
+                "The förbund has sent %(limit)s invitations in the last day, which is the "
+                "most allowed. Try again tomorrow."
+            )
+            % {"limit": limit.limit}
+        )
+
+
 def membership_invite(
     *,
     association: Association,
@@ -61,40 +88,64 @@ def membership_invite(
     last_name: str,
     role: str,
     base_url: str,
-) -> Membership:
+) -> Invitation:
     """Give the person with ``email`` a role in ``association``.
 
     A new person gets an account without a password and an e-mail with a link
     to choose one. An existing account (found by e-mail, case-insensitive) is
     given the membership and told by e-mail. Refused if the person already
-    has a role in this förbund.
+    has a role in this förbund, or if the förbund has used up its invitations for
+    the day (``finsam.ratelimit``).
+
+    The account and membership are written in one transaction and the mail is sent
+    when it commits. A mail that cannot be sent leaves them in place
+    (``Invitation.mail_sent`` is False) and ``membership_invitation_resend`` sends it
+    again.
     """
-    email = User.objects.normalize_email(email.strip())
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None and Membership.objects.filter(association=association, user=user).exists():
-        raise ValidationError(
-            {"email": _("This e-mail address already belongs to a user of this förbund.")}
-        )
-    created = user is None
-    if created:
-        user = User(
-            username=_unique_username(email),
-            email=email,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-        )
-        user.set_unusable_password()
-        user.full_clean()
-        user.save()
+    _invitation_limit_check(association)
+    with transaction.atomic():
+        email = User.objects.normalize_email(email.strip())
+        user = User.objects.filter(email__iexact=email).first()
+        if (
+            user is not None
+            and Membership.objects.filter(association=association, user=user).exists()
+        ):
+            raise ValidationError(
+                {"email": _("This e-mail address already belongs to a user of this förbund.")}
+            )
+        created = user is None
+        if created:
+            user = User(
+                username=_unique_username(email),
+                email=email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+            )
+            user.set_unusable_password()
+            user.full_clean()
+            user.save()
 
-    membership = Membership(association=association, user=user, role=role)
-    membership.full_clean()
-    membership.save()
+        membership = Membership(association=association, user=user, role=role)
+        membership.full_clean()
+        membership.save()
+        invitation = Invitation(membership=membership)
+        _send_invitation_on_commit(
+            invitation, acting_user=acting_user, new=created, base_url=base_url
+        )
+    return invitation
 
-    _send_invitation(
-        association=association, user=user, acting_user=acting_user, new=created, base_url=base_url
-    )
-    return membership
+
+def membership_invitation_resend(*, membership: Membership, acting_user, base_url: str) -> bool:
+    """Send the invitation again to a user who has not chosen a password yet (the first
+    mail failed or was lost), with a new link to choose one. Returns whether the mail
+    went out. Counts towards the förbund's invitations of the day."""
+    if membership.user.has_usable_password():
+        raise ValidationError(_("This user has already chosen a password."))
+    _invitation_limit_check(membership.association)
+    invitation = Invitation(membership=membership)
+    with transaction.atomic():
+        _send_invitation_on_commit(invitation, acting_user=acting_user, new=True, base_url=base_url)
+    return bool(invitation.mail_sent)
 
 
 def _unique_username(email: str) -> str:
@@ -106,7 +157,11 @@ def _unique_username(email: str) -> str:
     return candidate
 
 
-def _send_invitation(*, association, user, acting_user, new: bool, base_url: str) -> None:
+def _send_invitation_on_commit(
+    invitation: Invitation, *, acting_user, new: bool, base_url: str
+) -> None:
+    membership = invitation.membership
+    association, user = membership.association, membership.user
     context = {
         "association": association,
         "user": user,
@@ -120,9 +175,24 @@ def _send_invitation(*, association, user, acting_user, new: bool, base_url: str
         context["set_password_url"] = base_url + reverse(
             "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
         )
-    subject = _("You have been given access to %(association)s") % {"association": association}
+    # A name saved before control characters were refused must not break the header.
+    name = " ".join(str(association).split())
+    subject = _("You have been given access to %(association)s") % {"association": name}
     body = render_to_string("associations/email/invitation.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+    def send():
+        ratelimit.INVITATIONS_PER_ASSOCIATION.hit(association.pk)
+        try:
+            send_mail(subject, body, None, [user.email])
+        except Exception:
+            # Whatever the mail server or backend raised: the membership stands, the
+            # kansli is told and can send again. The log line has the request id.
+            log.exception("invitation mail not sent (membership %s)", membership.pk)
+            invitation.mail_sent = False
+        else:
+            invitation.mail_sent = True
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

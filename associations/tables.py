@@ -63,9 +63,15 @@ class OfficeContactTable(BaseTable):
 class MembershipTable(BaseTable):
     user = tables.Column(verbose_name=capfirst(_("name")))
     email = tables.Column(accessor="user__email", verbose_name=capfirst(_("e-mail")))
+    invitation = tables.TemplateColumn(
+        template_name="associations/includes/_invitation_state.html",
+        verbose_name=_("Password"),
+        orderable=False,
+        empty_values=(),
+    )
     actions = ActionsColumn(edit_label=_("Change role"))
 
     class Meta(BaseTable.Meta):
         model = Membership
-        fields = ["user", "email", "role"]
+        fields = ["user", "email", "role", "invitation"]
         empty_text = _("No users yet.")

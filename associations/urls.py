@@ -43,5 +43,10 @@ urlpatterns = [
     path("users/", views.MembershipListView.as_view(), name="membership_list"),
     path("users/invite/", views.MembershipInviteView.as_view(), name="membership_invite"),
     path("users/<int:pk>/role/", views.MembershipUpdateView.as_view(), name="membership_update"),
+    path(
+        "users/<int:pk>/resend/",
+        views.MembershipInvitationResendView.as_view(),
+        name="membership_resend",
+    ),
     path("users/<int:pk>/remove/", views.MembershipDeleteView.as_view(), name="membership_delete"),
 ]

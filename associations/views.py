@@ -273,6 +273,12 @@ class MembershipListView(AssociationListView):
     def get_queryset(self):
         return super().get_queryset().select_related("user")
 
+    def get_table_data(self):
+        rows = super().get_table_data()
+        for row in rows:
+            row.resend_url = self.association_url("associations:membership_resend", pk=row.pk)
+        return rows
+
 
 class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
     permission_required = MANAGE_USERS
@@ -280,14 +286,75 @@ class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
     page_title = _("Invite a user")
     success_url_name = "associations:membership_list"
     success_message = _("The invitation has been sent.")
+    mail_failed_message = _(
+        "The user has been added, but the invitation could not be sent by e-mail. Try "
+        "again later with the button “Send the invitation again” in the list of users."
+    )
 
-    def perform(self, form):
-        services.membership_invite(
-            association=self.association,
-            acting_user=self.request.user,
-            base_url=f"{self.request.scheme}://{self.request.get_host()}",
-            **form.cleaned_data,
-        )
+    def form_valid(self, form):
+        try:
+            invitation = services.membership_invite(
+                association=self.association,
+                acting_user=self.request.user,
+                base_url=site_url(self.request),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        if invitation.mail_sent is False:
+            messages.error(self.request, self.mail_failed_message)
+        else:
+            messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class MembershipInvitationResendView(AssociationObjectMixin, View):
+    """Send the invitation again to a user who has not chosen a password (POST only)."""
+
+    permission_required = MANAGE_USERS
+    model = Membership
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user", "association")
+
+    def refusal(self):
+        # Fetched before the method check: another förbund's id is 404 whatever the method.
+        self.membership = self.get_object()
+        return None
+
+    def post(self, request, *args, **kwargs):
+        membership = self.membership
+        try:
+            sent = services.membership_invitation_resend(
+                membership=membership, acting_user=request.user, base_url=site_url(request)
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            if sent:
+                messages.success(
+                    request,
+                    _("The invitation has been sent again to %(email)s.")
+                    % {"email": membership.user.email},
+                )
+            else:
+                messages.error(
+                    request,
+                    _(
+                        "The invitation could not be sent by e-mail this time either. Try "
+                        "again later, or ask the platform administrator to check the mail "
+                        "server."
+                    ),
+                )
+        return HttpResponseRedirect(self.association_url("associations:membership_list"))
+
+
+def site_url(request) -> str:
+    """The address links in a mail start with (the one the kansli user is using)."""
+    return f"{request.scheme}://{request.get_host()}"
 
 
 class MembershipUpdateView(AssociationObjectMixin, AssociationFormView):

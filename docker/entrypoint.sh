@@ -1,11 +1,9 @@
 #!/bin/sh
-# Container start: bring the database schema up to date, then hand PID 1 to gunicorn
-# (so it receives docker stop's SIGTERM and shuts its workers down gracefully).
+# Container start: bring the database schema up to date (the rate-limit cache table too),
+# then hand PID 1 to gunicorn (so it receives docker stop's SIGTERM and shuts its workers
+# down gracefully). Workers, timeouts and request limits: docker/gunicorn.conf.py.
 set -eu
 cd "$(dirname "$0")/.."
 
 python manage.py migrate --noinput
-exec gunicorn finsam.wsgi:application \
-    --bind 0.0.0.0:8000 \
-    --workers "${GUNICORN_WORKERS:-3}" \
-    --access-logfile -
+exec gunicorn --config docker/gunicorn.conf.py finsam.wsgi:application

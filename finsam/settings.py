@@ -52,6 +52,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First the probes (/healthz, /readyz: no host check, no session, no log line), then
+    # the request id and the one log line per request, then the body-size cap.
+    "finsam.middleware.HealthCheckMiddleware",
+    "finsam.middleware.RequestLogMiddleware",
+    "finsam.middleware.RequestSizeLimitMiddleware",
+    # A read whose database connection failed is served once more (outside the session).
+    "finsam.middleware.DatabaseRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,9 +112,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"finsam-test-{checkout}.sqlite3")
     )
+# A kept connection is checked before a request uses it, so one that PostgreSQL dropped
+# (a restart) is replaced instead of failing the request; a read whose connection drops
+# during the request is served once more (finsam.middleware.DatabaseRetryMiddleware).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=60 if DATABASES["default"]["ENGINE"].endswith("postgresql") else 0
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # An unreachable server fails a request in seconds (the 503 page), not after the
+    # operating system's TCP timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "associations.User"
@@ -148,7 +165,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The number of reverse proxies in front, each appending to X-Forwarded-For. The login
+# lockout and the password-reset limit per client read the client's address from it
+# (finsam.ratelimit.client_address; django-ipware, which axes would use, is not installed).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "finsam.ratelimit.client_address"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]
@@ -211,9 +232,53 @@ SESSION_COOKIE_HTTPONLY = True
 # Only bench/home_page.py turns this on: it adds a bare template view to compare with.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
+# Request size. The largest upload the application accepts is a 2 MB budget workbook
+# (budgets/importing.py; a logo is at most 500 kB): a request body over MAX_REQUEST_BODY
+# is refused with 413 before it is read (finsam.middleware.RequestSizeLimitMiddleware).
+# Form fields without files are held in memory up to DATA_UPLOAD_MAX_MEMORY_SIZE; an
+# uploaded file over FILE_UPLOAD_MAX_MEMORY_SIZE goes to a temporary file.
+MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=3 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 64 * 1024
+# The budget amounts form is the largest: one field per line and year column.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+# Mail limits (finsam/ratelimit.py), counted in the cache below: password-reset mails
+# per address and per client address an hour, invitations per förbund a day.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAILS_PER_CLIENT = env.int("PASSWORD_RESET_MAILS_PER_CLIENT", default=10)
+INVITATIONS_PER_ASSOCIATION_PER_DAY = env.int("INVITATIONS_PER_ASSOCIATION_PER_DAY", default=50)
+# The database cache (its table is made by migrate: finsam/migrations) is shared by every
+# worker; CACHE_URL may point elsewhere (e.g. locmemcache:// for a single process).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://finsam_cache")}
+
+# A database outage is logged once per this many seconds (per worker), not per request.
+DATABASE_ERROR_LOG_INTERVAL = env.int("DATABASE_ERROR_LOG_INTERVAL", default=60)
+
+# One key=value line per request (finsam.middleware.RequestLogMiddleware) and every other
+# log line, all on stderr with the request id, for the container's log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "finsam.middleware.RequestIdFilter"}},
+    "formatters": {
+        "keyvalue": {
+            "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s "
+            "request_id=%(request_id)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "keyvalue",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "finsam.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+        # The request line above says the same as Django's own 4xx/5xx warnings.
+        "django.request": {"level": "ERROR"},
+    },
 }

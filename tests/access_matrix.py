@@ -276,6 +276,7 @@ TENANT_URLS = {
     "associations:contact_delete": (contact, KANSLI_ONLY),
     "associations:membership_list": (None, KANSLI_ONLY),
     "associations:membership_invite": (None, KANSLI_ONLY),
+    "associations:membership_resend": (membership, POST_ONLY),
     "associations:membership_update": (membership, KANSLI_ONLY),
     "associations:membership_delete": (membership, KANSLI_ONLY),
     **PLAN_URLS,
@@ -296,6 +297,8 @@ GLOBAL_URLS = {
     "password_reset_confirm": {"member": 200, "anonymous": 200},
     "password_reset_complete": {"member": 200, "anonymous": 200},
     "set_language": {"member": 302, "anonymous": 302},
+    "healthz": {"member": 200, "anonymous": 200},
+    "readyz": {"member": 200, "anonymous": 200},
 }
 GLOBAL_URL_KWARGS = {"password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"}}
 

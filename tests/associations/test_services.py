@@ -24,7 +24,7 @@ def invite(association, acting_user, **overrides):
     data.update(overrides)
     return services.membership_invite(
         association=association, acting_user=acting_user, base_url="http://testserver", **data
-    )
+    ).membership
 
 
 def test_invite_new_person_creates_account_without_password_and_mails_a_link(
