@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from finsam.exports import set_text, text_cell
 from finsam.formatting import format_kronor
 
 from .selectors import BudgetTable
@@ -32,16 +33,17 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Budget"
-    sheet.append([title])
+    # What users named (title, columns, groups, lines) is written as text, never a formula.
+    sheet.append([text_cell(sheet, title)])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["Rad", *[column.label for column in table.columns]])
+    sheet.append(["Rad", *[text_cell(sheet, column.label) for column in table.columns]])
     for cell in sheet[2]:
         cell.font = BOLD
         cell.fill = HEADING_FILL
     count = len(table.columns)
 
     def amount_row(label, values, *, bold=False, indent=0):
-        sheet.append([label, *values])
+        sheet.append([text_cell(sheet, label), *values])
         row = sheet.max_row
         sheet.cell(row, 1).alignment = Alignment(indent=indent)
         for i in range(count):
@@ -61,7 +63,8 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
         sheet.cell(sheet.max_row, 1).fill = HEADING_FILL
         subtotal_rows = []
         for block in blocks:
-            sheet.append([block.group.name])  # the group's heading: new lines below go in it
+            # The group's heading: new lines below go in it.
+            sheet.append([text_cell(sheet, block.group.name)])
             sheet.cell(sheet.max_row, 1).font = Font(bold=True, italic=True)
             top_rows = []
             for row in block.rows:
@@ -142,4 +145,7 @@ def _stated_note(sheet, row, figures, columns) -> None:
         if figure.difference
     ]
     if notes:
-        sheet.cell(row, FIRST_AMOUNT_COLUMN + len(columns), "Angivet i planen: " + "; ".join(notes))
+        set_text(
+            sheet.cell(row, FIRST_AMOUNT_COLUMN + len(columns)),
+            "Angivet i planen: " + "; ".join(notes),
+        )
