@@ -29,6 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from finsam.formatting import format_integer
 
+from . import workbook_limits
 from .models import (
     MAX_AMOUNT,
     Budget,
@@ -141,6 +142,10 @@ def _open(data: bytes):
                 'as "Excel Workbook (.xlsx)" without a password and try again.'
             )
         )
+    # The zip itself first: a small file can unpack to gigabytes or millions of cells.
+    too_much = workbook_limits.problem(data)
+    if too_much:
+        raise _refused(too_much)
     try:
         # Read-only mode streams the sheet: several times faster on large sheets.
         values = load_workbook(BytesIO(data), data_only=True, read_only=True)
