@@ -28,10 +28,20 @@ MAX_TEXT_BYTES = 128 * 1024  # between two tags: Excel's 32 767 characters, 4 by
 CHUNK = 64 * 1024
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+_CELL = b"c"
+_SHARED_STRING = b"si"
 # The longest of these that can stand across two chunks, kept from one chunk to the next.
 _OVERLAP = 16
+
+
+def _count(tag: bytes, data: bytes) -> int:
+    """How many elements ``tag`` start in ``data`` (``<c>``, ``<c r=…>``, ``<c/>``, also
+    with a namespace prefix), counted by ``bytes.count``: no object per match."""
+    count = sum(data.count(b"<" + tag + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
+    prefixed = re.compile(rb"<\w+:" + tag + rb"[\s>/]")
+    if prefixed.search(data):
+        count += len(prefixed.findall(data))
+    return count
 
 
 def _too_large() -> str:
@@ -99,18 +109,16 @@ def _scan(archive, member, *, budget: int) -> tuple[str | None, int]:
                         read,
                     )
                 if counter is not None:
-                    # Only matches that end in this chunk: one across the seam is counted once.
-                    count += sum(1 for m in counter.finditer(window) if m.end() > len(tail))
+                    # A match within the kept tail was counted with the chunk before.
+                    count += _count(counter, window) - _count(counter, tail)
                     if count > limit:
                         return message % {"limit": format_integer(limit)}, read
-                parts = chunk.split(b"<")
-                if len(parts) == 1:
-                    run += len(chunk)
-                else:
-                    run = max(run + len(parts[0]), *(len(p) for p in parts[1:]))
-                    if run <= MAX_TEXT_BYTES:
-                        run = len(parts[-1])
-                if run > MAX_TEXT_BYTES:
+                # The run of bytes since the last "<": a text (CHUNK < MAX_TEXT_BYTES, so
+                # only a run across chunks can be too long).
+                first = chunk.find(b"<")
+                text = run + (len(chunk) if first < 0 else first)
+                run = text if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
+                if text > MAX_TEXT_BYTES:
                     return (
                         _("A cell in the workbook has a text longer than %(limit)s characters.")
                         % {"limit": "32\u00a0767"},

@@ -153,3 +153,14 @@ def test_a_part_is_measured_by_what_it_unpacks_to_and_read_no_further():
         message, read = workbook_limits._scan(archive, info, budget=workbook_limits.MAX_TOTAL_BYTES)
     assert "för stor uppackad" in message
     assert read <= workbook_limits.MAX_MEMBER_BYTES + workbook_limits.CHUNK
+
+
+def test_cells_are_counted_in_every_spelling_and_across_chunks():
+    cells = b'<c r="A1"><v>1</v></c><c/><c>' + b"<x:c r='B1'/><x:c>" + b"<col/><cols>"
+    assert workbook_limits._count(b"c", cells) == 5
+    stream = b"".join([SHEET_HEAD, b"<c/>" * (workbook_limits.MAX_CELLS + 1), SHEET_TAIL])
+    data = workbook_with(SHEET, [stream], stored=True)
+    with translation.override("sv"):
+        assert "celler" in workbook_limits.problem(data)
+    stream = b"".join([SHEET_HEAD, b"<c/>" * workbook_limits.MAX_CELLS, SHEET_TAIL])
+    assert workbook_limits.problem(workbook_with(SHEET, [stream], stored=True)) is None
