@@ -30,6 +30,7 @@ CHUNK = 64 * 1024
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CELL = b"c"
 _SHARED_STRING = b"si"
+_WIDE_XML = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 # The longest of these that can stand across two chunks, kept from one chunk to the next.
 _OVERLAP = 16
 
@@ -42,6 +43,13 @@ def _count(tag: bytes, data: bytes) -> int:
     if prefixed.search(data):
         count += len(prefixed.findall(data))
     return count
+
+
+def _not_a_workbook() -> str:
+    return _(
+        "The file is not an Excel workbook (.xlsx). Save it from Excel as "
+        '"Excel Workbook (.xlsx)" and try again.'
+    )
 
 
 def _too_large() -> str:
@@ -68,8 +76,10 @@ def problem(data: bytes) -> str | None:
                 return _too_large()
         total = 0
         for member in members:
-            if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels")):
+            if member.is_dir():
                 continue
+            # Every part, whatever its name: the workbook's relations may give a sheet
+            # any name at all.
             found, read = _scan(archive, member, budget=MAX_TOTAL_BYTES - total)
             if found:
                 return found
@@ -78,20 +88,21 @@ def problem(data: bytes) -> str | None:
 
 
 def _scan(archive, member, *, budget: int) -> tuple[str | None, int]:
-    """Stream one XML part: its true unpacked size (whatever the zip header says), any
-    DTD or entity, and the cells, shared strings and longest text in it."""
-    name = member.filename.lower()
-    counter = None
-    limit, message = 0, None
-    if name.startswith("xl/worksheets/"):
-        counter, limit = _CELL, MAX_CELLS
-        message = _(
-            "A sheet in the workbook has more than %(limit)s cells; a budget has far fewer."
-        )
-    elif name.endswith("sharedstrings.xml"):
-        counter, limit = _SHARED_STRING, MAX_SHARED_STRINGS
-        message = _("The workbook has more than %(limit)s different texts; a budget has far fewer.")
-    read = count = run = 0
+    """Stream one part: its true unpacked size (whatever the zip header says), any DTD
+    or entity, and, in an XML part, the cells, shared strings and longest text."""
+    too_many_cells = _(
+        "A sheet in the workbook has more than %(limit)s cells; a budget has far fewer."
+    )
+    too_many_strings = _(
+        "The workbook has more than %(limit)s different texts; a budget has far fewer."
+    )
+    counters = [
+        (_CELL, MAX_CELLS, too_many_cells),
+        (_SHARED_STRING, MAX_SHARED_STRINGS, too_many_strings),
+    ]
+    counts = [0, 0]
+    is_xml = None
+    read = run = 0
     tail = b""
     try:
         with archive.open(member) as stream:
@@ -108,10 +119,19 @@ def _scan(archive, member, *, budget: int) -> tuple[str | None, int]:
                         ),
                         read,
                     )
-                if counter is not None:
+                if is_xml is None:
+                    if chunk.startswith(_WIDE_XML):
+                        # XML in UTF-16 or UTF-32, which Excel never writes, would pass the
+                        # byte checks here unseen.
+                        return _not_a_workbook(), read
+                    is_xml = chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+                if not is_xml:  # an image, say: only its size and the DTD check apply
+                    tail = window[-_OVERLAP:]
+                    continue
+                for index, (tag, limit, message) in enumerate(counters):
                     # A match within the kept tail was counted with the chunk before.
-                    count += _count(counter, window) - _count(counter, tail)
-                    if count > limit:
+                    counts[index] += _count(tag, window) - _count(tag, tail)
+                    if counts[index] > limit:
                         return message % {"limit": format_integer(limit)}, read
                 # The run of bytes since the last "<": a text (CHUNK < MAX_TEXT_BYTES, so
                 # only a run across chunks can be too long).

@@ -164,3 +164,14 @@ def test_cells_are_counted_in_every_spelling_and_across_chunks():
         assert "celler" in workbook_limits.problem(data)
     stream = b"".join([SHEET_HEAD, b"<c/>" * workbook_limits.MAX_CELLS, SHEET_TAIL])
     assert workbook_limits.problem(workbook_with(SHEET, [stream], stored=True)) is None
+
+
+def test_a_sheet_under_another_name_or_in_utf16_is_checked_too():
+    """The workbook's relations may name a sheet anything; the counts see every part."""
+    stream = b"".join([SHEET_HEAD, b"<c/>" * (workbook_limits.MAX_CELLS + 1), SHEET_TAIL])
+    with translation.override("sv"):
+        assert "celler" in workbook_limits.problem(
+            workbook_with("xl/other/data.bin", [stream], stored=True)
+        )
+        wide = ('<?xml version="1.0" encoding="UTF-16"?>' + DTD.decode()[21:]).encode("utf-16")
+        assert "inte en Excel" in workbook_limits.problem(workbook_with(SHEET, [wide]))
