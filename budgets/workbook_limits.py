@@ -45,7 +45,7 @@ def _count(tag: bytes, data: bytes) -> int:
     return count
 
 
-def _not_a_workbook() -> str:
+def not_a_workbook() -> str:
     return _(
         "The file is not an Excel workbook (.xlsx). Save it from Excel as "
         '"Excel Workbook (.xlsx)" and try again.'
@@ -123,7 +123,7 @@ def _scan(archive, member, *, budget: int) -> tuple[str | None, int]:
                     if chunk.startswith(_WIDE_XML):
                         # XML in UTF-16 or UTF-32, which Excel never writes, would pass the
                         # byte checks here unseen.
-                        return _not_a_workbook(), read
+                        return not_a_workbook(), read
                     is_xml = chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
                 if not is_xml:  # an image, say: only its size and the DTD check apply
                     tail = window[-_OVERLAP:]

@@ -175,3 +175,16 @@ def test_a_sheet_under_another_name_or_in_utf16_is_checked_too():
         )
         wide = ('<?xml version="1.0" encoding="UTF-16"?>' + DTD.decode()[21:]).encode("utf-16")
         assert "inte en Excel" in workbook_limits.problem(workbook_with(SHEET, [wide]))
+
+
+def test_a_damaged_sheet_gets_a_listed_problem_not_an_error(association):
+    """Read-only openpyxl parses a sheet as it reads it: a broken one is found there."""
+    budget = build_budget(association)
+    broken = [SHEET_HEAD, b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row']
+    with (
+        scope(association=association),
+        translation.override("sv"),
+        pytest.raises(WorkbookRejected) as refused,
+    ):
+        read_workbook(workbook_with(SHEET, broken), budget=budget)
+    assert "inte en Excel" in refused.value.messages[0]
