@@ -55,6 +55,7 @@ ALLOWED_CSS_PROPERTIES = {
     "text-decoration", "dominant-baseline", "alignment-baseline", "baseline-shift",
     "enable-background", "isolation", "mix-blend-mode", "shape-rendering", "text-rendering",
     "color-interpolation-filters", "paint-order", "vector-effect", "line-height",
+    "clip-path", "mask", "filter", "marker-start", "marker-mid", "marker-end", "overflow",
 }  # fmt: skip
 _CSS_VALUE = re.compile(r"[#\w\s.,%'\"+-]*", re.ASCII)
 _CSS_COLOUR_FUNCTION = re.compile(r"(rgba?|hsla?)\(\s*[\d\s.,%+-]*\)", re.ASCII)

@@ -283,6 +283,7 @@ def test_plain_styles_a_drawing_program_writes_are_kept():
         b"#a > text{font-family:'DejaVu Sans',sans-serif;font-weight:bold}</style>"
         b'<defs><linearGradient id="g-1"/></defs>'
         b'<rect class="st0" style="fill:url(#g-1);opacity:.8 !important"/>'
+        b'<g style="clip-path:url(&quot;#g-1&quot;);fill:none;stroke:hsla(0,0%,0%,.5)"/>'
     )
     assert b"url(#g-1)" in clean_logo(svg)[1]
 
