@@ -219,13 +219,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# --- Hardening: downloads, Content-Security-Policy, uploads (issue 14, exports half) -------
+# --- Hardening: downloads and Content-Security-Policy (issue 14, exports half) -----------
 # Every download (a response with Content-Disposition) is sent with Cache-Control: no-store.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "finsam.downloads.DownloadNoStoreMiddleware"
 )
 # django-csp 4 (Django 5.2 has no CSP of its own). Nothing inline runs or styles a page:
-# scripts and stylesheets come from our own static files; the one kind of inline <style>
+# scripts and stylesheets come from our own static files; the only inline <style> elements
 # (a chart's, the document's page numbers) carries the request's nonce.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
