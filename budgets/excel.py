@@ -23,6 +23,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from finsam.exports import set_text
 from finsam.formatting import format_kronor
 
 from .selectors import BudgetTable, Figure
@@ -47,13 +48,6 @@ FREE_EQUITY = "Fritt eget kapital vid årets slut"
 
 def _letter(index: int) -> str:
     return get_column_letter(FIRST_AMOUNT_COLUMN + index)
-
-
-def set_text(cell, text) -> None:
-    """A text as a string cell: a name starting with = + - @ is never a formula."""
-    cell.value = None if text is None else str(text)
-    if cell.value is not None:
-        cell.data_type = "s"
 
 
 class _Sheet:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from itertools import islice
+from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -29,6 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from finsam.formatting import format_integer
 
+from . import workbook_limits
 from .columns import EARLIER_KIND
 from .models import (
     MAX_AMOUNT,
@@ -155,11 +157,23 @@ def _open(data: bytes):
                 'as "Excel Workbook (.xlsx)" without a password and try again.'
             )
         )
+    # The zip itself first: a small file can unpack to gigabytes or millions of cells.
+    too_much = workbook_limits.problem(data)
+    if too_much:
+        raise _refused(too_much)
     try:
         # Read-only mode streams the sheet: several times faster on large sheets.
         values = load_workbook(BytesIO(data), data_only=True, read_only=True)
         formulas = load_workbook(BytesIO(data), data_only=False, read_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        ElementTree.ParseError,
+    ):
         raise _refused(
             _(
                 "The file is not an Excel workbook (.xlsx). Save it from Excel as "
@@ -186,7 +200,10 @@ def read_workbook(data: bytes, *, budget: Budget) -> ParsedImport:
         )
     values_book, formulas_book = _open(data)
     name = SHEET_NAME if SHEET_NAME in values_book.sheetnames else values_book.sheetnames[0]
-    return _Reader(budget, name, values_book[name], formulas_book[name]).read()
+    try:
+        return _Reader(budget, name, values_book[name], formulas_book[name]).read()
+    except ElementTree.ParseError:  # a damaged sheet, found as it is read
+        raise _refused(workbook_limits.not_a_workbook()) from None
 
 
 class _Reader:

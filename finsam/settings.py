@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -282,3 +283,31 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Hardening: downloads and Content-Security-Policy (issue 14, exports half) -----------
+# Every download (a response with Content-Disposition) is sent with Cache-Control: no-store.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "finsam.downloads.DownloadNoStoreMiddleware"
+)
+# django-csp 4 (Django 5.2 has no CSP of its own). Nothing inline runs or styles a page:
+# scripts and stylesheets come from our own static files; the only inline <style> elements
+# (a chart's, the document's page numbers) carries the request's nonce.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# --- end of hardening block ---------------------------------------------------------------

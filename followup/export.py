@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from budgets.models import BudgetColumn
+from finsam.exports import safe_csv_value, text_cell
 from plans.models import Intervention
 
 from .dashboard import _budget_by_intervention
@@ -136,9 +137,9 @@ def as_csv(table: ExportTable) -> bytes:
     """UTF-8 with a byte-order mark and semicolons, as Excel in Sweden opens it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(table.headers)
+    writer.writerow([safe_csv_value(v) for v in table.headers])
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_csv_value(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -146,11 +147,12 @@ def as_workbook(table: ExportTable, *, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = (_("Follow-up") + f" {title}")[:31]
-    sheet.append(table.headers)
+    # Every text is written as a string cell: a name starting with "=" is no formula.
+    sheet.append([text_cell(sheet, v) for v in table.headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([text_cell(sheet, v) for v in row])
     sheet.freeze_panes = "A2"
     for index, header in enumerate(table.headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(header) + 2))

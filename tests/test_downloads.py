@@ -1,15 +1,17 @@
-"""Every download keeps its name: an ASCII ``filename=`` and the real name as ``filename*``."""
+"""Every download keeps its name (an ASCII ``filename=`` and the real name as ``filename*``)
+and is sent with ``Cache-Control: no-store``."""
 
 import email.message
 import re
 from urllib.parse import unquote
 
 import pytest
+from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from finsam.downloads import ascii_filename, content_disposition
 from plans.models import Plan
-from tests.access_matrix import TENANT_URLS
+from tests.access_matrix import GLOBAL_URL_KWARGS, GLOBAL_URLS, TENANT_URLS
 from tests.test_access_matrix import tenant_url
 
 HEADER = re.compile(
@@ -87,3 +89,25 @@ def test_every_download_url_names_its_file_twice(client, association, members):
             downloads[name] = assert_keeps_its_name(response["Content-Disposition"])
     assert set(downloads) >= KNOWN_DOWNLOADS
     assert "budget-samordningsforbundet-ostra-varmland-2022–2025.xlsx" in downloads.values()
+
+
+def test_every_download_is_sent_with_no_store(client, association, members):
+    client.force_login(members["kansli"])
+    downloads = {}
+    for name, (factory, _expected) in sorted(TENANT_URLS.items()):
+        response = client.get(tenant_url(name, association, factory))
+        if response.has_header("Content-Disposition"):
+            downloads[name] = response.get("Cache-Control", "")
+    for name in GLOBAL_URLS:
+        response = client.get(reverse(name, kwargs=GLOBAL_URL_KWARGS.get(name)))
+        if response.has_header("Content-Disposition"):
+            downloads[name] = response.get("Cache-Control", "")
+    assert set(downloads) >= KNOWN_DOWNLOADS
+    cached = {name: value for name, value in downloads.items() if "no-store" not in value}
+    assert not cached, cached
+
+
+def test_pages_are_not_marked_as_downloads(kansli_client, association):
+    """The middleware touches downloads only: the logo keeps its own cache time."""
+    response = kansli_client.get(reverse("associations:home", args=[association.slug]))
+    assert "no-store" not in response.get("Cache-Control", "")

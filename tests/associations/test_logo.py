@@ -248,3 +248,61 @@ def test_a_new_file_and_removing_at_once_is_refused(kansli_client, association):
     assert errors == [sv("Choose a new file or tick to remove the present logo, not both.")]
     with scope(association=association):
         assert AssociationLogo.objects.get(association=association).content_type == "image/svg+xml"
+
+
+def svg_with(inner: bytes) -> bytes:
+    return b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">' + inner + b"</svg>"
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        # CSS escapes spell what the plain check looks for.
+        svg_with(b'<rect style="fill:u\\72l(https://e.example/x)"/>'),
+        svg_with(b'<rect style="fill:\\75 rl(https://e.example/x)"/>'),
+        svg_with(b"<style>@\\69mport 'https://e.example/x.css';</style>"),
+        svg_with(b"<style>\\@import 'x.css';</style>"),
+        svg_with(b'<rect style="fill:image-set(&quot;https://e.example/x.png&quot; 1x)"/>'),
+        svg_with(b"<rect style=\"fill:im\\61ge-set('https://e.example/x.png' 1x)\"/>"),
+        svg_with(b'<rect style="width:expr/**/ession(alert(1))"/>'),
+        svg_with(b'<rect style="fill:red;background-image:linear-gradient(red,blue)"/>'),
+        svg_with(b"<style>rect{fill:red}@font-face{src:url(https://e.example/f)}</style>"),
+        svg_with(b"<style>rect{cursor:url(https://e.example/c),auto}</style>"),
+        svg_with(b'<rect fill="u\\72l(https://e.example/x)"/>'),
+        svg_with(b'<rect style="fill:url(https://e.example/x#g)"/>'),
+    ],
+)
+def test_a_style_outside_the_allow_list_is_refused_in_any_spelling(svg):
+    with pytest.raises(ValidationError):
+        check_logo(svg)
+
+
+def test_plain_styles_a_drawing_program_writes_are_kept():
+    svg = svg_with(
+        b"<style>.st0{fill:#16325C;stroke:rgb(0, 0, 0);stroke-width:0.5px}"
+        b"#a > text{font-family:'DejaVu Sans',sans-serif;font-weight:bold}</style>"
+        b'<defs><linearGradient id="g-1"/></defs>'
+        b'<rect class="st0" style="fill:url(#g-1);opacity:.8 !important"/>'
+        b'<g style="clip-path:url(&quot;#g-1&quot;);fill:none;stroke:hsla(0,0%,0%,.5)"/>'
+    )
+    assert b"url(#g-1)" in clean_logo(svg)[1]
+
+
+def test_a_deeply_nested_logo_is_refused_with_a_message():
+    depth = 50_000
+    svg = svg_with(b"<g>" * depth + b"<rect/>" + b"</g>" * depth)
+    with translation.override("sv"), pytest.raises(ValidationError) as refused:
+        check_logo(svg)
+    assert "nästlad" in refused.value.messages[0]
+
+
+def test_a_deeply_nested_logo_upload_gets_the_form_back(kansli_client, association):
+    svg = svg_with(b"<g>" * 50_000 + b"</g>" * 50_000)
+    response = kansli_client.post(
+        upload_url(association),
+        {"file": SimpleUploadedFile("logo.svg", svg, content_type="image/svg+xml")},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    with scope(association=association):
+        assert not AssociationLogo.objects.filter(association=association).exists()

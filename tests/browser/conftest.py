@@ -56,14 +56,29 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (no cookies) whose language is Swedish, as our users' is."""
+    """A fresh browser context (no cookies) whose language is Swedish, as our users' is.
+
+    The pages run under their Content-Security-Policy; anything it blocks (Chromium
+    reports each on the console) fails the test.
+    """
     context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     try:
         yield page
     finally:
         context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture
