@@ -94,8 +94,12 @@ class ServiceFormMixin:
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
+        self.report_success()
         return HttpResponseRedirect(self.get_success_url())
+
+    def report_success(self) -> None:
+        """The message after ``perform``; a view whose outcome varies says it here."""
+        messages.success(self.request, self.success_message)
 
     def get_success_url(self):
         return self.association_url(self.success_url_name)

@@ -291,22 +291,19 @@ class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
         "again later with the button “Send the invitation again” in the list of users."
     )
 
-    def form_valid(self, form):
-        try:
-            invitation = services.membership_invite(
-                association=self.association,
-                acting_user=self.request.user,
-                base_url=site_url(self.request),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-            return self.form_invalid(form)
-        if invitation.mail_sent is False:
+    def perform(self, form):
+        self.invitation = services.membership_invite(
+            association=self.association,
+            acting_user=self.request.user,
+            base_url=site_url(self.request),
+            **form.cleaned_data,
+        )
+
+    def report_success(self) -> None:
+        if self.invitation.mail_sent is False:
             messages.error(self.request, self.mail_failed_message)
         else:
-            messages.success(self.request, self.success_message)
-        return HttpResponseRedirect(self.get_success_url())
+            super().report_success()
 
 
 class MembershipInvitationResendView(AssociationObjectMixin, View):
