@@ -117,6 +117,17 @@ class BudgetTable:
         return any(f.computed for f in self.equity_used)
 
     @property
+    def over_allocated(self) -> list[tuple]:
+        """``(column, figure)`` for each column whose allocations are larger than its equity
+        at the end of the year: the free equity is negative, and the page says so in words
+        rather than leaving a minus sign to be noticed."""
+        return [
+            (column, figure)
+            for column, figure in zip(self.columns, self.free_equity, strict=True)
+            if figure.computed is not None and figure.computed < 0
+        ]
+
+    @property
     def gap_notes(self) -> list[tuple]:
         """``(column, reasons)`` for each column with a figure that cannot be computed."""
         notes = []

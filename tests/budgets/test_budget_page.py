@@ -284,6 +284,14 @@ def test_seed_000_no_negative_equity_a_stated_opening_and_the_allocations(client
     assert f"1{NBSP}831{NBSP}tkr" in page
     assert "funktion utreds" in page and "se utveckl.strateg" in page
     assert "Kolumnen har inga intäkter ifyllda." in page
+    # The seed's cost lines add up to 745 tkr more than its stated total, so its buffer and
+    # "ej beslutat" are more than the equity left: said in words, not as a bare minus sign.
+    assert table.free_equity[budget_2022].computed == Decimal(-727000)
+    assert [column.label for column, _figure in table.over_allocated] == ["Budget 2022"]
+    assert (
+        f"I Budget 2022 är avsättningarna 727{NBSP}tkr större än eget kapital vid årets slut"
+        in page
+    )
 
 
 def demo_budget_of_plan(slug):
