@@ -252,7 +252,22 @@ PASSWORD_RESET_MAILS_PER_CLIENT = env.int("PASSWORD_RESET_MAILS_PER_CLIENT", def
 INVITATIONS_PER_ASSOCIATION_PER_DAY = env.int("INVITATIONS_PER_ASSOCIATION_PER_DAY", default=50)
 # The database cache (its table is made by migrate: finsam/migrations) is shared by every
 # worker; CACHE_URL may point elsewhere (e.g. locmemcache:// for a single process).
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://finsam_cache")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="dbcache://finsam_cache"),
+    # Drafts' PDFs (plans/rendering.py), one per plan and variant; a table of their
+    # own, so that many PDFs never push the mail limits' counters out.
+    "documents": env.cache("DOCUMENT_CACHE_URL", default="dbcache://finsam_document_cache"),
+}
+CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
+
+# PDF rendering (plans/rendering.py): at most PDF_RENDER_LIMIT drafts are rendered at
+# once in the whole installation (each takes a core for about a second), and one per
+# person. A download waits up to PDF_RENDER_WAIT seconds for a free slot, then gets a
+# page saying the PDF is being prepared, which asks again by itself. A slot left by a
+# killed worker frees itself after PDF_RENDER_SLOT_TIMEOUT seconds.
+PDF_RENDER_LIMIT = env.int("PDF_RENDER_LIMIT", default=1)
+PDF_RENDER_WAIT = env.float("PDF_RENDER_WAIT", default=5.0)
+PDF_RENDER_SLOT_TIMEOUT = env.int("PDF_RENDER_SLOT_TIMEOUT", default=60)
 
 # A database outage is logged once per this many seconds (per worker), not per request.
 DATABASE_ERROR_LOG_INTERVAL = env.int("DATABASE_ERROR_LOG_INTERVAL", default=60)

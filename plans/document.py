@@ -6,7 +6,8 @@ budget table as ``budgets.selectors`` computes it; the board; the logo).
 that HTML to WeasyPrint with a URL fetcher that reads the stylesheet and the shipped
 fonts from disk and the logo from the database, and fetches nothing else (no network,
 and nothing a plan text could point at). ``plan_pdf`` serves an approved plan's PDF
-from ``PlanDocument`` once it has been rendered.
+from ``PlanDocument`` once it has been rendered; a draft's is cached by what it shows
+and rendered under ``plans.rendering``'s limits.
 
 The document is always rendered in the site language (Swedish): it is the förbund's
 plan, whatever language the reader chose for the application.
@@ -34,6 +35,7 @@ from associations.selectors import association_overview
 from budgets.models import Budget
 from budgets.selectors import budget_table
 
+from . import rendering
 from .models import Plan, PlanDocument
 from .selectors import plan_document
 
@@ -257,8 +259,13 @@ def render_pdf(*, html: str, context: dict, variant: str) -> bytes:
     )
 
 
-def plan_pdf(*, plan: Plan, association, variant: str) -> bytes:
-    """The plan's PDF. An approved plan's is rendered once and then served as stored."""
+def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = None) -> bytes:
+    """The plan's PDF. An approved plan's is rendered once and then served as stored.
+
+    A draft's (any plan not approved) is served from the cache while what it shows
+    is unchanged, and otherwise rendered under ``plans.rendering``'s limits: one
+    render at a time for ``user_id``, ``PDF_RENDER_LIMIT`` in the installation.
+    Raises ``rendering.RenderBusy`` when no slot frees in time."""
     approved = plan.status == Plan.Status.APPROVED
     key = approval_key(plan)
     if approved:
@@ -266,13 +273,26 @@ def plan_pdf(*, plan: Plan, association, variant: str) -> bytes:
         if stored is not None and stored.approval_key == key:
             return bytes(stored.content)
     context = document_context(plan=plan, association=association)
-    content = render_pdf(
-        html=render_document_html(context=context, for_screen=False),
-        context=context,
-        variant=variant,
-    )
-    if approved:
-        _store(plan=plan, variant=variant, key=key, content=content)
+    html = render_document_html(context=context, for_screen=False)
+    if not approved:
+        return _draft_pdf(plan=plan, html=html, context=context, variant=variant, user_id=user_id)
+    content = render_pdf(html=html, context=context, variant=variant)
+    _store(plan=plan, variant=variant, key=key, content=content)
+    return content
+
+
+def _draft_pdf(*, plan: Plan, html: str, context: dict, variant: str, user_id: int | None):
+    digest = rendering.content_hash(html=html, variant=variant)
+    cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
+    if cached is not None:
+        return cached
+    with rendering.render_slot(user_id=user_id):
+        # Another request may have rendered the same draft while this one waited.
+        cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
+        if cached is not None:
+            return cached
+        content = render_pdf(html=html, context=context, variant=variant)
+    rendering.cache_pdf(plan_id=plan.pk, variant=variant, digest=digest, content=content)
     return content
 
 

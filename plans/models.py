@@ -895,3 +895,22 @@ class PlanDocument(TenantModel):
 
     def __str__(self):
         return f"{self.plan} ({self.get_variant_display()})"
+
+
+class RenderSlot(models.Model):
+    """One permission to render a PDF, shared by every worker and machine through the
+    database (``plans.rendering``): ``site:<n>`` rows cap the renders of the
+    installation, a ``user:<id>`` row those of one person. A slot is held while
+    ``holder`` is set and ``until`` has not passed; a worker killed mid-render leaves
+    a slot that frees itself at ``until``. Not a förbund's data: no tenant scope."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=32, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF rendering slot")
+        verbose_name_plural = _("PDF rendering slots")
+
+    def __str__(self):
+        return self.name

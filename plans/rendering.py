@@ -1,0 +1,130 @@
+"""How many PDFs are rendered at once, and which drafts need no rendering at all.
+
+A PDF takes WeasyPrint about a second of one core. Many förbund share one
+installation, so one person's downloads must not slow every other förbund's pages:
+
+- **Slots.** At most ``PDF_RENDER_LIMIT`` renders run at once in the whole
+  installation and one per person. The limit is held in the database (``RenderSlot``
+  rows), so it holds across gunicorn workers and machines, on SQLite and PostgreSQL
+  alike: a slot is claimed by one conditional ``UPDATE`` (it matches only a free or
+  expired row, so of two claims one wins) and freed in a ``finally``. A slot is held
+  for at most ``PDF_RENDER_SLOT_TIMEOUT`` seconds: a worker killed mid-render (gunicorn's
+  timeout) frees it by expiring. A person's second render at once is refused at
+  once; a render waits for an installation slot up to ``PDF_RENDER_WAIT`` seconds and
+  is then refused. A refusal is ``RenderBusy``: the view answers with a page that
+  offers the PDF again in a moment.
+- **Cache.** A draft's PDF is kept in the ``documents`` cache (the database, shared by
+  every worker) under its plan and variant, with the SHA-256 of what it shows (the
+  document HTML, which names the logo's hash, and the variant): an unchanged draft is
+  not rendered again, and only the latest file of a plan and variant is kept.
+
+Claims must not run inside a transaction that is still open while rendering
+(``ATOMIC_REQUESTS`` is off): on PostgreSQL another worker's claim would then wait
+for the row lock instead of seeing the slot taken.
+"""
+
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import RenderSlot
+
+# Seconds between two attempts to claim an installation slot while waiting.
+POLL_INTERVAL = 0.25
+# What the waiting page asks the browser to wait before asking again, in seconds.
+RETRY_AFTER = 5
+DOCUMENT_CACHE = "documents"
+
+
+class RenderBusy(Exception):
+    """No slot for this render now: the person already has one running, or the
+    installation's slots stayed taken for ``PDF_RENDER_WAIT`` seconds."""
+
+
+def _claim(name: str, token: str) -> bool:
+    """Take the slot ``name`` for ``token`` if it is free or expired (one UPDATE)."""
+    now = timezone.now()
+    free = Q(holder="") | Q(until__isnull=True) | Q(until__lt=now)
+    values = {"holder": token, "until": now + timedelta(seconds=settings.PDF_RENDER_SLOT_TIMEOUT)}
+    if RenderSlot.objects.filter(free, name=name).update(**values):
+        return True
+    if RenderSlot.objects.filter(name=name).exists():
+        return False
+    RenderSlot.objects.bulk_create([RenderSlot(name=name)], ignore_conflicts=True)
+    return bool(RenderSlot.objects.filter(free, name=name).update(**values))
+
+
+def _release(name: str, token: str) -> None:
+    """Free the slot, unless it expired and somebody else holds it now."""
+    RenderSlot.objects.filter(name=name, holder=token).update(holder="", until=None)
+
+
+def _claim_installation_slot(token: str, *, wait: float) -> str | None:
+    deadline = time.monotonic() + wait
+    while True:
+        for index in range(max(settings.PDF_RENDER_LIMIT, 1)):
+            name = f"site:{index}"
+            if _claim(name, token):
+                return name
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        time.sleep(min(POLL_INTERVAL, remaining))
+
+
+@contextmanager
+def render_slot(*, user_id: int | None, wait: float | None = None) -> Iterator[None]:
+    """Hold a slot of the installation, and the person's own (``user_id``; none for
+    a render without a person), for the ``with`` block. Raises ``RenderBusy`` when
+    the person's slot is taken or no installation slot frees within ``wait`` seconds
+    (``PDF_RENDER_WAIT`` by default)."""
+    wait = settings.PDF_RENDER_WAIT if wait is None else wait
+    token = uuid.uuid4().hex
+    held = []
+    try:
+        if user_id is not None:
+            name = f"user:{user_id}"
+            if not _claim(name, token):
+                raise RenderBusy
+            held.append(name)
+        name = _claim_installation_slot(token, wait=wait)
+        if name is None:
+            raise RenderBusy
+        held.append(name)
+        yield
+    finally:
+        for name in held:
+            _release(name, token)
+
+
+# The cache of drafts' PDFs ---------------------------------------------------------
+
+
+def content_hash(*, html: str, variant: str) -> str:
+    """What identifies a rendered file: the variant and the exact HTML it is made from."""
+    return hashlib.sha256(f"{variant}\n{html}".encode()).hexdigest()
+
+
+def _cache_key(*, plan_id: int, variant: str) -> str:
+    return f"draft-pdf:{plan_id}:{variant}"
+
+
+def cached_pdf(*, plan_id: int, variant: str, digest: str) -> bytes | None:
+    """The stored file of this plan and variant if it was rendered from the same input."""
+    entry = caches[DOCUMENT_CACHE].get(_cache_key(plan_id=plan_id, variant=variant))
+    if entry is not None and entry[0] == digest:
+        return entry[1]
+    return None
+
+
+def cache_pdf(*, plan_id: int, variant: str, digest: str, content: bytes) -> None:
+    """Keep ``content`` as the plan's latest file of this variant (replacing the last)."""
+    caches[DOCUMENT_CACHE].set(_cache_key(plan_id=plan_id, variant=variant), (digest, content))

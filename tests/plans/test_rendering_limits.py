@@ -1,0 +1,280 @@
+"""PDF rendering: a limit per installation and per person held in the database, drafts'
+PDFs cached by what they show, and a waiting page when no slot frees in time
+(plans/rendering.py). The renderer is patched where the PDF itself is not the point."""
+
+import datetime
+from datetime import timedelta
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope
+
+from plans import document, rendering
+from plans.models import Plan, PlanDocument, RenderSlot
+from plans.rendering import RenderBusy, render_slot
+from tests.factories import PlanFactory
+
+FAKE_PDF = b"%PDF-1.7 fake"
+
+
+@pytest.fixture(autouse=True)
+def empty_document_cache(db):
+    caches[rendering.DOCUMENT_CACHE].clear()
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Replace WeasyPrint by a counter: the list of the HTML it was asked to render."""
+    calls = []
+
+    def fake_render_pdf(*, html, context, variant):
+        calls.append(html)
+        return FAKE_PDF + variant.encode()
+
+    monkeypatch.setattr(document, "render_pdf", fake_render_pdf)
+    return calls
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """``time.monotonic`` and ``time.sleep`` of plans.rendering on a clock that only
+    sleeping moves: waiting is counted, not spent. ``on_sleep`` runs at each sleep."""
+
+    class Clock:
+        now = 0.0
+        slept = []
+        on_sleep = None
+
+        def monotonic(self):
+            return self.now
+
+        def sleep(self, seconds):
+            self.slept.append(seconds)
+            self.now += seconds
+            if self.on_sleep:
+                self.on_sleep()
+
+    clock = Clock()
+    monkeypatch.setattr(rendering.time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(rendering.time, "sleep", clock.sleep)
+    return clock
+
+
+def can_render(*, user_id: int, wait: float = 0) -> bool:
+    """Whether a slot is given now (and given back at once)."""
+    try:
+        with render_slot(user_id=user_id, wait=wait):
+            return True
+    except RenderBusy:
+        return False
+
+
+def held_by_someone_else(name: str) -> None:
+    """A slot that another worker holds (claimed, not yet expired)."""
+    assert rendering._claim(name, "another-worker")
+
+
+# The limit ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_with_limit_one_a_second_render_is_refused_while_the_first_runs(settings):
+    settings.PDF_RENDER_LIMIT = 1
+    with render_slot(user_id=1, wait=0):
+        assert not can_render(user_id=2, wait=0)
+    with render_slot(user_id=2, wait=0):  # freed when the first finished
+        pass
+
+
+@pytest.mark.django_db
+def test_the_limit_is_a_setting(settings):
+    settings.PDF_RENDER_LIMIT = 2
+    with render_slot(user_id=1, wait=0), render_slot(user_id=2, wait=0):
+        assert not can_render(user_id=3, wait=0)
+    assert set(RenderSlot.objects.values_list("name", flat=True)) == {
+        "site:0",
+        "site:1",
+        "user:1",
+        "user:2",
+        "user:3",
+    }
+
+
+@pytest.mark.django_db
+def test_one_person_renders_one_at_a_time_even_with_slots_free(settings, fake_clock):
+    settings.PDF_RENDER_LIMIT = 3
+    with render_slot(user_id=1, wait=5):
+        assert not can_render(user_id=1, wait=5)
+        with render_slot(user_id=2, wait=5):
+            pass
+    assert fake_clock.slept == []  # refused at once: the person's own render is running
+
+
+@pytest.mark.django_db
+def test_a_waiting_render_takes_the_slot_when_it_frees(settings, fake_clock):
+    settings.PDF_RENDER_LIMIT = 1
+    held_by_someone_else("site:0")
+    fake_clock.on_sleep = lambda: rendering._release("site:0", "another-worker")
+    with render_slot(user_id=2, wait=5):
+        assert RenderSlot.objects.get(name="site:0").holder not in ("", "another-worker")
+    assert fake_clock.slept == [rendering.POLL_INTERVAL]
+
+
+@pytest.mark.django_db
+def test_a_render_waits_at_most_the_setting_then_is_refused(settings, fake_clock):
+    settings.PDF_RENDER_LIMIT = 1
+    held_by_someone_else("site:0")
+    assert not can_render(user_id=2, wait=3)
+    assert sum(fake_clock.slept) == pytest.approx(3)
+    # The person's slot was given back with the refusal.
+    assert RenderSlot.objects.get(name="user:2").holder == ""
+
+
+@pytest.mark.django_db
+def test_an_expired_slot_of_a_killed_worker_is_taken_over(settings):
+    settings.PDF_RENDER_LIMIT = 1
+    held_by_someone_else("site:0")
+    held_by_someone_else("user:7")
+    assert not can_render(user_id=8, wait=0)
+    RenderSlot.objects.update(until=timezone.now() - timedelta(seconds=1))
+    with render_slot(user_id=7, wait=0):
+        assert RenderSlot.objects.filter(holder="another-worker").count() == 0
+    # Released by its new holder; the killed worker's late release changes nothing.
+    rendering._release("site:0", "another-worker")
+    assert set(RenderSlot.objects.values_list("holder", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_a_slot_is_held_no_longer_than_the_timeout(settings):
+    settings.PDF_RENDER_SLOT_TIMEOUT = 60
+    before = timezone.now()
+    with render_slot(user_id=1, wait=0):
+        until = RenderSlot.objects.get(name="site:0").until
+    assert before + timedelta(seconds=60) <= until <= timezone.now() + timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_a_failed_render_gives_its_slots_back(settings):
+    settings.PDF_RENDER_LIMIT = 1
+    with pytest.raises(ValueError), render_slot(user_id=1, wait=0):
+        raise ValueError("WeasyPrint failed")
+    assert set(RenderSlot.objects.values_list("holder", flat=True)) == {""}
+
+
+# The cache and the view ----------------------------------------------------------------
+
+
+def pdf_url(association, plan, name="plans:plan_document_pdf"):
+    return reverse(name, kwargs={"association_slug": association.slug, "plan_pk": plan.pk})
+
+
+@pytest.fixture
+def draft(association):
+    with scope(association=association):
+        return PlanFactory(association=association, title="Verksamhetsplan 2025")
+
+
+@pytest.mark.django_db
+def test_an_unchanged_draft_is_not_rendered_again(association, members, client, draft, renders):
+    client.force_login(members["revisor"])
+    first = client.get(pdf_url(association, draft))
+    second = client.get(pdf_url(association, draft))
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content == FAKE_PDF + b"pdf"
+    assert len(renders) == 1
+    # The archive variant is a file of its own.
+    assert client.get(pdf_url(association, draft, "plans:plan_document_pdfa")).status_code == 200
+    assert len(renders) == 2
+
+
+@pytest.mark.django_db
+def test_a_changed_draft_is_rendered_again(association, members, client, draft, renders):
+    client.force_login(members["revisor"])
+    client.get(pdf_url(association, draft))
+    with scope(association=association):
+        Plan.objects.filter(pk=draft.pk).update(title="Verksamhetsplan 2025, reviderad")
+    response = client.get(pdf_url(association, draft))
+    assert response.status_code == 200
+    assert len(renders) == 2
+    assert "reviderad" in renders[1]
+    # Only the latest file of the plan and variant is kept.
+    key = rendering._cache_key(plan_id=draft.pk, variant="pdf")
+    digest, _content = caches[rendering.DOCUMENT_CACHE].get(key)
+    assert digest == rendering.content_hash(html=renders[1], variant="pdf")
+
+
+@pytest.mark.django_db
+def test_a_cached_draft_is_served_while_every_slot_is_taken(
+    association, members, client, draft, renders, settings
+):
+    settings.PDF_RENDER_WAIT = 0
+    client.force_login(members["revisor"])
+    client.get(pdf_url(association, draft))
+    held_by_someone_else("site:0")
+    held_by_someone_else(f"user:{members['revisor'].pk}")
+    response = client.get(pdf_url(association, draft))
+    assert response.status_code == 200
+    assert response.content == FAKE_PDF + b"pdf"
+    assert len(renders) == 1
+
+
+@pytest.mark.django_db
+def test_no_slot_in_time_gives_the_waiting_page(
+    association, members, client, draft, renders, settings
+):
+    settings.PDF_RENDER_WAIT = 0
+    held_by_someone_else("site:0")
+    client.force_login(members["revisor"])
+    url = pdf_url(association, draft)
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(rendering.RETRY_AFTER)
+    assert "no-store" in response["Cache-Control"]
+    assert not response.has_header("Content-Disposition")
+    page = response.content.decode()
+    assert "PDF:en förbereds" in page
+    assert f'<meta http-equiv="refresh" content="{rendering.RETRY_AFTER}">' in page
+    assert f'href="{url}"' in page  # the button to ask again, without JavaScript
+    assert renders == []
+
+
+@pytest.mark.django_db
+def test_a_persons_second_download_at_once_gets_the_waiting_page_at_once(
+    association, members, client, draft, renders, fake_clock
+):
+    held_by_someone_else(f"user:{members['revisor'].pk}")  # their first download
+    client.force_login(members["revisor"])
+    assert client.get(pdf_url(association, draft)).status_code == 503
+    assert fake_clock.slept == []
+    assert renders == []
+    client.force_login(members["kansli"])
+    assert client.get(pdf_url(association, draft)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_approved_plans_stored_pdf_needs_no_slot(
+    association, members, client, renders, settings
+):
+    settings.PDF_RENDER_WAIT = 0
+    with scope(association=association):
+        plan = PlanFactory(
+            association=association,
+            status=Plan.Status.APPROVED,
+            approved_on=datetime.date(2024, 11, 30),
+        )
+        PlanDocument.objects.create(
+            association=association,
+            plan=plan,
+            variant="pdf",
+            approval_key=document.approval_key(plan),
+            content=b"%PDF stored",
+            sha256="0" * 64,
+        )
+    held_by_someone_else("site:0")
+    client.force_login(members["revisor"])
+    response = client.get(pdf_url(association, plan))
+    assert response.status_code == 200
+    assert response.content == b"%PDF stored"
+    assert renders == []
