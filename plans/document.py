@@ -272,6 +272,8 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
         stored = PlanDocument.objects.filter(plan=plan, variant=variant).first()
         if stored is not None and stored.approval_key == key:
             return bytes(stored.content)
+    elif user_id is not None and rendering.person_busy(user_id):
+        raise rendering.RenderBusy
     context = document_context(plan=plan, association=association)
     html = render_document_html(context=context, for_screen=False)
     if not approved:

@@ -80,6 +80,16 @@ def _claim_installation_slot(token: str, *, wait: float) -> str | None:
         time.sleep(min(POLL_INTERVAL, remaining))
 
 
+def person_busy(user_id: int) -> bool:
+    """Whether the person's slot is held now: their other render is running, so a
+    second request of theirs is answered at once, before its HTML is even built."""
+    return (
+        RenderSlot.objects.filter(name=f"user:{user_id}", until__gte=timezone.now())
+        .exclude(holder="")
+        .exists()
+    )
+
+
 @contextmanager
 def render_slot(*, user_id: int | None, wait: float | None = None) -> Iterator[None]:
     """Hold a slot of the installation, and the person's own (``user_id``; none for

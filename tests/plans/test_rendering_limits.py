@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
@@ -213,7 +215,6 @@ def test_a_cached_draft_is_served_while_every_slot_is_taken(
     client.force_login(members["revisor"])
     client.get(pdf_url(association, draft))
     held_by_someone_else("site:0")
-    held_by_someone_else(f"user:{members['revisor'].pk}")
     response = client.get(pdf_url(association, draft))
     assert response.status_code == 200
     assert response.content == FAKE_PDF + b"pdf"
@@ -246,9 +247,12 @@ def test_a_persons_second_download_at_once_gets_the_waiting_page_at_once(
 ):
     held_by_someone_else(f"user:{members['revisor'].pk}")  # their first download
     client.force_login(members["revisor"])
-    assert client.get(pdf_url(association, draft)).status_code == 503
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(pdf_url(association, draft)).status_code == 503
     assert fake_clock.slept == []
     assert renders == []
+    # Answered before the document is built (it reads the plan's sections and more).
+    assert not any("plans_section" in query["sql"] for query in queries.captured_queries)
     client.force_login(members["kansli"])
     assert client.get(pdf_url(association, draft)).status_code == 200
 
@@ -278,3 +282,25 @@ def test_an_approved_plans_stored_pdf_needs_no_slot(
     assert response.status_code == 200
     assert response.content == b"%PDF stored"
     assert renders == []
+
+
+@pytest.mark.django_db
+def test_with_a_wait_set_the_download_waits_for_the_slot_to_free(
+    association, members, client, draft, renders, settings, fake_clock
+):
+    settings.PDF_RENDER_WAIT = 5
+    held_by_someone_else("site:0")
+    fake_clock.on_sleep = lambda: rendering._release("site:0", "another-worker")
+    client.force_login(members["revisor"])
+    response = client.get(pdf_url(association, draft))
+    assert response.status_code == 200
+    assert len(renders) == 1
+    assert fake_clock.slept == [rendering.POLL_INTERVAL]
+
+
+def test_a_download_does_not_wait_by_default():
+    """Waiting holds a sync worker, which other förbund's pages need (bench/abuse.py)."""
+    from finsam import settings as project_settings
+
+    assert project_settings.PDF_RENDER_WAIT == 0
+    assert project_settings.PDF_RENDER_LIMIT == 1
