@@ -707,9 +707,9 @@ def percentile(values: list[float], share: float) -> float:
 
 def home_page_times(session: Session, path: str, *, count: int | None, until=None) -> list:
     """Seconds of each GET of ``path`` in a row: ``count`` of them, or until ``until`` is
-    set (at most 2000)."""
+    set (at most 5000)."""
     times = []
-    for _ in range(count or 2000):
+    for _ in range(count or 5000):
         if until is not None and until.is_set():
             break
         started = time.monotonic()
@@ -735,7 +735,7 @@ def pdf_storm(ctx: Context, downloads: list[tuple[Session, str]]) -> Outcome:
     watcher = ctx.login(f"{WATCHED}-kansli")
     home = f"/f/{WATCHED}/"
     home_page_times(watcher, home, count=5)  # warm
-    idle = home_page_times(watcher, home, count=60)
+    idle = home_page_times(watcher, home, count=100)
     done = threading.Event()
     got_pdf: list[int] = []
     results: list[tuple[int, int, float]] = []  # (final status, attempts, seconds)

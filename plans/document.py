@@ -266,36 +266,41 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
     is unchanged, and otherwise rendered under ``plans.rendering``'s limits: one
     render at a time for ``user_id``, ``PDF_RENDER_LIMIT`` in the installation.
     Raises ``rendering.RenderBusy`` when no slot frees in time."""
-    approved = plan.status == Plan.Status.APPROVED
+    if plan.status != Plan.Status.APPROVED:
+        return _draft_pdf(plan=plan, association=association, variant=variant, user_id=user_id)
     key = approval_key(plan)
-    if approved:
-        stored = PlanDocument.objects.filter(plan=plan, variant=variant).first()
-        if stored is not None and stored.approval_key == key:
-            return bytes(stored.content)
-    elif user_id is not None and rendering.person_busy(user_id):
-        raise rendering.RenderBusy
+    stored = PlanDocument.objects.filter(plan=plan, variant=variant).first()
+    if stored is not None and stored.approval_key == key:
+        return bytes(stored.content)
     context = document_context(plan=plan, association=association)
-    html = render_document_html(context=context, for_screen=False)
-    if not approved:
-        return _draft_pdf(plan=plan, html=html, context=context, variant=variant, user_id=user_id)
-    content = render_pdf(html=html, context=context, variant=variant)
+    content = render_pdf(
+        html=render_document_html(context=context, for_screen=False),
+        context=context,
+        variant=variant,
+    )
     _store(plan=plan, variant=variant, key=key, content=content)
     return content
 
 
-def _draft_pdf(*, plan: Plan, html: str, context: dict, variant: str, user_id: int | None):
-    digest = rendering.content_hash(html=html, variant=variant)
-    cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
-    if cached is not None:
-        return cached
-    with rendering.render_slot(user_id=user_id):
-        # Another request may have rendered the same draft while this one waited.
+def _draft_pdf(*, plan: Plan, association, variant: str, user_id: int | None) -> bytes:
+    """A person's downloads one at a time (the HTML too: ten at once would build it ten
+    times); the cached file if the draft shows what it showed then; else a render in
+    one of the installation's slots."""
+    with rendering.person_slot(user_id=user_id):
+        context = document_context(plan=plan, association=association)
+        html = render_document_html(context=context, for_screen=False)
+        digest = rendering.content_hash(html=html, variant=variant)
         cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
         if cached is not None:
             return cached
-        content = render_pdf(html=html, context=context, variant=variant)
-    rendering.cache_pdf(plan_id=plan.pk, variant=variant, digest=digest, content=content)
-    return content
+        with rendering.installation_slot():
+            # Another person may have rendered the same draft while this one waited.
+            cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
+            if cached is not None:
+                return cached
+            content = render_pdf(html=html, context=context, variant=variant)
+        rendering.cache_pdf(plan_id=plan.pk, variant=variant, digest=digest, content=content)
+        return content
 
 
 def store_approved_documents(*, plan: Plan) -> None:

@@ -80,39 +80,36 @@ def _claim_installation_slot(token: str, *, wait: float) -> str | None:
         time.sleep(min(POLL_INTERVAL, remaining))
 
 
-def person_busy(user_id: int) -> bool:
-    """Whether the person's slot is held now: their other render is running, so a
-    second request of theirs is answered at once, before its HTML is even built."""
-    return (
-        RenderSlot.objects.filter(name=f"user:{user_id}", until__gte=timezone.now())
-        .exclude(holder="")
-        .exists()
-    )
+@contextmanager
+def person_slot(*, user_id: int | None) -> Iterator[None]:
+    """Hold the person's own slot for the ``with`` block (nothing for a render without a
+    person). Raises ``RenderBusy`` at once when it is taken: their other download is
+    being made, and this one is answered before its document is even built."""
+    if user_id is None:
+        yield
+        return
+    name, token = f"user:{user_id}", uuid.uuid4().hex
+    if not _claim(name, token):
+        raise RenderBusy
+    try:
+        yield
+    finally:
+        _release(name, token)
 
 
 @contextmanager
-def render_slot(*, user_id: int | None, wait: float | None = None) -> Iterator[None]:
-    """Hold a slot of the installation, and the person's own (``user_id``; none for
-    a render without a person), for the ``with`` block. Raises ``RenderBusy`` when
-    the person's slot is taken or no installation slot frees within ``wait`` seconds
-    (``PDF_RENDER_WAIT`` by default)."""
-    wait = settings.PDF_RENDER_WAIT if wait is None else wait
+def installation_slot(*, wait: float | None = None) -> Iterator[None]:
+    """Hold one of the installation's ``PDF_RENDER_LIMIT`` slots for the ``with`` block.
+    Raises ``RenderBusy`` when none frees within ``wait`` seconds (``PDF_RENDER_WAIT``
+    by default)."""
     token = uuid.uuid4().hex
-    held = []
+    name = _claim_installation_slot(token, wait=settings.PDF_RENDER_WAIT if wait is None else wait)
+    if name is None:
+        raise RenderBusy
     try:
-        if user_id is not None:
-            name = f"user:{user_id}"
-            if not _claim(name, token):
-                raise RenderBusy
-            held.append(name)
-        name = _claim_installation_slot(token, wait=wait)
-        if name is None:
-            raise RenderBusy
-        held.append(name)
         yield
     finally:
-        for name in held:
-            _release(name, token)
+        _release(name, token)
 
 
 # The cache of drafts' PDFs ---------------------------------------------------------

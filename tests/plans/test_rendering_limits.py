@@ -3,6 +3,7 @@ PDFs cached by what they show, and a waiting page when no slot frees in time
 (plans/rendering.py). The renderer is patched where the PDF itself is not the point."""
 
 import datetime
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from django_scopes import scope
 
 from plans import document, rendering
 from plans.models import Plan, PlanDocument, RenderSlot
-from plans.rendering import RenderBusy, render_slot
+from plans.rendering import RenderBusy, installation_slot, person_slot
 from tests.factories import PlanFactory
 
 FAKE_PDF = b"%PDF-1.7 fake"
@@ -62,6 +63,13 @@ def fake_clock(monkeypatch):
     monkeypatch.setattr(rendering.time, "monotonic", clock.monotonic)
     monkeypatch.setattr(rendering.time, "sleep", clock.sleep)
     return clock
+
+
+@contextmanager
+def render_slot(*, user_id: int, wait: float):
+    """The slots a draft's render holds: the person's, then one of the installation's."""
+    with person_slot(user_id=user_id), installation_slot(wait=wait):
+        yield
 
 
 def can_render(*, user_id: int, wait: float = 0) -> bool:
