@@ -270,6 +270,9 @@ CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
 PDF_RENDER_LIMIT = env.int("PDF_RENDER_LIMIT", default=1)
 PDF_RENDER_WAIT = env.float("PDF_RENDER_WAIT", default=0.0)
 PDF_RENDER_SLOT_TIMEOUT = env.int("PDF_RENDER_SLOT_TIMEOUT", default=60)
+# A draft is rendered in a process forked from the worker at this nice value (lower
+# priority: other requests get the cores first); 0 renders in the worker itself.
+PDF_RENDER_NICE = env.int("PDF_RENDER_NICE", default=10)
 
 # A database outage is logged once per this many seconds (per worker), not per request.
 DATABASE_ERROR_LOG_INTERVAL = env.int("DATABASE_ERROR_LOG_INTERVAL", default=60)

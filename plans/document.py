@@ -298,9 +298,14 @@ def _draft_pdf(*, plan: Plan, association, variant: str, user_id: int | None) ->
             cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
             if cached is not None:
                 return cached
-            content = render_pdf(html=html, context=context, variant=variant)
+            content = rendering.run_niced(_render_pdf, html=html, context=context, variant=variant)
         rendering.cache_pdf(plan_id=plan.pk, variant=variant, digest=digest, content=content)
         return content
+
+
+def _render_pdf(**kwargs) -> bytes:
+    """``render_pdf`` as it is when called (the tests replace it)."""
+    return render_pdf(**kwargs)
 
 
 def store_approved_documents(*, plan: Plan) -> None:

@@ -13,6 +13,10 @@ installation, so one person's downloads must not slow every other förbund's pag
   once; a render waits for an installation slot up to ``PDF_RENDER_WAIT`` seconds and
   is then refused. A refusal is ``RenderBusy``: the view answers with a page that
   offers the PDF again in a moment.
+- **Priority.** The render runs in a child process forked from the worker at a lower
+  CPU priority (``PDF_RENDER_NICE``), so that on a machine of few cores the other
+  requests get the processor first and the render takes what is left; its memory
+  also goes with the child instead of staying in the worker.
 - **Cache.** A draft's PDF is kept in the ``documents`` cache (the database, shared by
   every worker) under its plan and variant, with the SHA-256 of what it shows (the
   document HTML, which names the logo's hash, and the variant): an unchanged draft is
@@ -24,9 +28,13 @@ for the row lock instead of seeing the slot taken.
 """
 
 import hashlib
+import os
+import pickle
+import signal
 import time
+import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -110,6 +118,49 @@ def installation_slot(*, wait: float | None = None) -> Iterator[None]:
         yield
     finally:
         _release(name, token)
+
+
+# A render at a lower priority ----------------------------------------------------------
+
+# Signals gunicorn's worker handles itself; the child takes the default action instead.
+_WORKER_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+
+
+def run_niced(function: Callable[..., bytes], **kwargs) -> bytes:
+    """``function(**kwargs)`` in a forked child at ``PDF_RENDER_NICE`` (0: in this
+    process). The child uses no database connection (the render has what it needs in
+    its arguments) and leaves by ``os._exit``, so nothing of the worker is closed or
+    flushed twice. An error in the child is raised here as ``RuntimeError``."""
+    if settings.PDF_RENDER_NICE <= 0 or not hasattr(os, "fork"):
+        return function(**kwargs)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            os.close(read_end)
+            for name in _WORKER_SIGNALS:
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
+            os.nice(settings.PDF_RENDER_NICE)
+            try:
+                payload = pickle.dumps((True, function(**kwargs)))
+            except BaseException:
+                payload = pickle.dumps((False, traceback.format_exc()))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as source:
+        payload = source.read()
+    os.waitpid(pid, 0)
+    if not payload:
+        raise RuntimeError("The PDF rendering process ended without an answer.")
+    succeeded, result = pickle.loads(payload)
+    if not succeeded:
+        raise RuntimeError(f"The PDF rendering process failed:\n{result}")
+    return result
 
 
 # The cache of drafts' PDFs ---------------------------------------------------------

@@ -3,6 +3,7 @@ PDFs cached by what they show, and a waiting page when no slot frees in time
 (plans/rendering.py). The renderer is patched where the PDF itself is not the point."""
 
 import datetime
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -23,8 +24,10 @@ FAKE_PDF = b"%PDF-1.7 fake"
 
 
 @pytest.fixture(autouse=True)
-def empty_document_cache(db):
+def empty_document_cache(db, settings):
     caches[rendering.DOCUMENT_CACHE].clear()
+    # Rendered in this process, so that the patched renderer's calls are counted here.
+    settings.PDF_RENDER_NICE = 0
 
 
 @pytest.fixture
@@ -312,3 +315,36 @@ def test_a_download_does_not_wait_by_default():
 
     assert project_settings.PDF_RENDER_WAIT == 0
     assert project_settings.PDF_RENDER_LIMIT == 1
+
+
+# The render at a lower priority -----------------------------------------------------------
+
+
+def own_priority() -> bytes:
+    return str(os.getpriority(os.PRIO_PROCESS, 0)).encode()
+
+
+def test_a_render_runs_in_a_child_at_a_lower_priority(settings):
+    settings.PDF_RENDER_NICE = 10
+    parent = os.getpriority(os.PRIO_PROCESS, 0)
+    assert rendering.run_niced(own_priority) == str(min(parent + 10, 19)).encode()
+    assert os.getpriority(os.PRIO_PROCESS, 0) == parent  # the worker keeps its own
+
+
+def test_an_error_in_the_child_is_raised_in_the_worker(settings):
+    settings.PDF_RENDER_NICE = 10
+
+    def broken():
+        raise ValueError("WeasyPrint could not")
+
+    with pytest.raises(RuntimeError, match="WeasyPrint could not"):
+        rendering.run_niced(broken)
+
+
+def test_the_child_renders_the_same_pdf_as_the_worker(settings, association, draft):
+    with scope(association=association):
+        context = document.document_context(plan=draft, association=association)
+        html = document.render_document_html(context=context, for_screen=False)
+    settings.PDF_RENDER_NICE = 10
+    forked = rendering.run_niced(document.render_pdf, html=html, context=context, variant="pdf")
+    assert forked == document.render_pdf(html=html, context=context, variant="pdf")
