@@ -2,14 +2,16 @@
 PostgreSQL with the production settings; prints per attack whether the server held, the
 time taken and how much memory the worker gained.
 
-Creates the PostgreSQL database ``finsam_abuse`` on 127.0.0.1:5432 (dropped at the end),
-migrates it and loads the demo data, starts gunicorn from ``docker/gunicorn.conf.py`` on
-the loopback address with a local SMTP sink as its mail server, and runs each attack of
-``ATTACKS`` in order. Memory is read from ``/proc``: each worker's resident size (VmRSS)
-and peak (VmHWM) before and after the attack.
+Creates the PostgreSQL database ``finsam_abuse`` (or ``$ABUSE_DATABASE``) on
+127.0.0.1:5432 (dropped at the end), migrates it and loads the demo data, gives each
+förbund a draft, starts gunicorn from ``docker/gunicorn.conf.py`` on the loopback
+address with a local SMTP sink as its mail server, and runs each attack of ``ATTACKS``
+in order. Memory is read from ``/proc``: each worker's resident size (VmRSS) and peak
+(VmHWM) before and after the attack.
 
 Run from the project folder: ``.venv/bin/python bench/abuse.py`` (see bench/README.md).
-Standard library only (and psycopg, a dependency of the project, to create the database).
+Standard library only (and psycopg, a dependency of the project, to create the database;
+openpyxl, another, to build the workbook bombs and read the exported workbook).
 
 To add an attack, write ``def name(ctx: Context) -> Outcome`` and decorate it with
 ``@attack("what it tries")``; ``ctx`` has the port, an HTTP helper, a logged-in session

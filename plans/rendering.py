@@ -31,6 +31,7 @@ import hashlib
 import os
 import pickle
 import signal
+import threading
 import time
 import traceback
 import uuid
@@ -130,8 +131,12 @@ def run_niced(function: Callable[..., bytes], **kwargs) -> bytes:
     """``function(**kwargs)`` in a forked child at ``PDF_RENDER_NICE`` (0: in this
     process). The child uses no database connection (the render has what it needs in
     its arguments) and leaves by ``os._exit``, so nothing of the worker is closed or
-    flushed twice. An error in the child is raised here as ``RuntimeError``."""
-    if settings.PDF_RENDER_NICE <= 0 or not hasattr(os, "fork"):
+    flushed twice. An error in the child is raised here as ``RuntimeError``.
+
+    Only a single-threaded process forks (gunicorn's sync worker): in a threaded one
+    (a threaded server, the browser tests' live server) a lock another thread holds
+    would stay held in the child for ever, so the render runs in the process itself."""
+    if settings.PDF_RENDER_NICE <= 0 or not hasattr(os, "fork") or threading.active_count() > 1:
         return function(**kwargs)
     read_end, write_end = os.pipe()
     pid = os.fork()

@@ -4,6 +4,7 @@ PDFs cached by what they show, and a waiting page when no slot frees in time
 
 import datetime
 import os
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -329,6 +330,19 @@ def test_a_render_runs_in_a_child_at_a_lower_priority(settings):
     parent = os.getpriority(os.PRIO_PROCESS, 0)
     assert rendering.run_niced(own_priority) == str(min(parent + 10, 19)).encode()
     assert os.getpriority(os.PRIO_PROCESS, 0) == parent  # the worker keeps its own
+
+
+def test_a_threaded_process_renders_in_itself(settings):
+    settings.PDF_RENDER_NICE = 10
+    parent = os.getpriority(os.PRIO_PROCESS, 0)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert rendering.run_niced(own_priority) == str(parent).encode()
+    finally:
+        release.set()
+        other.join()
 
 
 def test_an_error_in_the_child_is_raised_in_the_worker(settings):
