@@ -85,6 +85,19 @@ class OnceOnlyCreateMixin:
             ).delete()
         return response
 
+    def form_invalid(self, form):
+        # The second sending of a form can be made invalid by its own first sending (a
+        # name now taken, a version moved on): a claimed token means it was saved. The
+        # token is popped in form_valid, so a service's refusal does not come here with it.
+        token = getattr(form, "cleaned_data", {}).get(TOKEN_FIELD)
+        if (
+            token is not None
+            and self.is_create()
+            and FormSubmission.objects.filter(association=self.association, token=token).exists()
+        ):
+            return self.resent(token)
+        return super().form_invalid(form)
+
     def resent(self, token):
         earlier = FormSubmission.objects.filter(association=self.association, token=token).first()
         messages.info(self.request, self.resent_message)

@@ -437,6 +437,7 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
 
     permission_required = MANAGE
     form_class = PointAssessmentForm
+    template_name = "followup/point_assessment_form.html"  # names the point being assessed
     success_message = gettext_lazy("The status of the measurement point has been saved.")
 
     @cached_property

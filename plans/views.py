@@ -189,6 +189,14 @@ class PlanCopyView(PlanMixin, TemplateView):
         try:
             new_plan = services.plan_copy_to_next_year(plan=self.plan, acting_user=request.user)
         except ValidationError as error:
+            # Pressed twice (or again later): the plan the first press made is the answer.
+            made = self.plan.copies.filter(year=self.plan.year + 1).first()
+            if made is not None:
+                messages.info(
+                    request,
+                    _("%(title)s has already been started from this plan.") % {"title": made.title},
+                )
+                return redirect(self.association_url("plans:plan_detail", plan_pk=made.pk))
             for message in error.messages:
                 messages.error(request, message)
             return redirect(self.plan_url())

@@ -129,3 +129,33 @@ def test_a_plan_sent_twice_is_made_once(kansli_client, association):
     assert again.url == first.url
     with scope(association=association):
         assert Plan.objects.filter(year=2030).count() == 1
+
+
+def test_a_form_sent_again_that_its_own_first_sending_makes_invalid_is_answered_as_resent(
+    kansli_client, association
+):
+    """A budget line's name is unique in its group and the budget's version moves on with
+    the save: the second sending of the same form must not be refused by what its first
+    sending made. It is answered like any resent form, with the line made once."""
+    from tests.budgets.conftest import build_budget
+
+    budget = build_budget(association)
+    url = reverse(
+        "budgets:line_create",
+        kwargs={"association_slug": association.slug, "plan_pk": budget.plan_id},
+    )
+    token = token_of(kansli_client.get(url).content.decode())
+    with scope(association=association):
+        group = budget.groups.get(name="Styrelse")
+    data = {"group": group.pk, "name": "Revision", "version": budget.version, TOKEN_FIELD: token}
+    first = kansli_client.post(url, data)
+    assert first.status_code == 302
+    again = kansli_client.post(url, data)
+    assert again.status_code == 302, "the resent form was refused instead of found saved"
+    assert again.url == first.url
+    texts = [str(m) for m in get_messages(again.wsgi_request)]
+    assert "Formuläret hade redan skickats och sparats; det har inte sparats en gång till." in (
+        texts
+    )
+    with scope(association=association):
+        assert group.lines.filter(name="Revision").count() == 1

@@ -237,6 +237,21 @@ def test_kansli_sets_the_status_of_a_qualitative_point(client, association, plan
     assert "Workshop hölls" in html and "2022-10-01" in html
 
 
+def test_the_status_page_names_the_point_it_sets(client, association, plan, members):
+    """ "Ange status" opened a page titled "Status för en mätpunkt" that never said which."""
+    with scope(association=association):
+        point = MeasurementPointFactory(
+            association=association,
+            plan=plan,
+            kind="qualitative",
+            target_count=None,
+            text="Styrgrupperna får utbildning i styrgruppsarbete",
+        )
+    client.force_login(members["kansli"])
+    html = client.get(url(association, "point_assessment", pk=point.pk)).content.decode()
+    assert "Styrgrupperna får utbildning i styrgruppsarbete" in html
+
+
 def make_interventions(association, plan, measures, *, interventions, years):
     """``interventions`` interventions, each with every quarter of ``years`` submitted."""
     with scope(association=association):

@@ -159,3 +159,30 @@ def test_next_year_title_moves_every_year():
         "Budget 2023 och verksamhetsplan 2023-2025"
     )
     assert services._next_year_title("Verksamhetsplan") == "Verksamhetsplan"
+
+
+def test_start_next_year_pressed_twice_leads_to_the_plan_the_first_press_made(plan, kansli_client):
+    """A double click on "Skapa utkastet" made the plan once and then answered the second
+    press on the old plan's page with "Det finns redan en plan för 2023": the user was
+    not taken to the draft just made."""
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    url = reverse(
+        "plans:plan_copy", kwargs={"association_slug": plan.association.slug, "plan_pk": plan.pk}
+    )
+    first = kansli_client.post(url)
+    again = kansli_client.post(url)
+    copy = Plan.objects.get(copied_from=plan)
+    assert first.status_code == again.status_code == 302
+    assert (
+        again.url
+        == first.url
+        == reverse(
+            "plans:plan_detail",
+            kwargs={"association_slug": plan.association.slug, "plan_pk": copy.pk},
+        )
+    )
+    texts = [str(m) for m in get_messages(again.wsgi_request)]
+    assert texts[-1] == f"{copy.title} har redan startats från den här planen."
+    assert Plan.objects.filter(year=plan.year + 1).count() == 1

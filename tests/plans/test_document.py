@@ -444,6 +444,28 @@ def test_a_section_heading_stands_with_its_table_in_ostra_varmland(ostra):
         assert column in page
 
 
+@pytest.mark.parametrize("slug", DEMO_SLUGS)
+def test_no_page_ends_with_a_label_whose_text_is_on_the_next_page(ostra, slug):
+    """An intervention's "Syfte", "Målgrupp", "Åtgärder" stand with their text: the
+    Östra Värmland PDF ended page 9 with "Målgrupp" and began page 10 with its list."""
+    entry = ostra.demo[slug]
+    labels = {text_of(label).strip() for label in re.findall(r"<dt>(.*?)</dt>", entry.html)}
+    assert labels
+    footer = plain(entry.heading).strip()
+    pages = PdfReader(io.BytesIO(entry.pdf)).pages
+    for number, page in enumerate(pages, start=1):
+        lines = [plain(line).strip() for line in page.extract_text().splitlines()]
+        body = [
+            line
+            for line in lines
+            if line
+            and line != footer
+            and line != page_label(number, len(pages))
+            and not re.fullmatch(r"[•◦▪\-]\s*(\d+\.)?", line)
+        ]
+        assert body[-1] not in labels, f"{slug}: page {number} ends with the label {body[-1]!r}"
+
+
 def test_empty_sections_are_not_printed_nor_listed(association):
     with scope(association=association):
         plan = PlanFactory(association=association)
