@@ -335,7 +335,18 @@ def _totals(old_table, new_table, pairs) -> list[TotalChange]:
         row(_("Equity at the start of the year"), old_table.equity_start, new_table.equity_start),
         row(_("Equity at the end of the year"), old_table.equity_end, new_table.equity_end),
         *groups(old_table.allocations, new_table.allocations),
-        row(_("Free equity at the end of the year"), old_table.free_equity, new_table.free_equity),
+        # As on the budget page: the free equity is shown where there are allocations.
+        *(
+            [
+                row(
+                    _("Free equity at the end of the year"),
+                    old_table.free_equity,
+                    new_table.free_equity,
+                )
+            ]
+            if old_table.allocations or new_table.allocations
+            else []
+        ),
     ]
 
 

@@ -378,6 +378,7 @@ def test_changes_page_of_next_years_copy_shows_only_what_changed(client, db):
     html = response.content.decode()
     assert response.status_code == 200
     assert "**" not in html and "- en punkt" not in html
+    assert "Fritt eget kapital" not in html  # no allocations: not on the budget page either
     assert "<ins>Nytt: en mening till.\n• en punkt" in html
     assert "Budget 2023 (tidigare: Plan 2023)" in html
     assert "10\u00a0000\u00a0kr" in html
