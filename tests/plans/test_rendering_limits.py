@@ -325,7 +325,15 @@ def own_priority() -> bytes:
     return str(os.getpriority(os.PRIO_PROCESS, 0)).encode()
 
 
-def test_a_render_runs_in_a_child_at_a_lower_priority(settings):
+@pytest.fixture
+def single_threaded(monkeypatch):
+    """As in a gunicorn sync worker. A test process may run other threads (the browser
+    tests' live server, in the same xdist worker), and then ``run_niced`` rightly renders
+    in itself; these tests are about the child."""
+    monkeypatch.setattr(rendering.threading, "active_count", lambda: 1)
+
+
+def test_a_render_runs_in_a_child_at_a_lower_priority(settings, single_threaded):
     settings.PDF_RENDER_NICE = 10
     parent = os.getpriority(os.PRIO_PROCESS, 0)
     assert rendering.run_niced(own_priority) == str(min(parent + 10, 19)).encode()
@@ -345,7 +353,7 @@ def test_a_threaded_process_renders_in_itself(settings):
         other.join()
 
 
-def test_an_error_in_the_child_is_raised_in_the_worker(settings):
+def test_an_error_in_the_child_is_raised_in_the_worker(settings, single_threaded):
     settings.PDF_RENDER_NICE = 10
 
     def broken():
