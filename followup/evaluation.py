@@ -134,16 +134,7 @@ def percent(part: int, whole: int) -> Decimal:
 def count_floor_result(*, target: int, figures: dict, intervention_ids, quarters_elapsed: int):
     ids = set(intervention_ids)
     by_gender = {g: year_participants(figures, ids, g) for g in GENDERS}
-    known = [v for v in by_gender.values() if v is not None]
-    total = sum(known) if known else None
-    return Result(
-        COUNT_FLOOR,
-        progress_status(total, target, quarters_elapsed=quarters_elapsed),
-        total,
-        target,
-        by_gender,
-        measure=PARTICIPANTS,
-    )
+    return _count_result(by_gender, target, quarters_elapsed, PARTICIPANTS)
 
 
 def outcome_count_result(
@@ -152,6 +143,11 @@ def outcome_count_result(
     """A number of participants who ended (into work, into studies) in the year."""
     ids = set(intervention_ids)
     by_gender = {g: year_sum(figures, ids, measure_key, (g,)) for g in GENDERS}
+    return _count_result(by_gender, target, quarters_elapsed, measure_key)
+
+
+def _count_result(by_gender: dict, target: int, quarters_elapsed: int, measure: str):
+    """A "number, at least" point's result from its figure per gender (None: not reported)."""
     known = [v for v in by_gender.values() if v is not None]
     total = sum(known) if known else None
     return Result(
@@ -160,7 +156,7 @@ def outcome_count_result(
         total,
         target,
         by_gender,
-        measure=measure_key,
+        measure=measure,
     )
 
 
