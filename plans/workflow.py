@@ -144,7 +144,6 @@ def withdraw_review(*, plan: Plan, acting_user) -> Plan:
     return _save(plan, acting_user, ["status"])
 
 
-@transaction.atomic
 def unhandled_message(count: int) -> str:
     return ngettext(
         "%(count)s comment of the board is not handled. Tick the box to approve the plan anyway.",
@@ -153,6 +152,7 @@ def unhandled_message(count: int) -> str:
     ) % {"count": count}
 
 
+@transaction.atomic
 def record_approval(
     *,
     plan: Plan,

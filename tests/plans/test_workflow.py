@@ -273,3 +273,21 @@ def test_available_transitions_follow_role_and_state(plan, members):
     plan = approve(plan, members["kansli"])
     assert workflow.available(plan=plan, user=members["kansli"]) == {"start_revision"}
     assert workflow.available(plan=plan, user=members["revisor"]) == set()
+
+
+def test_the_decision_is_recorded_in_one_transaction(transactional_db, plan, members, monkeypatch):
+    """The row lock holds only inside a transaction: PostgreSQL refuses select_for_update
+    outside one (a live server's request, not a test's wrapping transaction, showed it)."""
+    from django.db import connection
+
+    plan = on_review(plan, members)
+    seen = []
+    locked = workflow._locked
+
+    def spy(plan):
+        seen.append(connection.in_atomic_block)
+        return locked(plan)
+
+    monkeypatch.setattr(workflow, "_locked", spy)
+    approve(plan, members["kansli"])
+    assert seen == [True]
