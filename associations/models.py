@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from . import freezing
+
 org_number_validator = RegexValidator(
     regex=r"^\d{6}-\d{4}$",
     message=_("Enter the organisation number in the form NNNNNN-NNNN, e.g. 222000-2352."),
@@ -138,10 +140,8 @@ class PartyKind(models.TextChoices):
 
 class MemberPartyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        # A party named by an approved plan keeps its name (see plans.freezing).
-        from plans.freezing import refuse_referenced_update
-
-        refuse_referenced_update(self, kwargs)
+        # A party named by an approved plan keeps its name (plans.freezing registers it).
+        freezing.refuse_update(self, kwargs)
         return super().update(**kwargs)
 
     update.alters_data = True

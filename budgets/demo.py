@@ -139,3 +139,15 @@ def load_demo_budget(plan) -> Budget:
                     order=order,
                 )
     return budget
+
+
+def change_demo_revision_budget(plan, user) -> None:
+    """Two cost amounts of the demo revision change, so "What changed" shows them
+    (``plans.demo_review.load_demo_review`` calls it through the ``load_demo`` command)."""
+    amounts = BudgetAmount.objects.filter(
+        line__group__budget__plan=plan, line__group__side=BudgetGroup.Side.COST
+    ).order_by("line__group__order", "line__order", "pk")
+    for amount, change in zip(amounts[:2], [Decimal(150000), Decimal(-50000)], strict=False):
+        amount.amount += change
+        amount._history_user = user
+        amount.save()

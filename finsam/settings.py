@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "plans",
     "budgets",
     "followup",
+    "documents",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("f/<slug:association_slug>/", include("associations.urls")),
     path("f/<slug:association_slug>/plans/", include("plans.urls")),
+    # The plan document at the plan's URLs (``<plan_pk>/document/``, ``document.pdf``).
+    path("f/<slug:association_slug>/plans/", include("documents.urls")),
     path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
     path("f/<slug:association_slug>/followup/", include("followup.urls")),
 ]

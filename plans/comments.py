@@ -32,8 +32,9 @@ TARGET_KINDS = (*TARGET_MODELS, "budget_line")
 
 
 def _budget_lines(plan: Plan):
-    from budgets.models import BudgetLine
-
+    # The model the comment's foreign key names: plans' models name the budget line
+    # by label ("budgets.BudgetLine"), and plans imports nothing of budgets.
+    BudgetLine = Comment._meta.get_field("budget_line").related_model
     return BudgetLine.objects.filter(group__budget__plan=plan).select_related("group", "parent")
 
 

@@ -161,7 +161,13 @@ class _Loader:
 
 
 @transaction.atomic
-def load_demo_plan(association) -> Plan:
+def load_demo_plan(association, *, before_approval=None) -> Plan:
+    """The förbund's seed plan, loaded as a draft and approved as the board did.
+
+    ``before_approval(plan)`` fills in what belongs to what the board approved before
+    the plan freezes: its budget (``budgets.demo.load_demo_budget``, which the
+    ``load_demo`` command passes; plans imports nothing of budgets). Idempotent: an
+    existing plan is returned as it is."""
     data = read_demo_plan(association.slug)
     with scope(association=association):
         existing = Plan.objects.filter(
@@ -212,9 +218,8 @@ def load_demo_plan(association) -> Plan:
             loader.save(CommunicationItem(plan=plan, order=order, **row))
         _assign_demo_project_leader(association, [entry for entry, _ in entries])
     # The budget belongs to what the board approved, so it is loaded before the approval.
-    from budgets.demo import load_demo_budget
-
-    load_demo_budget(plan)
+    if before_approval is not None:
+        before_approval(plan)
     if approval:
         with scope(association=association):
             plan.status = Plan.Status.APPROVED

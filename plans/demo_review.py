@@ -12,7 +12,6 @@ Idempotent: each step is done once and left alone afterwards.
 """
 
 import datetime
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -80,7 +79,9 @@ def put_on_review_with_comments(association) -> None:
         )
 
 
-def start_revision_with_changes(association) -> None:
+def start_revision_with_changes(association, *, change_budget=None) -> None:
+    """``change_budget(plan, user)``: what the revision changes in its budget
+    (``budgets.demo.change_demo_revision_budget``; plans imports nothing of budgets)."""
     kansli = _user(association, "kansli")
     with scope(association=association):
         plan = Plan.objects.filter(
@@ -116,28 +117,19 @@ def start_revision_with_changes(association) -> None:
             services.plan_part_save(
                 instance=point, acting_user=kansli, expected_version=point.version
             )
-        _change_budget(revision, kansli)
-
-
-def _change_budget(plan, user) -> None:
-    from budgets.models import BudgetAmount, BudgetGroup
-
-    amounts = BudgetAmount.objects.filter(
-        line__group__budget__plan=plan, line__group__side=BudgetGroup.Side.COST
-    ).order_by("line__group__order", "line__order", "pk")
-    for amount, change in zip(amounts[:2], [Decimal(150000), Decimal(-50000)], strict=False):
-        amount.amount += change
-        amount._history_user = user
-        amount.save()
+        if change_budget is not None:
+            change_budget(revision, kansli)
 
 
 @transaction.atomic
-def load_demo_review(associations: dict) -> None:
-    """``associations``: slug → Association, as ``load_demo_associations`` returns them."""
+def load_demo_review(associations: dict, *, change_budget=None) -> None:
+    """``associations``: slug → Association, as ``load_demo_associations`` returns them;
+    ``change_budget``: see ``start_revision_with_changes`` (the ``load_demo`` command
+    passes budgets')."""
     ostra = associations.get("ostra-varmland")
     if ostra is not None:
         tie_chair_to_demo_board_member(ostra)
-        start_revision_with_changes(ostra)
+        start_revision_with_changes(ostra, change_budget=change_budget)
     insjoriket = associations.get("insjoriket")
     if insjoriket is not None:
         put_on_review_with_comments(insjoriket)

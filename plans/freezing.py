@@ -1,5 +1,10 @@
 """Freezing below the views: a plan on review or approved, and its budget, cannot change.
 
+What freezes with a plan is registered, not listed here: plans registers its own parts
+in ``connect()``, and an app above plans registers its records that belong to a plan
+with ``register_plan_part`` from its ``AppConfig.ready()`` (``budgets.freezing``), so
+that plans imports none of them. Each registered model gets the guards below.
+
 ``services.ensure_editable`` is the check every write service makes first, with
 a message the user sees. This module is the net under it, for every other path
 (Django admin, a shell, an import, a bulk helper):
@@ -33,6 +38,8 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils.translation import gettext as _
 
+from associations import freezing as associations_freezing
+
 # What the workflow may still write on a frozen plan (everything else is frozen).
 # On review: the decision. Approved: only that a later revision replaced it.
 WORKFLOW_FIELDS_ON_REVIEW = frozenset(
@@ -51,7 +58,8 @@ WORKFLOW_FIELDS_ON_REVIEW = frozenset(
 )
 WORKFLOW_FIELDS_WHEN_APPROVED = frozenset({"superseded_by", "updated_at"})
 
-# Model label -> lookup from the model to its plan's status.
+# Model label -> lookup from the model to its plan's status (``register_plan_part``
+# adds the parts of the apps above plans).
 PLAN_STATUS_LOOKUPS = {
     "plans.Section": "plan__status",
     "plans.GoalArea": "plan__status",
@@ -61,12 +69,6 @@ PLAN_STATUS_LOOKUPS = {
     "plans.StaffingLine": "plan_intervention__plan__status",
     "plans.ControlPoint": "plan__status",
     "plans.CommunicationItem": "plan__status",
-    "budgets.Budget": "plan__status",
-    "budgets.BudgetColumn": "budget__plan__status",
-    "budgets.BudgetGroup": "budget__plan__status",
-    "budgets.BudgetLine": "group__budget__plan__status",
-    "budgets.BudgetAmount": "line__group__budget__plan__status",
-    "budgets.StatedFigure": "budget__plan__status",
     # The many-to-many tables.
     "plans.PlanInterventionMunicipality": "planintervention__plan__status",
     "plans.CountedIntervention": "measurementpoint__plan__status",
@@ -79,11 +81,6 @@ CREATED_WHEN_FROZEN = frozenset({"plans.PlanDocument"})
 # lookup from that parent to the plan's status.
 PARENT_LOOKUPS = {
     "plans.StaffingLine": ("plan_intervention", "plans.PlanIntervention"),
-    "budgets.BudgetColumn": ("budget", "budgets.Budget"),
-    "budgets.BudgetGroup": ("budget", "budgets.Budget"),
-    "budgets.BudgetLine": ("group", "budgets.BudgetGroup"),
-    "budgets.BudgetAmount": ("line", "budgets.BudgetLine"),
-    "budgets.StatedFigure": ("budget", "budgets.Budget"),
     "plans.PlanInterventionMunicipality": ("planintervention", "plans.PlanIntervention"),
     "plans.CountedIntervention": ("measurementpoint", "plans.MeasurementPoint"),
 }
@@ -401,14 +398,27 @@ def refuse_referenced_update(queryset, fields) -> None:
             _refuse_referenced(instance, plans, renaming=True)
 
 
+def register_plan_part(label: str, status_lookup: str, *, parent: tuple[str, str] | None = None):
+    """Freeze the records of model ``label`` with their plan: ``status_lookup`` leads from
+    the model to its plan's status (``"budget__plan__status"``); ``parent``, for a model
+    without its own ``plan`` field, is ``(foreign key, parent's label)``, by which a new
+    record finds its plan. The parent is registered first. Connects the save and delete
+    guards; the managers of ``TenantModel`` guard ``update()`` and ``bulk_create``.
+    Called from an ``AppConfig.ready()`` (``budgets.freezing``)."""
+    PLAN_STATUS_LOOKUPS[label] = status_lookup
+    if parent is not None:
+        PARENT_LOOKUPS[label] = parent
+    model = apps.get_model(label)
+    pre_save.connect(guard_part_save, sender=model, dispatch_uid=f"freeze-{label}-save")
+    pre_delete.connect(guard_part_delete, sender=model, dispatch_uid=f"freeze-{label}-delete")
+
+
 def connect() -> None:
     Plan = apps.get_model("plans", "Plan")
     pre_save.connect(guard_plan_save, sender=Plan, dispatch_uid="freeze-plan-save")
     pre_delete.connect(guard_plan_delete, sender=Plan, dispatch_uid="freeze-plan-delete")
-    for label in PLAN_STATUS_LOOKUPS:
-        model = apps.get_model(label)
-        pre_save.connect(guard_part_save, sender=model, dispatch_uid=f"freeze-{label}-save")
-        pre_delete.connect(guard_part_delete, sender=model, dispatch_uid=f"freeze-{label}-delete")
+    for label, lookup in list(PLAN_STATUS_LOOKUPS.items()):
+        register_plan_part(label, lookup, parent=PARENT_LOOKUPS.get(label))
     for model, field in [
         (apps.get_model("plans", "PlanIntervention"), "municipalities"),
         (apps.get_model("plans", "MeasurementPoint"), "counted_interventions"),
@@ -422,3 +432,5 @@ def connect() -> None:
         pre_delete.connect(
             guard_referenced_delete, sender=model, dispatch_uid=f"frozen-ref-del-{label}"
         )
+    # ``MemberParty.objects.update()`` asks associations' hook (no signal for it).
+    associations_freezing.on_update(refuse_referenced_update)

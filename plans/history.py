@@ -1,4 +1,7 @@
-"""The audit trail of a plan and of its budget, read from django-simple-history.
+"""The audit trail of a plan, read from django-simple-history.
+
+The budget's is ``budgets.history``, built with ``history_entries`` here and shown on
+a page of its own (registered through ``extensions.add_history``).
 
 History tables are not tenant scoped (see LIBRARIES.md): every query here is
 narrowed to one plan's rows by its ids. A fixed number of queries per model,
@@ -62,7 +65,7 @@ def _display(record, model_field):
     return value
 
 
-def _entries(model, records, label_of) -> list[HistoryEntry]:
+def history_entries(model, records, label_of) -> list[HistoryEntry]:
     """Entries of one model's history ``records`` (all of some objects, any order)."""
     fields = [
         f
@@ -105,13 +108,13 @@ def _entries(model, records, label_of) -> list[HistoryEntry]:
     return entries
 
 
-def _newest_first(entries):
+def newest_first(entries):
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 
 def plan_history(*, plan: Plan) -> list[HistoryEntry]:
     """Who changed what in the plan and its parts, and when; newest first."""
-    entries = _entries(
+    entries = history_entries(
         Plan, Plan.history.filter(id=plan.pk).select_related("history_user"), lambda r: r.title
     )
     labels = {
@@ -130,70 +133,13 @@ def plan_history(*, plan: Plan) -> list[HistoryEntry]:
             def label_of(r):
                 return r.name
 
-        entries += _entries(model, records, label_of)
+        entries += history_entries(model, records, label_of)
     entry_ids = PlanIntervention.history.filter(plan_id=plan.pk).values("id")
-    entries += _entries(
+    entries += history_entries(
         StaffingLine,
         StaffingLine.history.filter(plan_intervention_id__in=entry_ids).select_related(
             "history_user"
         ),
         lambda r: r.role,
     )
-    return _newest_first(entries)
-
-
-def budget_history(*, plan: Plan) -> list[HistoryEntry]:
-    """Who changed what in the plan's budget, and when; newest first."""
-    from budgets.models import (
-        Budget,
-        BudgetAmount,
-        BudgetColumn,
-        BudgetGroup,
-        BudgetLine,
-        StatedFigure,
-    )
-
-    budget_ids = Budget.history.filter(plan_id=plan.pk).values("id")
-    group_ids = BudgetGroup.history.filter(budget_id__in=budget_ids).values("id")
-    line_ids = BudgetLine.history.filter(group_id__in=group_ids).values("id")
-    line_names = dict(
-        BudgetLine.history.filter(id__in=line_ids)
-        .order_by("history_date")
-        .values_list("id", "name")
-    )
-    column_labels = dict(
-        BudgetColumn.history.filter(budget_id__in=budget_ids)
-        .order_by("history_date")
-        .values_list("id", "label")
-    )
-
-    def with_user(qs):
-        return qs.select_related("history_user")
-
-    entries = _entries(
-        Budget, with_user(Budget.history.filter(plan_id=plan.pk)), lambda r: plan.title
-    )
-    entries += _entries(
-        BudgetColumn,
-        with_user(BudgetColumn.history.filter(budget_id__in=budget_ids)),
-        lambda r: r.label,
-    )
-    entries += _entries(
-        BudgetGroup,
-        with_user(BudgetGroup.history.filter(budget_id__in=budget_ids)),
-        lambda r: r.name,
-    )
-    entries += _entries(
-        BudgetLine, with_user(BudgetLine.history.filter(group_id__in=group_ids)), lambda r: r.name
-    )
-    entries += _entries(
-        BudgetAmount,
-        with_user(BudgetAmount.history.filter(line_id__in=line_ids)),
-        lambda r: f"{line_names.get(r.line_id, '')}, {column_labels.get(r.column_id, '')}",
-    )
-    entries += _entries(
-        StatedFigure,
-        with_user(StatedFigure.history.filter(budget_id__in=budget_ids)),
-        lambda r: f"{r.get_kind_display()}, {column_labels.get(r.column_id, '')}",
-    )
-    return _newest_first(entries)
+    return newest_first(entries)

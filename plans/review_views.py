@@ -17,7 +17,7 @@ from associations.mixins import ServiceFormMixin
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 
-from . import comments, diff, forms, history, workflow
+from . import comments, diff, extensions, forms, history, workflow
 from .models import Comment, Plan
 from .views import PlanMixin
 
@@ -355,7 +355,8 @@ class BudgetHistoryView(PlanMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            entries=history.budget_history(plan=self.plan),
+            # ``budgets.history.budget_history``, registered by budgets (plans.extensions).
+            entries=extensions.HISTORIES["budget"](plan=self.plan),
             page_title=_("History of the budget"),
             **kwargs,
         )
@@ -392,6 +393,5 @@ class PlanChangesView(PlanMixin, TemplateView):
             ]
             if changes
             else [],
-            budget_colspan=1 + 3 * len(changes.budget.columns) if changes else 1,
             **kwargs,
         )

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_update_with_history
 
 from associations.models import Membership, Role
 
+from . import extensions
 from .cloning import clone, create_all
 from .models import (
     CommunicationItem,
@@ -181,7 +182,7 @@ def _next_year_title(title: str, offset: int = 1) -> str:
 @transaction.atomic
 def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     """Start next year's plan as a new draft with everything of ``plan`` copied, its
-    budget a year on (``budgets.copying.copy_budget``).
+    budget a year on (``budgets.copying.copy_budget``, through ``extensions.plan_copied``).
 
     The source plan is only read, and the copy is always a new plan: an
     existing plan for next year (approved or not) is never written into.
@@ -201,9 +202,8 @@ def plan_copy_to_next_year(*, plan: Plan, acting_user) -> Plan:
     new_plan._history_user = acting_user
     new_plan.save()
     copy_plan_parts(source=plan, target=new_plan, acting_user=acting_user, years_on=1)
-    from budgets.copying import copy_budget  # budgets builds on plans, not the other way
-
-    copy_budget(source_plan=plan, target_plan=new_plan, acting_user=acting_user, years_on=1)
+    # What the apps above plans keep with a plan (its budget) comes along.
+    extensions.plan_copied(source=plan, target=new_plan, acting_user=acting_user, years_on=1)
     return new_plan
 
 

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import review_views, views
-from .models import PlanDocument
 
 app_name = "plans"
 
@@ -55,17 +54,6 @@ urlpatterns = [
         name="budget_history",
     ),
     path("<int:plan_pk>/changes/", review_views.PlanChangesView.as_view(), name="changes"),
-    path("<int:plan_pk>/document/", views.PlanDocumentView.as_view(), name="plan_document"),
-    path(
-        "<int:plan_pk>/document.pdf",
-        views.PlanDocumentPdfView.as_view(),
-        name="plan_document_pdf",
-    ),
-    path(
-        "<int:plan_pk>/document-arkiv.pdf",
-        views.PlanDocumentPdfView.as_view(variant=PlanDocument.Variant.PDFA),
-        name="plan_document_pdfa",
-    ),
 ]
 
 for prefix, (form_view, delete_view, move_view) in views.PARTS.items():

@@ -1,13 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DeleteView, TemplateView, UpdateView
-from django.views.generic.base import ContextMixin
 from django_tables2 import SingleTableView
 
 from associations.mixins import (
@@ -18,9 +16,8 @@ from associations.mixins import (
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
-from finsam.downloads import content_disposition, mark_not_cached
 
-from . import document, forms, rendering, services
+from . import forms, services
 from .models import (
     CommunicationItem,
     ControlPoint,
@@ -28,7 +25,6 @@ from .models import (
     GoalArea,
     MeasurementPoint,
     Plan,
-    PlanDocument,
     PlanIntervention,
     Section,
     StaffingLine,
@@ -129,54 +125,6 @@ class PlanDetailView(PlanMixin, TemplateView):
             and can(self.request.user, "plans.add_comment", self.plan),
             **kwargs,
         )
-
-
-class PlanDocumentView(PlanMixin, View):
-    """The whole plan as one HTML document, laid out as the PDF (which it links to)."""
-
-    def get(self, request, *args, **kwargs):
-        context = document.document_context(plan=self.plan, association=self.association)
-        return HttpResponse(
-            document.render_document_html(context=context, request=request, for_screen=True)
-        )
-
-
-class PlanDocumentPdfView(PlanMixin, ContextMixin, View):
-    """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
-
-    variant = PlanDocument.Variant.PDF
-
-    def get(self, request, *args, **kwargs):
-        try:
-            content = document.plan_pdf(
-                plan=self.plan,
-                association=self.association,
-                variant=self.variant,
-                user_id=request.user.pk,
-            )
-        except rendering.RenderBusy:
-            return self.pending(request)
-        response = HttpResponse(content, content_type="application/pdf")
-        name = document.document_filename(
-            plan=self.plan,
-            association=self.association,
-            variant=self.variant,
-            today=timezone.localdate(),
-        )
-        response["Content-Disposition"] = content_disposition(name, as_attachment=False)
-        return response
-
-    def pending(self, request):
-        """No slot to render now: a page that says so and asks again by itself
-        (a meta refresh: no script), answered 503 with Retry-After, never cached."""
-        response = render(
-            request,
-            "plans/document_pending.html",
-            self.get_context_data(retry_after=rendering.RETRY_AFTER),
-            status=503,
-        )
-        response["Retry-After"] = str(rendering.RETRY_AFTER)
-        return mark_not_cached(response)
 
 
 class PlanCopyView(PlanMixin, TemplateView):

@@ -9,7 +9,8 @@ current state, and refuses with a ValidationError whose message the user reads.
 A plan on review or approved is frozen (``services.ensure_editable`` and the
 guard in ``freezing``). Approving a revision makes it the current version: the
 plan it revises gets ``superseded_by`` and stays readable. Approving also stores the
-plan's PDF and PDF/A as they are at the decision (``document.store_approved_documents``).
+plan's PDF and PDF/A as they are at the decision (``documents.plan_document``, which
+registers for it in ``plans.extensions``).
 """
 
 import datetime
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from associations.rules import can
 
+from . import extensions
 from .comments import unhandled_count
 from .models import Plan
 
@@ -218,14 +220,8 @@ def record_approval(
     # The archived PDFs are made from the plan as approved, after the decision is
     # committed; if rendering fails the decision stands (robust) and the first
     # download renders them instead.
-    transaction.on_commit(lambda: _archive(plan), robust=True)
+    transaction.on_commit(lambda: extensions.plan_approved(plan=plan), robust=True)
     return plan
-
-
-def _archive(plan: Plan) -> None:
-    from .document import store_approved_documents  # the document builds on workflow's models
-
-    store_approved_documents(plan=plan)
 
 
 @transaction.atomic
@@ -247,8 +243,6 @@ def start_revision(*, plan: Plan, acting_user) -> Plan:
     The approved plan is only read. The revision links to it (``revision_of``)
     and replaces it as the current version once the board approves it.
     """
-    from budgets.copying import copy_budget
-
     from .services import copy_plan_parts
 
     plan = _locked(plan)
@@ -264,5 +258,5 @@ def start_revision(*, plan: Plan, acting_user) -> Plan:
     revision._history_user = acting_user
     revision.save()
     copy_plan_parts(source=plan, target=revision, acting_user=acting_user)
-    copy_budget(source_plan=plan, target_plan=revision, acting_user=acting_user)
+    extensions.plan_copied(source=plan, target=revision, acting_user=acting_user)
     return revision

@@ -107,9 +107,9 @@ PLAN_URLS = {
     "plans:plan_detail": (plan, EVERY_MEMBER),
     "plans:plan_update": (plan, KANSLI_ONLY),
     "plans:plan_copy": (plan, KANSLI_ONLY),
-    "plans:plan_document": (plan, EVERY_MEMBER),
-    "plans:plan_document_pdf": (plan, EVERY_MEMBER),
-    "plans:plan_document_pdfa": (plan, EVERY_MEMBER),
+    "documents:plan_document": (plan, EVERY_MEMBER),
+    "documents:plan_document_pdf": (plan, EVERY_MEMBER),
+    "documents:plan_document_pdfa": (plan, EVERY_MEMBER),
 }
 for _part in PLAN_PART_FACTORIES:
     PLAN_URLS[f"plans:{_part}_create"] = (plan, KANSLI_ONLY)

@@ -23,8 +23,8 @@ KNOWN_DOWNLOADS = {
     "budgets:budget_export",
     "followup:export_csv",
     "followup:export_excel",
-    "plans:plan_document_pdf",
-    "plans:plan_document_pdfa",
+    "documents:plan_document_pdf",
+    "documents:plan_document_pdfa",
 }
 
 

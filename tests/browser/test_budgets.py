@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def load_budget(slug):
     with scopes_disabled():
         association = Association.objects.get(slug=slug)
-    plan = load_demo_plan(association)
+    plan = load_demo_plan(association, before_approval=load_demo_budget)
     load_demo_budget(plan)
     return plan
 

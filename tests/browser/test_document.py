@@ -17,7 +17,7 @@ SLUG = "ostra-varmland"
 
 def test_board_member_reads_and_downloads_the_approved_plan(page, demo):
     with scopes_disabled():
-        plan = load_demo_plan(Association.objects.get(slug=SLUG))
+        plan = load_demo_plan(Association.objects.get(slug=SLUG), before_approval=load_demo_budget)
         load_demo_budget(plan)
     login(page, demo, f"{SLUG}-styrelse")
     page.goto(f"{demo}/f/{SLUG}/plans/{plan.pk}/")

@@ -26,7 +26,7 @@ SLUG = "samspelet"
 def load_samspelet():
     with scopes_disabled():
         association = Association.objects.get(slug=SLUG)
-    plan = load_demo_plan(association)
+    plan = load_demo_plan(association, before_approval=load_demo_budget)
     load_demo_budget(plan)
     load_demo_followup(association, plan)
     with scope(association=association):

@@ -32,7 +32,7 @@ from django.urls import Resolver404, resolve
 from django_scopes import scopes_disabled
 
 from associations.models import Association, User
-from budgets.demo import load_demo_budget
+from budgets.demo import change_demo_revision_budget, load_demo_budget
 from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.demo_review import load_demo_review
@@ -54,9 +54,9 @@ NOT_FOLLOWED = {
     "budgets:budget_export",
     "followup:export_csv",
     "followup:export_excel",
-    "plans:plan_document",
-    "plans:plan_document_pdf",
-    "plans:plan_document_pdfa",
+    "documents:plan_document",
+    "documents:plan_document_pdf",
+    "documents:plan_document_pdfa",
     "associations:logo",
 }
 # Steps after which the plan or quarter is closed to the pages tried after them.
@@ -303,10 +303,10 @@ def load_demo_data():
     with scopes_disabled():
         associations = {a.slug: a for a in Association.objects.all()}
         for slug in {slug for _role, slug in ROLES}:
-            plan = load_demo_plan(associations[slug])
+            plan = load_demo_plan(associations[slug], before_approval=load_demo_budget)
             load_demo_budget(plan)
             load_demo_followup(associations[slug], plan)
-        load_demo_review(associations)
+        load_demo_review(associations, change_budget=change_demo_revision_budget)
 
 
 def test_every_typed_value_is_stored_or_a_message_says_why_not(browser, demo):

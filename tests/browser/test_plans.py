@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from associations.models import Association
+from budgets.demo import load_demo_budget
 from plans.demo import load_demo_plan
 from plans.models import (
     Goal,
@@ -45,7 +46,7 @@ def sv(msgid, **params):
 def load_plan(slug) -> Plan:
     """The förbund's demo plan (loaded once per test database)."""
     with scopes_disabled():
-        return load_demo_plan(Association.objects.get(slug=slug))
+        return load_demo_plan(Association.objects.get(slug=slug), before_approval=load_demo_budget)
 
 
 def plan_url(base, slug, plan_pk, rest=""):

@@ -337,7 +337,7 @@ def test_the_page_and_the_document_show_the_same_budget_table(client, demo, slug
     client.force_login(User.objects.get(username=f"{slug}-styrelse"))
     kwargs = {"association_slug": association.slug, "plan_pk": budget.plan_id}
     page = client.get(reverse("budgets:budget_detail", kwargs=kwargs) + f"?unit={budget.unit}")
-    document = client.get(reverse("plans:plan_document", kwargs=kwargs))
+    document = client.get(reverse("documents:plan_document", kwargs=kwargs))
     page_html = page.content.decode().replace("&nbsp;", NBSP)
     document_html = document.content.decode().replace("&nbsp;", NBSP)
     assert len(table_texts(page_html)) > 5

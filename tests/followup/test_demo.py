@@ -27,7 +27,7 @@ def load(slugs=SLUGS):
     slow, and ``test_demo_follow_up_loads_once`` runs it)."""
     associations = load_demo_associations()
     for slug in slugs:
-        plan = load_demo_plan(associations[slug])
+        plan = load_demo_plan(associations[slug], before_approval=load_demo_budget)
         load_demo_budget(plan)
         load_demo_followup(associations[slug], plan)
 

@@ -33,7 +33,7 @@ def test_demo_review_data(db):
         assert revision.status == Plan.Status.DRAFT
         changes = plan_changes(earlier=revision.revision_of, later=revision)
         assert changes.sections.changed and changes.goals.added and changes.points.changed
-        assert len(changes.budget.lines) == 2
+        assert len(changes.extra["budget"].lines) == 2
 
         chair = BoardSeat.objects.get(association__slug="ostra-varmland", office="ordforande")
         assert chair.user.username == "ostra-varmland-styrelse"

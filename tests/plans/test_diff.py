@@ -79,13 +79,15 @@ def test_plan_changes(scoped):
     assert not changes.goals.removed and not changes.goals.changed
     (point,) = changes.points.changed
     assert "<del>200,</del><ins>250,</ins>" in point.diff
-    lines = {(line.name, line.status): (line.old, line.new) for line in changes.budget.lines}
+    lines = {
+        (line.name, line.status): (line.old, line.new) for line in changes.extra["budget"].lines
+    }
     assert lines == {
         ("Insatser", "changed"): ([Decimal(5000)], [Decimal(5500)]),
         ("Utgår", "removed"): ([Decimal(300)], [None]),
         ("Ny insats", "added"): ([None], [Decimal(200)]),
     }
-    costs = next(t for t in changes.budget.totals if t.label == "Total costs")
+    costs = next(t for t in changes.extra["budget"].totals if t.label == "Total costs")
     assert (costs.old, costs.new, costs.change) == (
         [Decimal(6300)],
         [Decimal(6700)],
@@ -136,7 +138,7 @@ def test_budget_line_amount_change_found_after_a_real_revision(scoped, members):
     amount.amount = Decimal(1200)
     amount.save()
     changes = plan_changes(earlier=earlier, later=revision)
-    assert [(line.name, line.change) for line in changes.budget.lines] == [
+    assert [(line.name, line.change) for line in changes.extra["budget"].lines] == [
         ("Kansli", [Decimal(200)])
     ]
     assert BudgetLine.objects.filter(group__budget__plan=revision).count() == 2
@@ -288,7 +290,7 @@ def test_this_years_plan_against_last_years_pairs_columns_by_year(scoped):
         ],
     )
     with translation.override("en"):
-        budget = plan_changes(earlier=earlier, later=later).budget
+        budget = plan_changes(earlier=earlier, later=later).extra["budget"]
     assert [(c.earlier, c.later) for c in budget.columns] == [
         ("Budget 2022", "Beslutad budget 2022"),
         ("Plan 2023", "Budget 2023"),
@@ -330,7 +332,7 @@ def test_a_missing_figure_is_missing_not_zero(scoped):
     later_budget = _budget(later, columns, lines)
     later_budget.columns.update(opening_equity=None)
     with translation.override("en"):
-        budget = plan_changes(earlier=earlier, later=later).budget
+        budget = plan_changes(earlier=earlier, later=later).extra["budget"]
     assert budget.lines == []
     totals = {t.label: t.cells for t in budget.totals}
     assert totals["Equity at the end of the year"] == [(Decimal(1500), None, None)]
@@ -365,7 +367,7 @@ def test_changes_page_of_next_years_copy_shows_only_what_changed(client, db):
         section.body = f"**Nytt:** en mening till.\n\n- en punkt\n\n{section.body}"
         section.save()
         changes = plan_changes(earlier=plan, later=new)
-    assert [(line.name, line.status) for line in changes.budget.lines] == [
+    assert [(line.name, line.status) for line in changes.extra["budget"].lines] == [
         ("Samordningsteam FNS", "changed")
     ]
     client.force_login(kansli)

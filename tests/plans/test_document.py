@@ -38,8 +38,8 @@ from budgets.models import (
 )
 from budgets.selectors import budget_table
 from budgets.templatetags.budgets import money
+from documents import plan_document as document
 from followup.demo import load_demo_followup
-from plans import document
 from plans.demo import load_demo_plan
 from plans.models import Goal, Plan, PlanDocument, PlanIntervention
 from tests.factories import (
@@ -94,7 +94,7 @@ def ostra(django_db_setup, django_db_blocker):
         associations = load_demo_associations()
         demo = {slug: demo_document(a) for slug, a in associations.items() if slug != SLUG}
         association = associations[SLUG]
-        plan = load_demo_plan(association)
+        plan = load_demo_plan(association, before_approval=load_demo_budget)
         budget = load_demo_budget(plan)
         load_demo_followup(association, plan)
         with scope(association=association):
@@ -109,10 +109,10 @@ def ostra(django_db_setup, django_db_blocker):
         client = Client()
         client.force_login(User.objects.get(username=f"{SLUG}-styrelse"))
         kwargs = {"association_slug": SLUG, "plan_pk": plan.pk}
-        html = client.get(reverse("plans:plan_document", kwargs=kwargs))
-        pdf = client.get(reverse("plans:plan_document_pdf", kwargs=kwargs))
-        pdf_again = client.get(reverse("plans:plan_document_pdf", kwargs=kwargs))
-        pdfa = client.get(reverse("plans:plan_document_pdfa", kwargs=kwargs))
+        html = client.get(reverse("documents:plan_document", kwargs=kwargs))
+        pdf = client.get(reverse("documents:plan_document_pdf", kwargs=kwargs))
+        pdf_again = client.get(reverse("documents:plan_document_pdf", kwargs=kwargs))
+        pdfa = client.get(reverse("documents:plan_document_pdfa", kwargs=kwargs))
         with scopes_disabled():
             stored = set(PlanDocument.objects.filter(plan=plan).values_list("variant", flat=True))
         result = SimpleNamespace(
@@ -129,7 +129,7 @@ def ostra(django_db_setup, django_db_blocker):
                     *table.equity_end,
                 ]
             ],
-            pdf_url=reverse("plans:plan_document_pdf", kwargs=kwargs),
+            pdf_url=reverse("documents:plan_document_pdf", kwargs=kwargs),
             html=html,
             pdf=pdf,
             pdf_again=pdf_again,
@@ -154,7 +154,7 @@ def ostra(django_db_setup, django_db_blocker):
 
 def demo_document(association):
     """A demo förbund's plan with its budget and follow-up, rendered as the document."""
-    plan = load_demo_plan(association)
+    plan = load_demo_plan(association, before_approval=load_demo_budget)
     load_demo_budget(plan)
     load_demo_followup(association, plan)
     with scope(association=association):
@@ -570,7 +570,8 @@ def test_draft_pdf_escapes_user_text_and_repeats_table_headers(draft, associatio
 def test_html_document_escapes_user_text(draft, association, members, client):
     client.force_login(members["revisor"])
     url = reverse(
-        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": draft.pk}
+        "documents:plan_document",
+        kwargs={"association_slug": association.slug, "plan_pk": draft.pk},
     )
     content = client.get(url).content.decode()
     assert "<script>" not in content
@@ -602,7 +603,7 @@ def test_stored_pdf_is_served_even_after_the_board_changes(association, members,
         )
     client.force_login(members["styrelse"])
     url = reverse(
-        "plans:plan_document_pdf",
+        "documents:plan_document_pdf",
         kwargs={"association_slug": association.slug, "plan_pk": plan.pk},
     )
     first = client.get(url).content
@@ -618,7 +619,7 @@ def test_a_draft_is_rendered_anew_and_not_stored(association, members, client):
         plan = PlanFactory(association=association)
     client.force_login(members["projektledare"])
     url = reverse(
-        "plans:plan_document_pdf",
+        "documents:plan_document_pdf",
         kwargs={"association_slug": association.slug, "plan_pk": plan.pk},
     )
     assert client.get(url).status_code == 200
@@ -648,7 +649,7 @@ def test_document_page_queries_do_not_grow_with_the_plan(
         PlanInterventionFactory(association=association, plan=plan)
     client.force_login(members["kansli"])
     url = reverse(
-        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+        "documents:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
     )
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
@@ -689,8 +690,12 @@ def test_approving_stores_the_pdfs_as_they_are_at_the_decision(
         association_logo_set(association=association, acting_user=None, data=png_bytes())
     client.force_login(members["styrelse"])
     kwargs = {"association_slug": association.slug, "plan_pk": plan.pk}
-    assert client.get(reverse("plans:plan_document_pdf", kwargs=kwargs)).content == stored["pdf"]
-    assert client.get(reverse("plans:plan_document_pdfa", kwargs=kwargs)).content == stored["pdfa"]
+    assert (
+        client.get(reverse("documents:plan_document_pdf", kwargs=kwargs)).content == stored["pdf"]
+    )
+    assert (
+        client.get(reverse("documents:plan_document_pdfa", kwargs=kwargs)).content == stored["pdfa"]
+    )
 
 
 def test_a_failed_render_leaves_the_decision_recorded(
@@ -712,13 +717,13 @@ def test_the_document_is_swedish_whatever_the_readers_language(client):
     from followup.demo import load_demo_followup
 
     association = load_demo_associations()["samspelet"]
-    plan = load_demo_plan(association)
+    plan = load_demo_plan(association, before_approval=load_demo_budget)
     load_demo_followup(association, plan)
     with scopes_disabled():
         Plan._base_manager.filter(pk=plan.pk).update(status=Plan.Status.DRAFT)  # past the guard
     client.force_login(User.objects.get(username="samspelet-styrelse"))
     url = reverse(
-        "plans:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+        "documents:plan_document", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
     )
     with translation.override("en"):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()

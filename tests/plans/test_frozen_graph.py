@@ -54,15 +54,15 @@ from django_scopes import scope, scopes_disabled
 from associations.demo import load_demo_associations
 from associations.models import FormSubmission
 from budgets.demo import load_demo_budget
-from followup.demo import load_demo_followup
-from plans.demo import load_demo_plan
-from plans.document import (
+from documents.plan_document import (
     document_context,
     plan_pdf,
     render_document_html,
     render_pdf,
     store_approved_documents,
 )
+from followup.demo import load_demo_followup
+from plans.demo import load_demo_plan
 from plans.models import Comment, Plan, PlanDocument
 
 PLAN, ARCHIVED = "plan", "archived"
@@ -444,7 +444,7 @@ def frozen_ostra_varmland(status):
     from plans.services import plan_copy_to_next_year
 
     association = load_demo_associations()["ostra-varmland"]
-    plan = load_demo_plan(association)
+    plan = load_demo_plan(association, before_approval=load_demo_budget)
     load_demo_budget(plan)
     load_demo_followup(association, plan)
     with scope(association=association):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_scopes import scope
 
+from budgets.history import budget_history
 from budgets.models import BudgetAmount
 from plans import history, services, workflow
 from plans.models import Plan, Section
@@ -55,7 +56,7 @@ def test_budget_history_lists_amount_changes(plan, members):
     amount.amount = Decimal(1500)
     amount._history_user = members["kansli"]
     amount.save()
-    entries = history.budget_history(plan=plan)
+    entries = budget_history(plan=plan)
     change = next(e for e in entries if e.kind == "~")
     assert change.label == f"Kansli, Budget {plan.year}"
     assert [(c.old, c.new) for c in change.changes] == [(Decimal(1000), Decimal(1500))]

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
+from documents.plan_document import document_context, render_document_html
 from plans import services
-from plans.document import document_context, render_document_html
 from plans.models import Plan, PlanIntervention
 from plans.workflow import record_approval, send_for_review
 from tests.factories import (

@@ -1,6 +1,6 @@
 """PDF rendering: a limit per installation and per person held in the database, drafts'
 PDFs cached by what they show, and a waiting page when no slot frees in time
-(plans/rendering.py). The renderer is patched where the PDF itself is not the point."""
+(documents/rendering.py). The renderer is patched where the PDF itself is not the point."""
 
 import datetime
 import os
@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from plans import document, rendering
+from documents import plan_document as document
+from documents import rendering
+from documents.rendering import RenderBusy, installation_slot, person_slot
 from plans.models import Plan, PlanDocument, RenderSlot
-from plans.rendering import RenderBusy, installation_slot, person_slot
 from tests.factories import PlanFactory
 
 FAKE_PDF = b"%PDF-1.7 fake"
@@ -46,7 +47,7 @@ def renders(monkeypatch):
 
 @pytest.fixture
 def fake_clock(monkeypatch):
-    """``time.monotonic`` and ``time.sleep`` of plans.rendering on a clock that only
+    """``time.monotonic`` and ``time.sleep`` of documents.rendering on a clock that only
     sleeping moves: waiting is counted, not spent. ``on_sleep`` runs at each sleep."""
 
     class Clock:
@@ -180,7 +181,7 @@ def test_a_failed_render_gives_its_slots_back(settings):
 # The cache and the view ----------------------------------------------------------------
 
 
-def pdf_url(association, plan, name="plans:plan_document_pdf"):
+def pdf_url(association, plan, name="documents:plan_document_pdf"):
     return reverse(name, kwargs={"association_slug": association.slug, "plan_pk": plan.pk})
 
 
@@ -199,7 +200,9 @@ def test_an_unchanged_draft_is_not_rendered_again(association, members, client, 
     assert first.content == second.content == FAKE_PDF + b"pdf"
     assert len(renders) == 1
     # The archive variant is a file of its own.
-    assert client.get(pdf_url(association, draft, "plans:plan_document_pdfa")).status_code == 200
+    assert (
+        client.get(pdf_url(association, draft, "documents:plan_document_pdfa")).status_code == 200
+    )
     assert len(renders) == 2
 
 

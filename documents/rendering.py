@@ -44,7 +44,7 @@ from django.core.cache import caches
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import RenderSlot
+from plans.models import RenderSlot
 
 # Seconds between two attempts to claim an installation slot while waiting.
 POLL_INTERVAL = 0.25

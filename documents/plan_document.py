@@ -2,12 +2,12 @@
 
 ``document_context`` gathers what the document shows (the plan, fully prefetched; the
 budget table as ``budgets.selectors`` computes it; the board; the logo).
-``render_document_html`` renders ``plans/document/document.html``; ``render_pdf`` feeds
+``render_document_html`` renders ``documents/plan/document.html``; ``render_pdf`` feeds
 that HTML to WeasyPrint with a URL fetcher that reads the stylesheet and the shipped
 fonts from disk and the logo from the database, and fetches nothing else (no network,
 and nothing a plan text could point at). ``plan_pdf`` serves an approved plan's PDF
 from ``PlanDocument`` once it has been rendered; a draft's is cached by what it shows
-and rendered under ``plans.rendering``'s limits.
+and rendered under ``documents.rendering``'s limits.
 
 The document is always rendered in the site language (Swedish): it is the förbund's
 plan, whatever language the reader chose for the application.
@@ -34,12 +34,12 @@ from associations.models import AssociationLogo
 from associations.selectors import association_overview
 from budgets.models import Budget
 from budgets.selectors import budget_table
+from plans.models import Plan, PlanDocument
+from plans.selectors import plan_document
 
 from . import rendering
-from .models import Plan, PlanDocument
-from .selectors import plan_document
 
-TEMPLATE = "plans/document/document.html"
+TEMPLATE = "documents/plan/document.html"
 # Resources are resolved against this base; the fetcher serves only its own paths.
 BASE_URL = "https://document.invalid/"
 PDF_VARIANTS = {PlanDocument.Variant.PDF: None, PlanDocument.Variant.PDFA: "pdf/a-3b"}
@@ -263,7 +263,7 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
     """The plan's PDF. An approved plan's is rendered once and then served as stored.
 
     A draft's (any plan not approved) is served from the cache while what it shows
-    is unchanged, and otherwise rendered under ``plans.rendering``'s limits: one
+    is unchanged, and otherwise rendered under ``documents.rendering``'s limits: one
     render at a time for ``user_id``, ``PDF_RENDER_LIMIT`` in the installation.
     Raises ``rendering.RenderBusy`` when no slot frees in time."""
     if plan.status != Plan.Status.APPROVED:

@@ -1,7 +1,12 @@
+"""``manage.py load_demo``: the seed förbund with their plans, budgets, follow-up and the
+board's review. A command of the top layer: it calls each app's demo loader in order
+(a plan's budget is loaded before the plan is approved, as the board approved both).
+"""
+
 from django.core.management.base import BaseCommand
 
 from associations.demo import DEMO_SLUGS, load_demo_associations
-from budgets.demo import load_demo_budget
+from budgets.demo import change_demo_revision_budget, load_demo_budget
 from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.demo_review import load_demo_review
@@ -13,10 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         associations = load_demo_associations()
         for association in associations.values():
-            plan = load_demo_plan(association)
+            plan = load_demo_plan(association, before_approval=load_demo_budget)
             load_demo_budget(plan)
             load_demo_followup(association, plan)
-        load_demo_review(associations)
+        load_demo_review(associations, change_budget=change_demo_revision_budget)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans, budgets and "
