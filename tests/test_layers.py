@@ -66,7 +66,7 @@ def test_every_import_follows_the_direction_of_the_apps():
 
 
 def test_an_upward_import_is_found_also_inside_a_function_and_when_relative():
-    source = '''
+    source = """
 from django.apps import apps
 from associations.models import Association
 from .models import Plan
@@ -76,7 +76,7 @@ def helper():
     import followup.dashboard
     apps.get_model("budgets", "BudgetLine")
     return "budgets.BudgetLine"
-'''
+"""
     tree = ast.parse(source)
     assert upward_imports(tree, "plans.comments") == [
         "plans.comments:7 imports budgets.models",
