@@ -3,7 +3,7 @@
 Builds a throwaway SQLite database with the demo data, renders the plan document's
 HTML once (the same HTML the PDF view feeds to WeasyPrint), then in one run
 
-1. renders it N times with WeasyPrint (``plans.document.render_pdf``) in a fresh
+1. renders it N times with WeasyPrint (``documents.plan_document.render_pdf``) in a fresh
    process that loads ``finsam.wsgi`` as a gunicorn worker does, after one uncounted
    first render, recording wall time, CPU time, the process's peak resident memory
    (VmHWM) and, in one more render, the peak of Python allocations (tracemalloc);
@@ -111,7 +111,7 @@ def child(html_path: str, runs: int, *, unfrozen: bool = False) -> int:
         # What gunicorn loads: Django set up, the URL configuration and WeasyPrint
         # imported and the start-up objects frozen out of the collector's full passes.
         import finsam.wsgi  # noqa: F401
-    from plans import document
+    from documents import plan_document as document
 
     html = Path(html_path).read_text(encoding="utf-8")
     before = high_water_kib()
@@ -228,7 +228,7 @@ def run(args, folder: Path) -> int:
     from django_scopes import scope, scopes_disabled
 
     from associations.models import Association
-    from plans import document
+    from documents import plan_document as document
     from plans.models import Plan, PlanDocument
 
     call_command("migrate", verbosity=0)

@@ -255,13 +255,13 @@ INVITATIONS_PER_ASSOCIATION_PER_DAY = env.int("INVITATIONS_PER_ASSOCIATION_PER_D
 # worker; CACHE_URL may point elsewhere (e.g. locmemcache:// for a single process).
 CACHES = {
     "default": env.cache("CACHE_URL", default="dbcache://finsam_cache"),
-    # Drafts' PDFs (plans/rendering.py), one per plan and variant; a table of their
+    # Drafts' PDFs (documents/rendering.py), one per plan and variant; a table of their
     # own, so that many PDFs never push the mail limits' counters out.
     "documents": env.cache("DOCUMENT_CACHE_URL", default="dbcache://finsam_document_cache"),
 }
 CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
 
-# PDF rendering (plans/rendering.py): at most PDF_RENDER_LIMIT drafts are rendered at
+# PDF rendering (documents/rendering.py): at most PDF_RENDER_LIMIT drafts are rendered at
 # once in the whole installation (each takes a core for about a second), and one per
 # person. A download waits up to PDF_RENDER_WAIT seconds for a free slot, then gets a
 # page saying the PDF is being prepared, which asks again by itself. 0 by default: a

@@ -22,7 +22,7 @@ def freeze_startup_objects() -> None:
     garbage. Python's documentation recommends the same before a server forks its
     workers."""
     get_resolver().url_patterns  # noqa: B018 (imports the views, forms and their modules)
-    # The PDF renderer with its parsed user-agent stylesheets (plans.document imports it
+    # The PDF renderer with its parsed user-agent stylesheets (documents.plan_document imports it
     # on the first download, and a worker keeps it from then on).
     import weasyprint  # noqa: F401
 

@@ -899,7 +899,7 @@ class PlanDocument(TenantModel):
 
 class RenderSlot(models.Model):
     """One permission to render a PDF, shared by every worker and machine through the
-    database (``plans.rendering``): ``site:<n>`` rows cap the renders of the
+    database (``documents.rendering``): ``site:<n>`` rows cap the renders of the
     installation, a ``user:<id>`` row those of one person. A slot is held while
     ``holder`` is set and ``until`` has not passed; a worker killed mid-render leaves
     a slot that frees itself at ``until``. Not a förbund's data: no tenant scope."""
