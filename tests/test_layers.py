@@ -88,3 +88,17 @@ def helper():
     # module: resolved to where it really points.
     assert upward_imports(ast.parse("from .. import budgets"), "plans.sub.mod") == []
     assert upward_imports(ast.parse("from . import document"), "plans.views") == []
+
+
+def test_the_apps_above_plans_register_their_hooks():
+    """What plans reaches through ``plans.extensions`` is there once the apps are ready."""
+    from budgets.apps import copy_plan_budget
+    from budgets.diff import budget_changes
+    from budgets.history import budget_history
+    from documents.plan_document import store_approved_documents
+    from plans import extensions
+
+    assert extensions._plan_copied == [copy_plan_budget]
+    assert extensions._plan_approved == [store_approved_documents]
+    assert list(extensions.CHANGES.items()) == [("budget", budget_changes)]
+    assert list(extensions.HISTORIES.items()) == [("budget", budget_history)]
