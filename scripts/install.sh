@@ -2,7 +2,8 @@
 # Install everything the application needs, into .venv in the project folder.
 #
 #   bash scripts/install.sh          the application (runtime dependencies)
-#   bash scripts/install.sh --test   the application and the test tools, Chromium included
+#   bash scripts/install.sh --test   the application and the test tools, Chromium included,
+#                                    and the Nu HTML checker (npm's vnu-jar, run by Java)
 #
 # Safe to run again: it installs only what is missing. System libraries come from
 # Debian's packages (WeasyPrint's Pango/HarfBuzz, gettext for the translations,
@@ -22,6 +23,12 @@ fi
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext)
 $with_tests && packages+=(chromium)
+# The Nu HTML checker (scripts/check_html.py) comes from npm and runs on Java: any Java
+# and npm already here will do.
+if $with_tests; then
+  command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -44,6 +51,16 @@ extras=""
 $with_tests && extras="[test]"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+
+# The Nu HTML checker's jar, from npm, into .tools/ (git-ignored). --ignore-scripts: the
+# package's postinstall would download a Java of its own; the system's is used instead.
+vnu_version=26.9.27
+vnu_package=.tools/node_modules/vnu-jar/package.json
+if $with_tests && ! grep -qs "\"version\": *\"$vnu_version\"" "$vnu_package"; then
+  echo "Installing vnu-jar $vnu_version (the Nu HTML checker) into .tools/"
+  npm install --no-save --ignore-scripts --no-audit --no-fund --silent --prefix .tools \
+    "vnu-jar@$vnu_version"
+fi
 
 [ -f .env ] || cp .env.example .env
 .venv/bin/python manage.py compilemessages --ignore=.venv -v0
