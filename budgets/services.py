@@ -19,8 +19,10 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from associations.models import MemberParty
+from associations.versioning import EditConflict as EditConflict
+from associations.versioning import claim_version
 from plans.models import Plan
-from plans.services import EditConflict, ensure_editable, reordered
+from plans.services import ensure_editable, reordered
 
 from .copying import copy_budget
 from .models import (
@@ -46,12 +48,7 @@ def claim(budget: Budget, expected_version: int | None) -> None:
     ensure_budget_editable(budget)
     if expected_version is None:
         expected_version = budget.version
-    claimed = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise EditConflict(Budget.objects.get(pk=budget.pk))
-    budget.version = expected_version + 1
+    budget.version = claim_version(Budget, budget.pk, expected_version)
 
 
 # Creating a budget ---------------------------------------------------------------

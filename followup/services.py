@@ -3,20 +3,19 @@
 Every write goes through here, in one transaction, after the role and the
 state have been checked and the figures validated: on any error nothing is
 written. A report carries a ``version``; a save based on an older version
-raises ``EditConflict`` (as in ``plans.services``) so two editors lose
+raises ``EditConflict`` (``associations.versioning``) so two editors lose
 nothing. Every save and transition appends a ``ReportEvent`` with who, when
 and what changed (old → new).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from associations.rules import is_kansli, is_projektledare
+from associations.versioning import EditConflict, claim_version, ensure_version
 from plans.models import Intervention, MeasurementPoint
-from plans.services import EditConflict
 
 from . import validation, workflow
 from .models import (
@@ -76,14 +75,6 @@ def standard_measures_ensure(*, association) -> list[Measure]:
     return list(Measure.objects.filter(association=association))
 
 
-def _claim_version(model, pk: int, expected_version: int | None):
-    if expected_version is None:
-        return
-    claimed = model.objects.filter(pk=pk, version=expected_version).update(version=F("version") + 1)
-    if not claimed:
-        raise EditConflict(model.objects.get(pk=pk))
-
-
 @transaction.atomic
 def measure_save(*, measure: Measure, acting_user) -> Measure:
     """Add or rename one of the förbund's own measures (kansli)."""
@@ -112,8 +103,8 @@ def followup_settings_save(
     if not is_kansli(acting_user, intervention):
         raise PermissionDenied
     settings = followup_settings(intervention=intervention)
-    if settings.pk and expected_version is not None and settings.version != expected_version:
-        raise EditConflict(settings)
+    if settings.pk:
+        ensure_version(settings, expected_version)
     new = {"focus": focus, "method": method, "esf_funded": esf_funded}
     if QuarterReport.objects.filter(intervention=intervention).exists():
         # ``settings`` is the saved record or, before any, the defaults the figures
@@ -133,7 +124,7 @@ def followup_settings_save(
         raise ValidationError({"measures": _("Choose the förbund's own measures.")})
     if settings.pk:
         loaded = settings.version if expected_version is None else expected_version
-        _claim_version(InterventionFollowUp, settings.pk, loaded)
+        claim_version(InterventionFollowUp, settings.pk, loaded)
         settings.refresh_from_db(fields=["version"])
     for field, value in new.items():
         setattr(settings, field, value)
@@ -234,7 +225,7 @@ def quarter_report_save(
         if expected_version is None:
             # The editor loaded an empty quarter that someone has entered since.
             raise EditConflict(report)
-        _claim_version(QuarterReport, report.pk, expected_version)
+        claim_version(QuarterReport, report.pk, expected_version)
         report.refresh_from_db()
         old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
         comment_changed = report.comment != comment
@@ -301,8 +292,7 @@ def quarter_report_transition(
     report = QuarterReport.objects.select_for_update().get(pk=report.pk)
     actor = actor_of(acting_user, report.intervention)
     new_status = workflow.transition(action, status=report.status, actor=actor, reason=reason)
-    if expected_version is not None and report.version != expected_version:
-        raise EditConflict(report)
+    ensure_version(report, expected_version)
     old_status = report.status
     report.status = new_status
     report.version += 1
@@ -347,7 +337,8 @@ def point_assessment_save(
     if assessment is None:
         assessment = PointAssessment(association_id=point.association_id, point=point)
     else:
-        _claim_version(PointAssessment, assessment.pk, expected_version)
+        if expected_version is not None:
+            claim_version(PointAssessment, assessment.pk, expected_version)
         assessment.refresh_from_db(fields=["version"])
     assessment.status = status
     assessment.comment = comment

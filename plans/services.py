@@ -11,11 +11,14 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from associations.models import Membership, Role
+
+# ``EditConflict`` is re-exported: the views of plans and follow-up import it from here.
+from associations.versioning import EditConflict as EditConflict
+from associations.versioning import claim_version
 
 from .cloning import clone, create_all
 from .models import (
@@ -30,20 +33,6 @@ from .models import (
     Section,
     StaffingLine,
 )
-
-
-class EditConflict(ValidationError):
-    """Someone else saved the record after the editor loaded it."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(
-            _(
-                "Someone else saved a change to this while you were editing. Your changes "
-                "have not been saved; they are still in the form. Compare with the saved "
-                "version below and save again to keep yours."
-            )
-        )
 
 
 def ensure_editable(plan: Plan) -> None:
@@ -105,7 +94,6 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
     instance.association_id = plan.association_id
     instance._history_user = acting_user
     instance.full_clean()
-    model = type(instance)
     creating = instance.pk is None
     if creating:
         if hasattr(instance, "order") and not instance.order:
@@ -113,12 +101,7 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
         instance.save()
     else:
         if hasattr(instance, "version") and expected_version is not None:
-            claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
-                version=F("version") + 1
-            )
-            if not claimed:
-                raise EditConflict(model.objects.get(pk=instance.pk))
-            instance.version = expected_version + 1
+            instance.version = claim_version(type(instance), instance.pk, expected_version)
         instance.save()
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
