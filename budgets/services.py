@@ -410,6 +410,24 @@ def _write_notes(budget, notes: dict[AmountKey, str], summary) -> None:
     summary.changed_notes = len(changed)
 
 
+@dataclass(frozen=True)
+class LineRef:
+    """The line an imported row writes to: one the budget has (``pk``) or one the import
+    adds (``new_key``, the ``NewLine.key`` that stands in for its pk until it exists).
+    Exactly one of the two is set."""
+
+    pk: int | None = None
+    new_key: str | None = None
+
+    def __post_init__(self):
+        if (self.pk is None) == (self.new_key is None):
+            raise ValueError("A LineRef names either an existing line or a new one.")
+
+    @property
+    def is_new(self) -> bool:
+        return self.new_key is not None
+
+
 @dataclass
 class NewLine:
     """A line an import adds: ``key`` stands in for its pk in the amounts until it exists."""
@@ -428,12 +446,12 @@ def import_apply(
     acting_user,
     expected_version: int | None,
     new_lines: list[NewLine],
-    amounts: dict,
+    amounts: dict[tuple[LineRef, int], Decimal | None],
     stated: dict[StatedKey, Decimal | None],
 ) -> ChangeSummary:
     """Write a checked import in one transaction: new lines, amounts, stated totals.
 
-    Keys of ``amounts`` are ``(line pk or NewLine.key, column pk)``.
+    Keys of ``amounts`` are ``(LineRef, column pk)``.
     """
     claim(budget, expected_version)
     summary = ChangeSummary()
@@ -463,7 +481,7 @@ def import_apply(
         created[new.key] = line
     summary.created_lines = len(created)
     resolved = {
-        (created[line].pk if isinstance(line, str) else line, column): value
+        (created[line.new_key].pk if line.is_new else line.pk, column): value
         for (line, column), value in amounts.items()
     }
     _check_keys(budget, resolved, stated)
