@@ -96,6 +96,15 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
     except IntegrityError as error:
         raise already from error
+    _create_default_columns(budget)
+    _create_default_groups(budget)
+    return budget
+
+
+def _create_default_columns(budget: Budget) -> None:
+    """The decided budget and the forecast for the year before, the budget for the plan
+    year and a plan column for each later year."""
+    plan = budget.plan
     before = plan.year - 1
     columns = [
         (BudgetColumn.Kind.DECIDED, before, _("Budget %(year)s") % {"year": before}),
@@ -114,9 +123,14 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             label=label,
             order=order,
         )
+
+
+def _create_default_groups(budget: Budget) -> None:
+    """The usual groups, with a contribution line per member party."""
+    association_id = budget.association_id
     for order, (side, category, name) in enumerate(DEFAULT_GROUPS, start=1):
         group = BudgetGroup.objects.create(
-            association_id=plan.association_id,
+            association_id=association_id,
             budget=budget,
             side=side,
             category=category,
@@ -124,16 +138,15 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             order=order,
         )
         if category == Category.CONTRIBUTIONS:
-            parties = MemberParty.objects.filter(association=plan.association_id)
+            parties = MemberParty.objects.filter(association=association_id)
             for line_order, party in enumerate(parties, start=1):
                 BudgetLine.objects.create(
-                    association_id=plan.association_id,
+                    association_id=association_id,
                     group=group,
                     name=party.name,
                     party=party,
                     order=line_order,
                 )
-    return budget
 
 
 @transaction.atomic

@@ -200,41 +200,83 @@ def quarter_report_save(
         all_measures=list(Measure.objects.filter(association=intervention.association_id)),
     )
     _validate(measures=measures, values=values, year=year, intervention=intervention)
-
     if report is None:
-        if expected_version is not None:
-            raise ValidationError(_("This quarter's report has been removed."))
-        report = QuarterReport(
-            association_id=intervention.association_id,
+        report = _quarter_report_create(
             intervention=intervention,
             year=year,
             quarter=quarter,
+            expected_version=expected_version,
             comment=comment,
         )
-        report.full_clean()
-        try:
-            with transaction.atomic():
-                report.save()
-        except IntegrityError as error:
-            raise EditConflict(
-                QuarterReport.objects.get(intervention=intervention, year=year, quarter=quarter)
-            ) from error
-        old = {}
-        comment_changed = bool(comment)
+        old, comment_changed = {}, bool(comment)
     else:
-        if expected_version is None:
-            # The editor loaded an empty quarter that someone has entered since.
-            raise EditConflict(report)
-        claim_version(QuarterReport, report.pk, expected_version)
-        report.refresh_from_db()
-        old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
-        comment_changed = report.comment != comment
-        report.comment = comment
-        report.save(update_fields=["comment", "updated_at"])
+        old, comment_changed = _quarter_report_claim(
+            report, expected_version=expected_version, comment=comment
+        )
+    changes = _write_values(report, old=old, values=values, measures=measures)
+    if comment_changed:
+        changes.append({"measure": "comment", "gender": "", "old": None, "new": None})
+    if changes:
+        ReportEvent.objects.create(
+            association_id=report.association_id,
+            report=report,
+            action=ReportEvent.Action.SAVED,
+            user=acting_user,
+            from_status=report.status,
+            to_status=report.status,
+            changes=changes,
+        )
+    return report
 
+
+def _quarter_report_create(
+    *, intervention, year: int, quarter: int, expected_version: int | None, comment: str
+) -> QuarterReport:
+    """The first report of a quarter. Two editors entering it at once: the second gets
+    ``EditConflict`` with the first one's report."""
+    if expected_version is not None:
+        raise ValidationError(_("This quarter's report has been removed."))
+    report = QuarterReport(
+        association_id=intervention.association_id,
+        intervention=intervention,
+        year=year,
+        quarter=quarter,
+        comment=comment,
+    )
+    report.full_clean()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as error:
+        raise EditConflict(
+            QuarterReport.objects.get(intervention=intervention, year=year, quarter=quarter)
+        ) from error
+    return report
+
+
+def _quarter_report_claim(
+    report: QuarterReport, *, expected_version: int | None, comment: str
+) -> tuple[dict, bool]:
+    """Take the next version of an entered report and save its comment; return its
+    figures as they were, ``{(measure_id, gender): value}``, and whether the comment
+    changed."""
+    if expected_version is None:
+        # The editor loaded an empty quarter that someone has entered since.
+        raise EditConflict(report)
+    claim_version(QuarterReport, report.pk, expected_version)
+    report.refresh_from_db()
+    old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
+    comment_changed = report.comment != comment
+    report.comment = comment
+    report.save(update_fields=["comment", "updated_at"])
+    return old, comment_changed
+
+
+def _write_values(report: QuarterReport, *, old: dict, values: dict, measures) -> list[dict]:
+    """Write the figures that changed and return the changes, old → new, for the history.
+    Figures of a measure the intervention no longer reports stay as they were."""
     names = {m.pk: m.name for m in measures}
     changes = []
-    # Figures of a measure the intervention no longer reports stay as they were.
     shown = {key for key in set(old) | set(values) if key[0] in names}
     for key in sorted(shown):
         before, after = old.get(key), values.get(key)
@@ -260,19 +302,7 @@ def quarter_report_save(
                 gender=gender,
                 defaults={"value": after, "association_id": report.association_id},
             )
-    if comment_changed:
-        changes.append({"measure": "comment", "gender": "", "old": None, "new": None})
-    if changes:
-        ReportEvent.objects.create(
-            association_id=report.association_id,
-            report=report,
-            action=ReportEvent.Action.SAVED,
-            user=acting_user,
-            from_status=report.status,
-            to_status=report.status,
-            changes=changes,
-        )
-    return report
+    return changes
 
 
 ACTIONS = {

@@ -216,11 +216,30 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     create_all(
         CommunicationItem, clone(plan.communication_items.all(), plan_id=new_pk), acting_user
     )
-
     old_areas = list(plan.goal_areas.all())
     new_areas = create_all(GoalArea, clone(old_areas, plan_id=new_pk), acting_user)
     area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
+    entry_map = _copy_entries(plan, new_pk, acting_user)
+    old_goals = list(plan.goals.all())
+    new_goals = create_all(
+        Goal,
+        clone(
+            old_goals,
+            plan_id=new_pk,
+            goal_area_id=lambda g: area_map.get(g.goal_area_id),
+            plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
+        ),
+        acting_user,
+    )
+    goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
+    _copy_points(
+        plan, new_pk, acting_user, goal_map=goal_map, entry_map=entry_map, years_on=years_on
+    )
 
+
+def _copy_entries(plan: Plan, new_pk: int, acting_user) -> dict[int, int]:
+    """The plan's intervention entries with their municipalities and staffing; returns the
+    new entry's pk for each old one's."""
     old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
     new_entries = create_all(PlanIntervention, clone(old_entries, plan_id=new_pk), acting_user)
     entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
@@ -238,20 +257,14 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
         ),
         acting_user,
     )
+    return entry_map
 
-    old_goals = list(plan.goals.all())
-    new_goals = create_all(
-        Goal,
-        clone(
-            old_goals,
-            plan_id=new_pk,
-            goal_area_id=lambda g: area_map.get(g.goal_area_id),
-            plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
-        ),
-        acting_user,
-    )
-    goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
 
+def _copy_points(
+    plan: Plan, new_pk: int, acting_user, *, goal_map: dict, entry_map: dict, years_on: int
+) -> None:
+    """The plan's measurement points under the copied goals and entries, with the
+    interventions they count; deadlines ``years_on`` years later."""
     old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
     new_points = create_all(
         MeasurementPoint,
@@ -284,6 +297,36 @@ def _is_latest_entry(entry: PlanIntervention) -> bool:
     return not later.exclude(pk=entry.pk).exists()
 
 
+def _check_project_leaders(*, association, leaders: list) -> None:
+    allowed = set(
+        Membership.objects.filter(
+            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
+        ).values_list("user_id", flat=True)
+    )
+    if any(user.pk not in allowed for user in leaders):
+        raise ValidationError(
+            {"project_leaders": _("A project leader must have the project leader role here.")}
+        )
+
+
+def _intervention_of(entry: PlanIntervention, *, name: str) -> Intervention:
+    """The shared intervention an entry speaks for: its own, or for a new entry the
+    förbund's intervention of that name (an unsaved one where it has none)."""
+    if entry.pk is not None:
+        return entry.intervention
+    plan = entry.plan
+    # "stegen karlstad" is last year's Stegen Karlstad.
+    intervention = Intervention.objects.filter(
+        association=plan.association, name__iexact=name
+    ).first()
+    if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
+        raise ValidationError({"name": _("This intervention is already in the plan.")})
+    if intervention is None:
+        intervention = Intervention(association=plan.association, name=name)
+    entry.intervention = intervention
+    return intervention
+
+
 @transaction.atomic
 def plan_intervention_save(
     *,
@@ -312,31 +355,10 @@ def plan_intervention_save(
     """
     plan = entry.plan
     ensure_editable(plan)
-    association = plan.association
     leaders = list(project_leaders)
-    allowed = set(
-        Membership.objects.filter(
-            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
-        ).values_list("user_id", flat=True)
-    )
-    if any(user.pk not in allowed for user in leaders):
-        raise ValidationError(
-            {"project_leaders": _("A project leader must have the project leader role here.")}
-        )
-
+    _check_project_leaders(association=plan.association, leaders=leaders)
     name = name.strip()
-    if entry.pk is None:
-        # "stegen karlstad" is last year's Stegen Karlstad.
-        intervention = Intervention.objects.filter(
-            association=association, name__iexact=name
-        ).first()
-        if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
-            raise ValidationError({"name": _("This intervention is already in the plan.")})
-        if intervention is None:
-            intervention = Intervention(association=association, name=name)
-        entry.intervention = intervention
-    else:
-        intervention = entry.intervention
+    intervention = _intervention_of(entry, name=name)
     entry.name = name
     entry.kind = kind
     entry.start_year = start_year
