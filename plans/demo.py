@@ -162,6 +162,10 @@ class _Loader:
 
 @transaction.atomic
 def load_demo_plan(association) -> Plan:
+    """The demo förbund's plan, from its seed file (idempotent).
+
+    Long because it is data: it creates each part of the plan in the order the seed
+    gives them, and a split would only scatter that order."""
     data = read_demo_plan(association.slug)
     with scope(association=association):
         existing = Plan.objects.filter(
