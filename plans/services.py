@@ -216,22 +216,16 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     create_all(
         CommunicationItem, clone(plan.communication_items.all(), plan_id=new_pk), acting_user
     )
-    old_areas = list(plan.goal_areas.all())
-    new_areas = create_all(GoalArea, clone(old_areas, plan_id=new_pk), acting_user)
-    area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
+    area_map = _copied(GoalArea, list(plan.goal_areas.all()), acting_user, plan_id=new_pk)
     entry_map = _copy_entries(plan, new_pk, acting_user)
-    old_goals = list(plan.goals.all())
-    new_goals = create_all(
+    goal_map = _copied(
         Goal,
-        clone(
-            old_goals,
-            plan_id=new_pk,
-            goal_area_id=lambda g: area_map.get(g.goal_area_id),
-            plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
-        ),
+        list(plan.goals.all()),
         acting_user,
+        plan_id=new_pk,
+        goal_area_id=lambda g: area_map.get(g.goal_area_id),
+        plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
     )
-    goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
     _copy_points(
         plan, new_pk, acting_user, goal_map=goal_map, entry_map=entry_map, years_on=years_on
     )
@@ -241,8 +235,7 @@ def _copy_entries(plan: Plan, new_pk: int, acting_user) -> dict[int, int]:
     """The plan's intervention entries with their municipalities and staffing; returns the
     new entry's pk for each old one's."""
     old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
-    new_entries = create_all(PlanIntervention, clone(old_entries, plan_id=new_pk), acting_user)
-    entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
+    entry_map = _copied(PlanIntervention, old_entries, acting_user, plan_id=new_pk)
     Through = PlanIntervention.municipalities.through
     Through.objects.bulk_create(
         Through(planintervention_id=entry_map[old.pk], memberparty_id=party.pk)
@@ -266,23 +259,28 @@ def _copy_points(
     """The plan's measurement points under the copied goals and entries, with the
     interventions they count; deadlines ``years_on`` years later."""
     old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
-    new_points = create_all(
+    point_map = _copied(
         MeasurementPoint,
-        clone(
-            old_points,
-            plan_id=new_pk,
-            goal_id=lambda p: goal_map.get(p.goal_id),
-            plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
-            deadline=lambda p: _years_later(p.deadline, years_on),
-        ),
+        old_points,
         acting_user,
+        plan_id=new_pk,
+        goal_id=lambda p: goal_map.get(p.goal_id),
+        plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
+        deadline=lambda p: _years_later(p.deadline, years_on),
     )
     Counted = MeasurementPoint.counted_interventions.through
     Counted.objects.bulk_create(
-        Counted(measurementpoint_id=new.pk, intervention_id=intervention.pk)
-        for old, new in zip(old_points, new_points, strict=True)
+        Counted(measurementpoint_id=point_map[old.pk], intervention_id=intervention.pk)
+        for old in old_points
         for intervention in old.counted_interventions.all()
     )
+
+
+def _copied(model, originals: list, acting_user, **changes) -> dict[int, int]:
+    """Copies of ``originals`` with ``changes`` (as ``cloning.clone`` takes them); returns
+    the copy's pk for each original's."""
+    copies = create_all(model, clone(originals, **changes), acting_user)
+    return {old.pk: new.pk for old, new in zip(originals, copies, strict=True)}
 
 
 def leader_names(users) -> str:
