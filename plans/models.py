@@ -4,7 +4,7 @@ interventions with staffing, and the internal control and communication tables.
 An ``Intervention`` belongs to the förbund and lives across years (the same
 Stegen Karlstad is in the 2022 and the 2023 plans); what a plan says about it
 that year is a ``PlanIntervention``. Records a user edits carry a ``version``
-for optimistic locking (see ``services.save_versioned``).
+for optimistic locking (``associations.versioning``, claimed by ``services.plan_part_save``).
 """
 
 import re
