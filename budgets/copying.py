@@ -26,6 +26,9 @@ def copy_budget(*, source_plan, target_plan, acting_user=None, years_on: int = 0
     (they were what the earlier plan stated). The source is only read. Returns the
     new budget, or None when the source has none. A fixed number of queries per
     level of sub-lines.
+
+    Long because the copy goes level by level (budget, columns, groups, lines, sub-lines,
+    amounts, stated figures), each level mapping the keys of the one above.
     """
     if target_plan.status not in target_plan.EDITABLE_STATUSES:
         raise ValidationError(_("The plan is on review or approved and can no longer be changed."))

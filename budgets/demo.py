@@ -33,6 +33,10 @@ def read_demo_budget(slug: str) -> dict:
 
 @transaction.atomic
 def load_demo_budget(plan) -> Budget:
+    """The demo förbund's budget for ``plan``, from its seed file (idempotent).
+
+    Long because it is data: it lays out one seed's columns, groups, lines and amounts
+    in the order the seed gives them, and a split would only scatter that order."""
     association = plan.association
     data = read_demo_budget(association.slug)
     with scope(association=association):

@@ -162,16 +162,8 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
     sheet = workbook.active
     sheet.title = "Budget"
     out = _Sheet(sheet, table)
-    out.text_row(title, font=Font(bold=True, size=14))
-    header = out.text_row("Rad", font=BOLD, fill=HEADING_FILL)
-    for i, column in enumerate(table.columns):
-        cell = sheet.cell(header, FIRST_AMOUNT_COLUMN + i)
-        set_text(cell, column.label)
-        cell.font = BOLD
-        cell.fill = HEADING_FILL
-    count = out.count
+    _write_header(out, title)
     cost_sign = -1 if table.budget.costs_negative else 1
-
     income_groups = out.side("Intäkter", table.income)
     income_row = out.side_total(INCOME_TOTAL, income_groups, table.income_total)
     cost_groups = out.side("Kostnader", table.costs, sign=cost_sign)
@@ -181,6 +173,31 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
         for (row, _, _), block in zip(income_groups, table.income, strict=True)
         if block.is_equity_used
     ]
+    result_row = _write_result(out, income_row, cost_row, equity_used, cost_sign)
+    end_row = _write_equity(out, result_row)
+    if table.allocations:
+        _write_allocations(out, end_row)
+    sheet.column_dimensions["A"].width = 48
+    for i in range(out.count + 1):
+        sheet.column_dimensions[_letter(i)].width = 18
+    sheet.freeze_panes = "B3"
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _write_header(out: _Sheet, title: str) -> None:
+    out.text_row(title, font=Font(bold=True, size=14))
+    header = out.text_row("Rad", font=BOLD, fill=HEADING_FILL)
+    for i, column in enumerate(out.table.columns):
+        cell = out.sheet.cell(header, FIRST_AMOUNT_COLUMN + i)
+        set_text(cell, column.label)
+        cell.font = BOLD
+        cell.fill = HEADING_FILL
+
+
+def _write_result(out: _Sheet, income_row, cost_row, equity_used, cost_sign) -> int:
+    """Årets resultat: the income less the equity taken in among it, less the costs."""
 
     def result(i):
         c = _letter(i)
@@ -192,8 +209,15 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
             f"{c}{income_row}{used}{costs})"
         )
 
-    result_row = out.amount_row(RESULT, [result(i) for i in range(count)], bold=True)
-    out.note(result_row, table.result)
+    result_row = out.amount_row(RESULT, [result(i) for i in range(out.count)], bold=True)
+    out.note(result_row, out.table.result)
+    return result_row
+
+
+def _write_equity(out: _Sheet, result_row) -> int:
+    """The equity at the start of each year (stated, or carried from the column of the
+    same year or the year before) and at its end; returns the end's row."""
+    table = out.table
     start_row = out.row + 1
     end_row = start_row + 1
     starts = []
@@ -211,35 +235,30 @@ def budget_workbook(table: BudgetTable, *, title: str) -> bytes:
     out.amount_row(EQUITY_START, starts)
     out.note(start_row, table.equity_start)
     ends = []
-    for i in range(count):
+    for i in range(out.count):
         start, res = f"{_letter(i)}{start_row}", f"{_letter(i)}{result_row}"
         ends.append(f'=IF({_known(start, res)},"{MISSING}",{start}+{res})')
     out.amount_row(EQUITY_END, ends, bold=True)
     out.note(end_row, table.equity_end)
+    return end_row
 
-    if table.allocations:
-        allocation_groups = out.side("Avsättningar av eget kapital", table.allocations)
-        allocation_row = out.amount_row(
-            ALLOCATION_TOTAL,
-            [
-                "=" + "+".join(f"{_letter(i)}{row}" for row, _, _ in allocation_groups)
-                for i in range(count)
-            ],
-            bold=True,
-        )
-        free = []
-        for i in range(count):
-            end, allocated = f"{_letter(i)}{end_row}", f"{_letter(i)}{allocation_row}"
-            free.append(f'=IF({_known(end)},"{MISSING}",{end}-{allocated})')
-        out.amount_row(FREE_EQUITY, free, bold=True)
 
-    sheet.column_dimensions["A"].width = 48
-    for i in range(count + 1):
-        sheet.column_dimensions[_letter(i)].width = 18
-    sheet.freeze_panes = "B3"
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+def _write_allocations(out: _Sheet, end_row) -> None:
+    """The allocations of the equity, their total, and the free equity left."""
+    allocation_groups = out.side("Avsättningar av eget kapital", out.table.allocations)
+    allocation_row = out.amount_row(
+        ALLOCATION_TOTAL,
+        [
+            "=" + "+".join(f"{_letter(i)}{row}" for row, _, _ in allocation_groups)
+            for i in range(out.count)
+        ],
+        bold=True,
+    )
+    free = []
+    for i in range(out.count):
+        end, allocated = f"{_letter(i)}{end_row}", f"{_letter(i)}{allocation_row}"
+        free.append(f'=IF({_known(end)},"{MISSING}",{end}-{allocated})')
+    out.amount_row(FREE_EQUITY, free, bold=True)
 
 
 def _sub_line_label(name: str) -> str:

@@ -1,4 +1,10 @@
-"""Who may read and edit budgets. Every role reads; kansli will edit (next step)."""
+"""Who may read and edit budgets.
+
+Every member of the förbund reads its budgets, whatever the role; only the kansli
+edits them: every write view requires ``budgets.edit_budget``, and the budget page
+asks the same rule before it shows a button. Whether a budget can change at all
+follows its plan's status (``services.ensure_budget_editable``).
+"""
 
 import rules
 

@@ -160,70 +160,114 @@ class ContributionCell:
         return (self.recorded - self.by_rule) or None
 
 
-def budget_table(*, budget: Budget) -> BudgetTable:
-    columns = list(budget.columns.all())
-    groups = list(budget.groups.all())
-    lines = list(
-        BudgetLine.objects.filter(group__budget=budget).select_related(
-            "group", "party", "intervention"
-        )
-    )
-    records = list(BudgetAmount.objects.filter(line__group__budget=budget))
-    amounts = {(a.line_id, a.column_id): a.amount for a in records}
-    notes = {(a.line_id, a.column_id): a.note for a in records if a.note}
-    stated = {(s.kind, s.group_id, s.column_id): s.amount for s in budget.stated_figures.all()}
-    rules = list(FinancialRule.objects.filter(association=budget.association_id))
-    parties = list(MemberParty.objects.filter(association=budget.association_id))
-    places = {
-        e.intervention_id: e.places
-        for e in PlanIntervention.objects.filter(plan=budget.plan_id, places__isnull=False)
-    }
+@dataclass
+class _BudgetRecords:
+    """What the table is computed from, read in a fixed number of queries."""
 
+    columns: list[BudgetColumn]
+    groups: list[BudgetGroup]
+    lines: list[BudgetLine]
+    amounts: dict  # (line pk, column pk) → Decimal
+    notes: dict  # (line pk, column pk) → the amount's note, where it has one
+    stated: dict  # (kind, group pk or None, column pk) → Decimal
+    rules: list[FinancialRule]
+    parties: list[MemberParty]
+    places: dict  # intervention pk → places in the plan
+
+    @classmethod
+    def of(cls, budget: Budget) -> "_BudgetRecords":
+        columns = list(budget.columns.all())
+        groups = list(budget.groups.all())
+        lines = list(
+            BudgetLine.objects.filter(group__budget=budget).select_related(
+                "group", "party", "intervention"
+            )
+        )
+        records = list(BudgetAmount.objects.filter(line__group__budget=budget))
+        return cls(
+            columns=columns,
+            groups=groups,
+            lines=lines,
+            amounts={(a.line_id, a.column_id): a.amount for a in records},
+            notes={(a.line_id, a.column_id): a.note for a in records if a.note},
+            stated={
+                (s.kind, s.group_id, s.column_id): s.amount for s in budget.stated_figures.all()
+            },
+            rules=list(FinancialRule.objects.filter(association=budget.association_id)),
+            parties=list(MemberParty.objects.filter(association=budget.association_id)),
+            places={
+                e.intervention_id: e.places
+                for e in PlanIntervention.objects.filter(plan=budget.plan_id, places__isnull=False)
+            },
+        )
+
+    def row(self, line, *, is_sub_line=False) -> Row:
+        return Row(
+            line,
+            [self.amounts.get((line.pk, c.pk)) for c in self.columns],
+            is_sub_line=is_sub_line,
+            notes=[self.notes.get((line.pk, c.pk), "") for c in self.columns],
+        )
+
+    def stated_per_column(self, kind, group_id=None) -> list:
+        return [self.stated.get((kind, group_id, c.pk)) for c in self.columns]
+
+
+def budget_table(*, budget: Budget) -> BudgetTable:
+    """Every figure of the budget, computed from its lines: the groups and their totals,
+    the sides' totals, the result and the equity, the financial rules' outcomes, the cost
+    per place, the contributions by the Finsam rule, and all of it in tkr."""
+    records = _BudgetRecords.of(budget)
+    table = BudgetTable(budget=budget, columns=records.columns)
+    filled = _group_blocks(table, records)
+    _side_totals(table, records, filled)
+    _result_and_equity(table, records)
+    _rule_outcomes(table, records.rules)
+    _cost_per_place(table, records.places)
+    _contributions_by_rule(table, records.lines, records.amounts, records.parties)
+    _shown_in_tkr(table)
+    return table
+
+
+def _group_blocks(table: BudgetTable, records: _BudgetRecords) -> dict:
+    """A block per group, with its lines ("varav" lines under theirs) and totals, on its
+    side of the table. Returns, per side and column, whether any line has an amount."""
     lines_by_group = defaultdict(list)
     sub_lines = defaultdict(list)
-    for line in lines:
+    for line in records.lines:
         (sub_lines[line.parent_id] if line.parent_id else lines_by_group[line.group_id]).append(
             line
         )
+    sides = _blocks_by_side(table)
+    count = len(records.columns)
+    filled = {side: [False] * count for side in sides}
+    for group in records.groups:
+        rows = []
+        for line in lines_by_group[group.pk]:
+            rows.append(records.row(line))
+            rows += [records.row(sub, is_sub_line=True) for sub in sub_lines[line.pk]]
+        top = [r for r in rows if not r.is_sub_line]
+        totals = [
+            Figure(calculations.total(r.amounts[i] for r in top), stated)
+            for i, stated in enumerate(records.stated_per_column(Stated.Kind.GROUP_TOTAL, group.pk))
+        ]
+        for i in range(count):
+            filled[group.side][i] |= any(r.amounts[i] is not None for r in top)
+        sides[group.side].append(GroupBlock(group, rows, totals))
+    return filled
 
-    def row(line, *, is_sub_line=False):
-        return Row(
-            line,
-            [amounts.get((line.pk, c.pk)) for c in columns],
-            is_sub_line=is_sub_line,
-            notes=[notes.get((line.pk, c.pk), "") for c in columns],
-        )
 
-    table = BudgetTable(budget=budget, columns=columns)
-    sides = {
+def _blocks_by_side(table: BudgetTable) -> dict:
+    return {
         BudgetGroup.Side.INCOME: table.income,
         BudgetGroup.Side.COST: table.costs,
         BudgetGroup.Side.ALLOCATION: table.allocations,
     }
-    filled = {side: [False] * len(columns) for side in sides}
-    by_category = [defaultdict(Decimal) for _ in columns]
-    for group in groups:
-        rows = []
-        for line in lines_by_group[group.pk]:
-            rows.append(row(line))
-            rows += [row(sub, is_sub_line=True) for sub in sub_lines[line.pk]]
-        top = [r for r in rows if not r.is_sub_line]
-        totals = [
-            Figure(
-                calculations.total(r.amounts[i] for r in top),
-                stated.get((Stated.Kind.GROUP_TOTAL, group.pk, c.pk)),
-            )
-            for i, c in enumerate(columns)
-        ]
-        for i in range(len(columns)):
-            filled[group.side][i] |= any(r.amounts[i] is not None for r in top)
-        sides[group.side].append(GroupBlock(group, rows, totals))
-        if group.side == BudgetGroup.Side.COST:
-            category = (
-                Category.ADMINISTRATION if group.category == Category.BOARD else group.category
-            )
-            for i, figure in enumerate(totals):
-                by_category[i][category] += figure.computed
+
+
+def _side_totals(table: BudgetTable, records: _BudgetRecords, filled: dict) -> None:
+    """The income and cost totals (none for a column where a side has no amount), the
+    equity taken in among the income, and the allocations."""
 
     def side_total(blocks, side, gap, kind):
         return [
@@ -231,9 +275,9 @@ def budget_table(*, budget: Budget) -> BudgetTable:
                 calculations.side_total(
                     (b.totals[i].computed for b in blocks) if filled[side][i] else (), gap=gap
                 ),
-                stated.get((kind, None, c.pk)),
+                stated,
             )
-            for i, c in enumerate(columns)
+            for i, stated in enumerate(records.stated_per_column(kind))
         ]
 
     Gap = calculations.Gap
@@ -243,44 +287,66 @@ def budget_table(*, budget: Budget) -> BudgetTable:
     table.cost_total = side_total(
         table.costs, BudgetGroup.Side.COST, Gap.NO_COSTS, Stated.Kind.COST_TOTAL
     )
+    columns = range(len(table.columns))
     table.equity_used = [
         Figure(calculations.total(b.totals[i].computed for b in table.income if b.is_equity_used))
-        for i in range(len(columns))
+        for i in columns
     ]
     table.allocation_total = [
-        Figure(calculations.total(b.totals[i].computed for b in table.allocations))
-        for i in range(len(columns))
+        Figure(calculations.total(b.totals[i].computed for b in table.allocations)) for i in columns
     ]
+
+
+def _result_and_equity(table: BudgetTable, records: _BudgetRecords) -> None:
+    """Årets resultat, and the equity at the start and end of each year and the free
+    equity after the allocations (a blank column carries no equity forward)."""
     results = [
         calculations.year_result(
             income=table.income_total[i].value,
             equity_used=table.equity_used[i].computed,
             costs=table.cost_total[i].value,
         )
-        for i in range(len(columns))
+        for i in range(len(table.columns))
     ]
     table.result = [
-        Figure.of(r, stated.get((Stated.Kind.RESULT, None, c.pk)))
-        for r, c in zip(results, columns, strict=True)
+        Figure.of(r, stated)
+        for r, stated in zip(results, records.stated_per_column(Stated.Kind.RESULT), strict=True)
     ]
-    entered = {column_id for (_line, column_id) in amounts}
-    table.empty_columns = [c.pk not in entered for c in columns]
+    entered = {column_id for (_line, column_id) in records.amounts}
+    table.empty_columns = [c.pk not in entered for c in table.columns]
     flow = calculations.equity_flow(
-        [(c.year, c.opening_equity) for c in columns], results, empty=table.empty_columns
+        [(c.year, c.opening_equity) for c in table.columns], results, empty=table.empty_columns
     )
     table.equity_start = [Figure.of(start) for start, _end in flow]
     table.equity_end = [
-        Figure.of(end, stated.get((Stated.Kind.EQUITY_END, None, c.pk)))
-        for (_start, end), c in zip(flow, columns, strict=True)
+        Figure.of(end, stated)
+        for (_start, end), stated in zip(
+            flow, records.stated_per_column(Stated.Kind.EQUITY_END), strict=True
+        )
     ]
     table.free_equity = [
         Figure.of(calculations.free_equity(end=end.value, allocations=allocated.computed))
         for end, allocated in zip(table.equity_end, table.allocation_total, strict=True)
     ]
 
+
+def _costs_by_category(table: BudgetTable) -> list[dict]:
+    """Per column, the costs per category (the board counted with the administration)."""
+    by_category = [defaultdict(Decimal) for _ in table.columns]
+    for block in table.costs:
+        group = block.group
+        category = Category.ADMINISTRATION if group.category == Category.BOARD else group.category
+        for i, figure in enumerate(block.totals):
+            by_category[i][category] += figure.computed
+    return by_category
+
+
+def _rule_outcomes(table: BudgetTable, rules: list[FinancialRule]) -> None:
+    """Each of the förbund's financial rules, evaluated for each column."""
+    by_category = _costs_by_category(table)
     for rule in rules:
         outcomes = []
-        for i in range(len(columns)):
+        for i in range(len(table.columns)):
             income = table.income_total[i].value
             if income.known:
                 # The year's own income: equity taken into the budget is not income.
@@ -298,6 +364,9 @@ def budget_table(*, budget: Budget) -> BudgetTable:
             )
         table.rules.append((rule, outcomes))
 
+
+def _cost_per_place(table: BudgetTable, places: dict) -> None:
+    """For each cost line of an intervention with places in the plan: its cost per place."""
     for block in table.costs:
         for cost_row in block.rows:
             line = cost_row.line
@@ -308,9 +377,6 @@ def budget_table(*, budget: Budget) -> BudgetTable:
                     for a in cost_row.amounts
                 ]
                 table.cost_per_place.append((line, count, per_place))
-    _contributions_by_rule(table, lines, amounts, parties)
-    _shown_in_tkr(table)
-    return table
 
 
 def _tkr_of_side(blocks, side_total: Figure, i: int) -> None:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from associations.models import MemberParty
+from associations.versioning import EditConflict as EditConflict
+from associations.versioning import claim_version
 from plans.models import Plan
-from plans.services import EditConflict, ensure_editable, reordered
+from plans.services import ensure_editable, reordered
 
 from .copying import copy_budget
 from .models import (
@@ -46,12 +48,7 @@ def claim(budget: Budget, expected_version: int | None) -> None:
     ensure_budget_editable(budget)
     if expected_version is None:
         expected_version = budget.version
-    claimed = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise EditConflict(Budget.objects.get(pk=budget.pk))
-    budget.version = expected_version + 1
+    budget.version = claim_version(Budget, budget.pk, expected_version)
 
 
 # Creating a budget ---------------------------------------------------------------
@@ -99,6 +96,15 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             budget = Budget.objects.create(association_id=plan.association_id, plan=plan)
     except IntegrityError as error:
         raise already from error
+    _create_default_columns(budget)
+    _create_default_groups(budget)
+    return budget
+
+
+def _create_default_columns(budget: Budget) -> None:
+    """The decided budget and the forecast for the year before, the budget for the plan
+    year and a plan column for each later year."""
+    plan = budget.plan
     before = plan.year - 1
     columns = [
         (BudgetColumn.Kind.DECIDED, before, _("Budget %(year)s") % {"year": before}),
@@ -117,9 +123,14 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             label=label,
             order=order,
         )
+
+
+def _create_default_groups(budget: Budget) -> None:
+    """The usual groups, with a contribution line per member party."""
+    association_id = budget.association_id
     for order, (side, category, name) in enumerate(DEFAULT_GROUPS, start=1):
         group = BudgetGroup.objects.create(
-            association_id=plan.association_id,
+            association_id=association_id,
             budget=budget,
             side=side,
             category=category,
@@ -127,16 +138,15 @@ def budget_create(*, plan: Plan, acting_user) -> Budget:
             order=order,
         )
         if category == Category.CONTRIBUTIONS:
-            parties = MemberParty.objects.filter(association=plan.association_id)
+            parties = MemberParty.objects.filter(association=association_id)
             for line_order, party in enumerate(parties, start=1):
                 BudgetLine.objects.create(
-                    association_id=plan.association_id,
+                    association_id=association_id,
                     group=group,
                     name=party.name,
                     party=party,
                     order=line_order,
                 )
-    return budget
 
 
 @transaction.atomic
@@ -413,6 +423,24 @@ def _write_notes(budget, notes: dict[AmountKey, str], summary) -> None:
     summary.changed_notes = len(changed)
 
 
+@dataclass(frozen=True)
+class LineRef:
+    """The line an imported row writes to: one the budget has (``pk``) or one the import
+    adds (``new_key``, the ``NewLine.key`` that stands in for its pk until it exists).
+    Exactly one of the two is set."""
+
+    pk: int | None = None
+    new_key: str | None = None
+
+    def __post_init__(self):
+        if (self.pk is None) == (self.new_key is None):
+            raise ValueError("A LineRef names either an existing line or a new one.")
+
+    @property
+    def is_new(self) -> bool:
+        return self.new_key is not None
+
+
 @dataclass
 class NewLine:
     """A line an import adds: ``key`` stands in for its pk in the amounts until it exists."""
@@ -431,12 +459,12 @@ def import_apply(
     acting_user,
     expected_version: int | None,
     new_lines: list[NewLine],
-    amounts: dict,
+    amounts: dict[tuple[LineRef, int], Decimal | None],
     stated: dict[StatedKey, Decimal | None],
 ) -> ChangeSummary:
     """Write a checked import in one transaction: new lines, amounts, stated totals.
 
-    Keys of ``amounts`` are ``(line pk or NewLine.key, column pk)``.
+    Keys of ``amounts`` are ``(LineRef, column pk)``.
     """
     claim(budget, expected_version)
     summary = ChangeSummary()
@@ -466,7 +494,7 @@ def import_apply(
         created[new.key] = line
     summary.created_lines = len(created)
     resolved = {
-        (created[line].pk if isinstance(line, str) else line, column): value
+        (created[line.new_key].pk if line.is_new else line.pk, column): value
         for (line, column), value in amounts.items()
     }
     _check_keys(budget, resolved, stated)

@@ -89,7 +89,10 @@ def problem(data: bytes) -> str | None:
 
 def _scan(archive, member, *, budget: int) -> tuple[str | None, int]:
     """Stream one part: its true unpacked size (whatever the zip header says), any DTD
-    or entity, and, in an XML part, the cells, shared strings and longest text."""
+    or entity, and, in an XML part, the cells, shared strings and longest text.
+
+    Long because it is one streaming pass: every limit is counted on the same chunks as
+    they are read, so a bomb is refused before it is unpacked."""
     too_many_cells = _(
         "A sheet in the workbook has more than %(limit)s cells; a budget has far fewer."
     )

@@ -10,6 +10,8 @@ beside the chart. ``None`` (hidden or not entered) leaves the bar out.
 import hashlib
 import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pygal
 from django.utils.translation import gettext as _
@@ -118,8 +120,41 @@ def _accessible(svg: str, *, title: str, description: str) -> str:
     return re.sub(r"(<svg [^>]*>)", r"\1" + heading.replace("\\", "\\\\"), svg, count=1)
 
 
-def _prefixed(prefix: str):
-    return lambda value: "" if value is None else f"{prefix} {value}"
+def _as_is(value):
+    return value
+
+
+def _dash_for_none(value):
+    return "–" if value is None else value
+
+
+@dataclass(frozen=True)
+class _Series:
+    """One of the two series of a bar chart: its name, the letter that marks its bars
+    (so colour is not the only cue), how a value is plotted, how a bar writes it after
+    the letter, and how the chart's text description writes it."""
+
+    name: str
+    letter: str
+    plotted: Callable = _as_is
+    on_bar: Callable = _as_is
+    described: Callable = _dash_for_none
+
+
+def _paired_bars(chart, rows: list, first: _Series, second: _Series, *, title: str) -> str:
+    """``chart`` with a pair of bars per row of ``rows`` (``(label, first, second)``)."""
+    chart.x_labels = [str(label) for label, _a, _b in rows]
+    for index, series in enumerate((first, second), start=1):
+        chart.add(
+            f"{series.name} ({series.letter})",
+            [series.plotted(row[index]) for row in rows],
+            formatter=lambda v, s=series: "" if v is None else f"{s.letter} {s.on_bar(v)}",
+        )
+    description = "; ".join(
+        f"{label}: {first.name} {first.described(a)}, {second.name} {second.described(b)}"
+        for label, a, b in rows
+    )
+    return _render(chart, title=title, description=description)
 
 
 def _render(chart, *, title, description) -> str:
@@ -132,18 +167,14 @@ def participants_by_gender_chart(rows, *, title: str = "", for_document: bool = 
     ``rows``: ``[(label, women, men), ...]``, e.g. ``[("K1", 12, 9), ("K2", None, 11)]``.
     ``for_document``: in the plan document's font rather than the screen's.
     """
-    rows = list(rows)
-    title = title or _("Participants by gender")
     chart = pygal.Bar(**{**OPTIONS, "style": DOCUMENT_STYLE if for_document else STYLE})
-    chart.x_labels = [str(label) for label, _w, _m in rows]
-    women, men = _("Women"), _("Men")
-    chart.add(f"{women} (K)", [w for _l, w, _m in rows], formatter=_prefixed("K"))
-    chart.add(f"{men} (M)", [m for _l, _w, m in rows], formatter=_prefixed("M"))
-    description = "; ".join(
-        f"{label}: {women} {'–' if w is None else w}, {men} {'–' if m is None else m}"
-        for label, w, m in rows
+    return _paired_bars(
+        chart,
+        list(rows),
+        _Series(_("Women"), "K"),
+        _Series(_("Men"), "M"),
+        title=title or _("Participants by gender"),
     )
-    return _render(chart, title=title, description=description)
 
 
 def target_chart(rows, *, title: str = "") -> str:
@@ -152,18 +183,15 @@ def target_chart(rows, *, title: str = "") -> str:
     ``rows``: ``[(label, figure, target), ...]``; a figure may be None.
     """
     rows = list(rows)
-    title = title or _("The year against the targets")
     chart = pygal.HorizontalBar(**{**OPTIONS, "height": max(160, 70 * len(rows) + 80)})
-    chart.x_labels = [str(label) for label, _f, _t in rows]
-    # "MV", not "M": in the gender charts beside it "M" is for men.
-    figure_label, target_label = _("Figure"), _("Target value")
-    chart.add(f"{figure_label} (U)", [f for _l, f, _t in rows], formatter=_prefixed("U"))
-    chart.add(f"{target_label} (MV)", [t for _l, _f, t in rows], formatter=_prefixed("MV"))
-    description = "; ".join(
-        f"{label}: {figure_label} {'–' if f is None else f}, {target_label} {t}"
-        for label, f, t in rows
+    return _paired_bars(
+        chart,
+        rows,
+        _Series(_("Figure"), "U"),
+        # "MV", not "M": in the gender charts beside it "M" is for men.
+        _Series(_("Target value"), "MV", described=_as_is),
+        title=title or _("The year against the targets"),
     )
-    return _render(chart, title=title, description=description)
 
 
 def budget_outcome_chart(rows, *, title: str = "") -> str:
@@ -172,28 +200,25 @@ def budget_outcome_chart(rows, *, title: str = "") -> str:
     ``rows``: ``[(intervention name, budget, outcome), ...]`` (Decimal or None).
     """
     rows = list(rows)
-    title = title or _("Budget and outcome per intervention")
     chart = pygal.HorizontalBar(
         **{**OPTIONS, "height": max(160, 70 * len(rows) + 80), "value_formatter": _tkr}
     )
-    chart.x_labels = [str(label) for label, _b, _o in rows]
-    budget_label, outcome_label = _("Budget"), _("Outcome")
-    chart.add(
-        f"{budget_label} (B)",
-        [None if b is None else int(b) for _l, b, _o in rows],
-        formatter=lambda v: "" if v is None else f"B {_tkr(v)}",
+    in_kronor = {"plotted": _whole_kronor, "on_bar": _tkr, "described": _tkr_or_dash}
+    return _paired_bars(
+        chart,
+        rows,
+        _Series(_("Budget"), "B", **in_kronor),
+        _Series(_("Outcome"), "U", **in_kronor),
+        title=title or _("Budget and outcome per intervention"),
     )
-    chart.add(
-        f"{outcome_label} (U)",
-        [None if o is None else int(o) for _l, _b, o in rows],
-        formatter=lambda v: "" if v is None else f"U {_tkr(v)}",
-    )
-    description = "; ".join(
-        f"{label}: {budget_label} {'–' if b is None else _tkr(b)}, "
-        f"{outcome_label} {'–' if o is None else _tkr(o)}"
-        for label, b, o in rows
-    )
-    return _render(chart, title=title, description=description)
+
+
+def _whole_kronor(value):
+    return None if value is None else int(value)
+
+
+def _tkr_or_dash(value) -> str:
+    return "–" if value is None else _tkr(value)
 
 
 def _tkr(value) -> str:

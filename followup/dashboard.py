@@ -191,135 +191,180 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
 
     ``suppress``: small counts published as for everyone but the kansli."""
     figures = year_figures(association=association, year=year)
-    years = running_years_by_intervention(association=association)
     reported_ids = {iid for (iid, _q, _k, _g) in figures}
-    running = [
-        i
-        for i in Intervention.objects.filter(association=association).select_related("followup")
-        if year in years.get(i.pk, set()) or i.pk in reported_ids
-    ]
-    interventions = [i for i in running if i.pk in reported_ids]
-    without_figures = [i for i in running if i.pk not in reported_ids]
+    running = _running_interventions(association=association, year=year, reported_ids=reported_ids)
     plan = plan_for_year(association=association, year=year)
+    elapsed = evaluation.quarters_elapsed(year, today)
     money = _budget_by_intervention(plan=plan, year=year)
     reported_quarters = defaultdict(set)
     for iid, quarter, _k, _g in figures:
         reported_quarters[iid].add(quarter)
-    elapsed = evaluation.quarters_elapsed(year, today)
-
-    blocks = []
-    for intervention in interventions:
-        settings = getattr(intervention, "followup", None)
-        focus = settings.focus if settings else intervention.kind
-        headline = HEADLINE_KEYS.get(focus, Measure.Key.ACTIVE)
-        rows = [
-            [figures.get((intervention.pk, q, headline, g)) for g in ("women", "men")]
-            for q in QUARTERS
-        ]
-        table = suppress_table(rows, suppress=suppress)
-        if focus == Focus.INDIVID:
-            year_rows = [
-                [
-                    evaluation.year_participants(figures, {intervention.pk}, g)
-                    for g in ("women", "men")
-                ]
-            ]
-        else:
-            year_rows = [
-                [
-                    evaluation.year_sum(figures, {intervention.pk}, headline, (g,))
-                    for g in ("women", "men")
-                ]
-            ]
-        year_table = suppress_table(year_rows, suppress=suppress)
-        label = str(Measure.Key(headline).label)
-        chart = charts.participants_by_gender_chart(
-            [
-                (f"K{q}", cells[0].shown, cells[1].shown)
-                for q, cells in zip(QUARTERS, table.cells, strict=True)
-            ],
-            title=f"{intervention.name}: {label}",
+    # Quarters count as missing only where some intervention runs in the year.
+    due = [q for q in QUARTERS if running and q <= max(elapsed, 1)]
+    blocks = [
+        _intervention_block(
+            intervention,
+            figures=figures,
+            money=money.get(intervention.pk, {}),
+            missing=[q for q in due if q not in reported_quarters[intervention.pk]],
+            suppress=suppress,
         )
-        amounts = money.get(intervention.pk, {})
-        budget = amounts.get(BudgetColumn.Kind.BUDGET, amounts.get(BudgetColumn.Kind.DECIDED))
-        outcome = amounts.get(BudgetColumn.Kind.OUTCOME)
-        participants = year_table.grand_total
-        cost = None
-        spent = outcome if outcome is not None else budget
-        if spent is not None and participants.shown:
-            cost = (Decimal(spent) / participants.shown).quantize(Decimal(1), ROUND_HALF_UP)
-        blocks.append(
-            InterventionBlock(
-                intervention=intervention,
-                focus=focus,
-                headline=label,
-                quarters=table,
-                year=year_table,
-                chart=chart,
-                missing=[
-                    q
-                    for q in QUARTERS
-                    if running
-                    and q <= max(elapsed, 1)
-                    and q not in reported_quarters[intervention.pk]
-                ],
-                budget=budget,
-                outcome=outcome,
-                cost_per_participant=cost,
-                cost_from_budget=outcome is None,
-            )
-        )
+        for intervention in running
+        if intervention.pk in reported_ids
+    ]
+    points = _point_rows(
+        plan=plan, figures=figures, reported_ids=reported_ids, elapsed=elapsed, suppress=suppress
+    )
+    return {
+        "year": year,
+        "plan": plan,
+        "blocks": blocks,
+        "points": points,
+        "summary": status_summary(points),
+        **_overview_charts(blocks, points),
+        "without_figures": [i for i in running if i.pk not in reported_ids],
+        "suppressed": suppress,
+        "quarters_elapsed": elapsed,
+    }
 
-    points = []
-    if plan is not None:
-        queryset = (
-            MeasurementPoint.objects.filter(plan=plan)
-            .select_related(
-                "plan_intervention__intervention",
-                "goal__goal_area",
-                "goal__plan_intervention__intervention",
-                "assessment",
-                "assessment__measure",
-            )
-            .prefetch_related(Prefetch("counted_interventions", to_attr="counted_list"))
-        )
-        # In the plan's order, sorted here: the database would place the points without
-        # a målområde first or last depending on how it sorts nulls.
-        for point in sorted(queryset, key=_plan_position):
-            assessment = getattr(point, "assessment", None)
-            ids = [i.pk for i in point.counted_list]
-            entry = point.plan_intervention or (
-                point.goal.plan_intervention if point.goal else None
-            )
-            if not ids and entry is not None:
-                ids = [entry.intervention_id]
-            if not ids:
-                ids = sorted(reported_ids)
-            measure = assessment.measure if assessment else None
-            result = evaluation.evaluate(
-                point,
-                figures=figures,
-                intervention_ids=ids,
-                measure_key=figure_key(measure) if measure else None,
-                elapsed=elapsed,
-                manual_status=assessment.status if assessment else None,
-            )
-            row = PointRow(point=point, result=result, assessment=assessment)
-            if result.unit == "percent":
-                row.figure, row.by_gender = _published_share(result, suppress)
-            elif result.automatic:
-                genders = [result.by_gender.get("women"), result.by_gender.get("men")]
-                if result.by_gender and any(v is not None for v in genders):
-                    published = suppress_table([genders], suppress=suppress)
-                    row.figure = published.grand_total
-                    row.by_gender = {
-                        "women": published.cells[0][0],
-                        "men": published.cells[0][1],
-                    }
-                else:
-                    row.figure = publish_count(result.figure, suppress=suppress)
-            points.append(row)
 
+def _running_interventions(*, association, year: int, reported_ids: set) -> list:
+    """The förbund's interventions that run in the year or have figures for it."""
+    years = running_years_by_intervention(association=association)
+    return [
+        i
+        for i in Intervention.objects.filter(association=association).select_related("followup")
+        if year in years.get(i.pk, set()) or i.pk in reported_ids
+    ]
+
+
+def _intervention_block(
+    intervention, *, figures, money: dict, missing: list[int], suppress: bool
+) -> InterventionBlock:
+    """One intervention's figures: its headline measure per quarter and for the year, by
+    gender and published, with the chart of the quarters and its money per participant."""
+    settings = getattr(intervention, "followup", None)
+    focus = settings.focus if settings else intervention.kind
+    headline = HEADLINE_KEYS.get(focus, Measure.Key.ACTIVE)
+    table = suppress_table(
+        [[figures.get((intervention.pk, q, headline, g)) for g in GENDERS] for q in QUARTERS],
+        suppress=suppress,
+    )
+    year_table = suppress_table(
+        [_year_figures(figures, intervention, focus, headline)], suppress=suppress
+    )
+    label = str(Measure.Key(headline).label)
+    chart = charts.participants_by_gender_chart(
+        [
+            (f"K{q}", cells[0].shown, cells[1].shown)
+            for q, cells in zip(QUARTERS, table.cells, strict=True)
+        ],
+        title=f"{intervention.name}: {label}",
+    )
+    budget = money.get(BudgetColumn.Kind.BUDGET, money.get(BudgetColumn.Kind.DECIDED))
+    outcome = money.get(BudgetColumn.Kind.OUTCOME)
+    return InterventionBlock(
+        intervention=intervention,
+        focus=focus,
+        headline=label,
+        quarters=table,
+        year=year_table,
+        chart=chart,
+        missing=missing,
+        budget=budget,
+        outcome=outcome,
+        cost_per_participant=_cost_per_participant(
+            outcome if outcome is not None else budget, year_table.grand_total.shown
+        ),
+        cost_from_budget=outcome is None,
+    )
+
+
+GENDERS = ("women", "men")
+
+
+def _year_figures(figures, intervention, focus, headline) -> list:
+    """The year's figure by gender: the participants of an individual-focused
+    intervention (each counted once), otherwise the sum of the headline measure."""
+    if focus == Focus.INDIVID:
+        return [evaluation.year_participants(figures, {intervention.pk}, g) for g in GENDERS]
+    return [evaluation.year_sum(figures, {intervention.pk}, headline, (g,)) for g in GENDERS]
+
+
+def _cost_per_participant(spent, participants) -> Decimal | None:
+    """The money spent (the outcome, or without one the budget) per published
+    participant, in whole kronor."""
+    if spent is None or not participants:
+        return None
+    return (Decimal(spent) / participants).quantize(Decimal(1), ROUND_HALF_UP)
+
+
+def _point_rows(*, plan, figures, reported_ids: set, elapsed: int, suppress: bool) -> list:
+    """Every measurement point of the plan, in the plan's order, evaluated and published."""
+    if plan is None:
+        return []
+    queryset = (
+        MeasurementPoint.objects.filter(plan=plan)
+        .select_related(
+            "plan_intervention__intervention",
+            "goal__goal_area",
+            "goal__plan_intervention__intervention",
+            "assessment",
+            "assessment__measure",
+        )
+        .prefetch_related(Prefetch("counted_interventions", to_attr="counted_list"))
+    )
+    # In the plan's order, sorted here: the database would place the points without
+    # a målområde first or last depending on how it sorts nulls.
+    return [
+        _point_row(
+            point, figures=figures, reported_ids=reported_ids, elapsed=elapsed, suppress=suppress
+        )
+        for point in sorted(queryset, key=_plan_position)
+    ]
+
+
+def _counted_intervention_ids(point, reported_ids: set) -> list[int]:
+    """The interventions a point counts: those chosen for it, else the intervention it
+    (or its goal) belongs to, else every intervention with figures."""
+    ids = [i.pk for i in point.counted_list]
+    entry = point.plan_intervention or (point.goal.plan_intervention if point.goal else None)
+    if not ids and entry is not None:
+        ids = [entry.intervention_id]
+    return ids or sorted(reported_ids)
+
+
+def _point_row(point, *, figures, reported_ids: set, elapsed: int, suppress: bool) -> PointRow:
+    assessment = getattr(point, "assessment", None)
+    measure = assessment.measure if assessment else None
+    result = evaluation.evaluate(
+        point,
+        figures=figures,
+        intervention_ids=_counted_intervention_ids(point, reported_ids),
+        measure_key=figure_key(measure) if measure else None,
+        elapsed=elapsed,
+        manual_status=assessment.status if assessment else None,
+    )
+    row = PointRow(point=point, result=result, assessment=assessment)
+    if result.unit == "percent":
+        row.figure, row.by_gender = _published_share(result, suppress)
+    elif result.automatic:
+        row.figure, row.by_gender = _published_count(result, suppress)
+    return row
+
+
+def _published_count(result, suppress):
+    """A count, with its split by gender where it has one, suppressed as a table."""
+    genders = [result.by_gender.get(g) for g in GENDERS]
+    if result.by_gender and any(v is not None for v in genders):
+        published = suppress_table([genders], suppress=suppress)
+        return published.grand_total, dict(zip(GENDERS, published.cells[0], strict=True))
+    return publish_count(result.figure, suppress=suppress), {}
+
+
+def _overview_charts(blocks: list[InterventionBlock], points: list[PointRow]) -> dict:
+    """The charts above the blocks: the counted points against their targets, and each
+    intervention's budget against its outcome."""
     count_rows = [
         (row.point.text[:40], getattr(row.figure, "shown", None), row.result.target)
         for row in points
@@ -331,14 +376,6 @@ def dashboard(*, association, year: int, suppress: bool, today) -> dict:
         if b.budget is not None or b.outcome is not None
     ]
     return {
-        "year": year,
-        "plan": plan,
-        "blocks": blocks,
-        "points": points,
-        "summary": status_summary(points),
         "target_chart": charts.target_chart(count_rows) if count_rows else "",
         "budget_chart": charts.budget_outcome_chart(money_rows) if money_rows else "",
-        "without_figures": without_figures,
-        "suppressed": suppress,
-        "quarters_elapsed": elapsed,
     }

@@ -50,6 +50,10 @@ def _values(data: dict, measures_by_key: dict) -> dict:
 
 @transaction.atomic
 def load_demo_followup(association, plan=None) -> None:
+    """The demo förbund's follow-up, from its seed file (idempotent).
+
+    Long because it is data: settings, reports, figures and assessments in the order the
+    seed gives them, and a split would only scatter that order."""
     data = read_demo_followup(association.slug)
     if data is None:
         return

@@ -249,6 +249,23 @@ def evaluate(
     from the reported measure ``measure_key`` the kansli chose), an outcome share from
     the outcomes it ticks among those who ended. Anything else, a point whose measure
     is not set included, is the kansli's assessment, or not assessed."""
+    automatic = _automatic_result(
+        point,
+        figures=figures,
+        intervention_ids=intervention_ids,
+        measure_key=measure_key,
+        elapsed=elapsed,
+    )
+    if automatic is not None:
+        return automatic
+    return manual_result(point.kind, manual_status)
+
+
+def _automatic_result(
+    point, *, figures: dict, intervention_ids, measure_key: str | None, elapsed: int
+) -> Result | None:
+    """The point evaluated from the figures, or None where its kind, measure and target
+    leave it to the kansli's assessment."""
     measure = getattr(point, "measure", "")
     if point.kind == COUNT_FLOOR and point.target_count is not None and intervention_ids:
         if measure == PARTICIPANTS:
@@ -293,4 +310,4 @@ def evaluate(
             measure_key=measure_key,
             quarters_elapsed=elapsed,
         )
-    return manual_result(point.kind, manual_status)
+    return None

@@ -33,6 +33,10 @@ class ExportTable:
 
 
 def export_table(*, association, year: int, suppress: bool) -> ExportTable:
+    """The year's follow-up as one table for a spreadsheet, suppressed as the dashboard is.
+
+    Long because it is one table's layout: the columns are built in the order they
+    are written, and each part needs the same figures and suppression at hand."""
     figures = year_figures(association=association, year=year)
     statuses = {
         (r.intervention_id, r.quarter): r.get_status_display()

@@ -3,20 +3,19 @@
 Every write goes through here, in one transaction, after the role and the
 state have been checked and the figures validated: on any error nothing is
 written. A report carries a ``version``; a save based on an older version
-raises ``EditConflict`` (as in ``plans.services``) so two editors lose
+raises ``EditConflict`` (``associations.versioning``) so two editors lose
 nothing. Every save and transition appends a ``ReportEvent`` with who, when
 and what changed (old → new).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from associations.rules import is_kansli, is_projektledare
+from associations.versioning import EditConflict, claim_version, ensure_version
 from plans.models import Intervention, MeasurementPoint
-from plans.services import EditConflict
 
 from . import validation, workflow
 from .models import (
@@ -76,14 +75,6 @@ def standard_measures_ensure(*, association) -> list[Measure]:
     return list(Measure.objects.filter(association=association))
 
 
-def _claim_version(model, pk: int, expected_version: int | None):
-    if expected_version is None:
-        return
-    claimed = model.objects.filter(pk=pk, version=expected_version).update(version=F("version") + 1)
-    if not claimed:
-        raise EditConflict(model.objects.get(pk=pk))
-
-
 @transaction.atomic
 def measure_save(*, measure: Measure, acting_user) -> Measure:
     """Add or rename one of the förbund's own measures (kansli)."""
@@ -112,8 +103,8 @@ def followup_settings_save(
     if not is_kansli(acting_user, intervention):
         raise PermissionDenied
     settings = followup_settings(intervention=intervention)
-    if settings.pk and expected_version is not None and settings.version != expected_version:
-        raise EditConflict(settings)
+    if settings.pk:
+        ensure_version(settings, expected_version)
     new = {"focus": focus, "method": method, "esf_funded": esf_funded}
     if QuarterReport.objects.filter(intervention=intervention).exists():
         # ``settings`` is the saved record or, before any, the defaults the figures
@@ -133,7 +124,7 @@ def followup_settings_save(
         raise ValidationError({"measures": _("Choose the förbund's own measures.")})
     if settings.pk:
         loaded = settings.version if expected_version is None else expected_version
-        _claim_version(InterventionFollowUp, settings.pk, loaded)
+        claim_version(InterventionFollowUp, settings.pk, loaded)
         settings.refresh_from_db(fields=["version"])
     for field, value in new.items():
         setattr(settings, field, value)
@@ -209,41 +200,83 @@ def quarter_report_save(
         all_measures=list(Measure.objects.filter(association=intervention.association_id)),
     )
     _validate(measures=measures, values=values, year=year, intervention=intervention)
-
     if report is None:
-        if expected_version is not None:
-            raise ValidationError(_("This quarter's report has been removed."))
-        report = QuarterReport(
-            association_id=intervention.association_id,
+        report = _quarter_report_create(
             intervention=intervention,
             year=year,
             quarter=quarter,
+            expected_version=expected_version,
             comment=comment,
         )
-        report.full_clean()
-        try:
-            with transaction.atomic():
-                report.save()
-        except IntegrityError as error:
-            raise EditConflict(
-                QuarterReport.objects.get(intervention=intervention, year=year, quarter=quarter)
-            ) from error
-        old = {}
-        comment_changed = bool(comment)
+        old, comment_changed = {}, bool(comment)
     else:
-        if expected_version is None:
-            # The editor loaded an empty quarter that someone has entered since.
-            raise EditConflict(report)
-        _claim_version(QuarterReport, report.pk, expected_version)
-        report.refresh_from_db()
-        old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
-        comment_changed = report.comment != comment
-        report.comment = comment
-        report.save(update_fields=["comment", "updated_at"])
+        old, comment_changed = _quarter_report_claim(
+            report, expected_version=expected_version, comment=comment
+        )
+    changes = _write_values(report, old=old, values=values, measures=measures)
+    if comment_changed:
+        changes.append({"measure": "comment", "gender": "", "old": None, "new": None})
+    if changes:
+        ReportEvent.objects.create(
+            association_id=report.association_id,
+            report=report,
+            action=ReportEvent.Action.SAVED,
+            user=acting_user,
+            from_status=report.status,
+            to_status=report.status,
+            changes=changes,
+        )
+    return report
 
+
+def _quarter_report_create(
+    *, intervention, year: int, quarter: int, expected_version: int | None, comment: str
+) -> QuarterReport:
+    """The first report of a quarter. Two editors entering it at once: the second gets
+    ``EditConflict`` with the first one's report."""
+    if expected_version is not None:
+        raise ValidationError(_("This quarter's report has been removed."))
+    report = QuarterReport(
+        association_id=intervention.association_id,
+        intervention=intervention,
+        year=year,
+        quarter=quarter,
+        comment=comment,
+    )
+    report.full_clean()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as error:
+        raise EditConflict(
+            QuarterReport.objects.get(intervention=intervention, year=year, quarter=quarter)
+        ) from error
+    return report
+
+
+def _quarter_report_claim(
+    report: QuarterReport, *, expected_version: int | None, comment: str
+) -> tuple[dict, bool]:
+    """Take the next version of an entered report and save its comment; return its
+    figures as they were, ``{(measure_id, gender): value}``, and whether the comment
+    changed."""
+    if expected_version is None:
+        # The editor loaded an empty quarter that someone has entered since.
+        raise EditConflict(report)
+    claim_version(QuarterReport, report.pk, expected_version)
+    report.refresh_from_db()
+    old = {(v.measure_id, v.gender): v.value for v in report.values.all()}
+    comment_changed = report.comment != comment
+    report.comment = comment
+    report.save(update_fields=["comment", "updated_at"])
+    return old, comment_changed
+
+
+def _write_values(report: QuarterReport, *, old: dict, values: dict, measures) -> list[dict]:
+    """Write the figures that changed and return the changes, old → new, for the history.
+    Figures of a measure the intervention no longer reports stay as they were."""
     names = {m.pk: m.name for m in measures}
     changes = []
-    # Figures of a measure the intervention no longer reports stay as they were.
     shown = {key for key in set(old) | set(values) if key[0] in names}
     for key in sorted(shown):
         before, after = old.get(key), values.get(key)
@@ -269,19 +302,7 @@ def quarter_report_save(
                 gender=gender,
                 defaults={"value": after, "association_id": report.association_id},
             )
-    if comment_changed:
-        changes.append({"measure": "comment", "gender": "", "old": None, "new": None})
-    if changes:
-        ReportEvent.objects.create(
-            association_id=report.association_id,
-            report=report,
-            action=ReportEvent.Action.SAVED,
-            user=acting_user,
-            from_status=report.status,
-            to_status=report.status,
-            changes=changes,
-        )
-    return report
+    return changes
 
 
 ACTIONS = {
@@ -301,8 +322,7 @@ def quarter_report_transition(
     report = QuarterReport.objects.select_for_update().get(pk=report.pk)
     actor = actor_of(acting_user, report.intervention)
     new_status = workflow.transition(action, status=report.status, actor=actor, reason=reason)
-    if expected_version is not None and report.version != expected_version:
-        raise EditConflict(report)
+    ensure_version(report, expected_version)
     old_status = report.status
     report.status = new_status
     report.version += 1
@@ -347,7 +367,8 @@ def point_assessment_save(
     if assessment is None:
         assessment = PointAssessment(association_id=point.association_id, point=point)
     else:
-        _claim_version(PointAssessment, assessment.pk, expected_version)
+        if expected_version is not None:
+            claim_version(PointAssessment, assessment.pk, expected_version)
         assessment.refresh_from_db(fields=["version"])
     assessment.status = status
     assessment.comment = comment

@@ -167,7 +167,10 @@ def load_demo_plan(association, *, before_approval=None) -> Plan:
     ``before_approval(plan)`` fills in what belongs to what the board approved before
     the plan freezes: its budget (``budgets.demo.load_demo_budget``, which the
     ``load_demo`` command passes; plans imports nothing of budgets). Idempotent: an
-    existing plan is returned as it is."""
+    existing plan is returned as it is.
+
+    Long because it is data: it creates each part of the plan in the order the seed
+    gives them, and a split would only scatter that order."""
     data = read_demo_plan(association.slug)
     with scope(association=association):
         existing = Plan.objects.filter(

@@ -71,12 +71,37 @@ class GoalAreaForm(PlanPartForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
-class GoalForm(PlanPartForm):
-    goal_area = SafeModelChoiceField(
-        queryset=GoalArea.objects.none(), required=False, label=_("Goal area")
-    )
+class OneParentForm(PlanPartForm):
+    """A part that belongs either to ``parent_field`` or to one of the plan's
+    interventions, never both (goals, measurement points): both choices are narrowed to
+    the plan, and exactly one must be chosen (``one_parent_message`` otherwise)."""
+
+    parent_field: str
+    parent_model: type
+    one_parent_message: str
     plan_intervention = SafeModelChoiceField(
         queryset=PlanIntervention.objects.none(), required=False, label=_("Intervention")
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        self.fields[self.parent_field].queryset = self.parent_model.objects.filter(plan=plan)
+        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
+            plan=plan
+        ).select_related("intervention")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get(self.parent_field)) == bool(data.get("plan_intervention")):
+            raise forms.ValidationError(self.one_parent_message)
+        return data
+
+
+class GoalForm(OneParentForm):
+    parent_field, parent_model = "goal_area", GoalArea
+    one_parent_message = _("Choose either a goal area or an intervention for the goal.")
+    goal_area = SafeModelChoiceField(
+        queryset=GoalArea.objects.none(), required=False, label=_("Goal area")
     )
 
     class Meta:
@@ -84,27 +109,11 @@ class GoalForm(PlanPartForm):
         fields = ["goal_area", "plan_intervention", "level", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, plan, **kwargs):
-        super().__init__(*args, plan=plan, **kwargs)
-        self.fields["goal_area"].queryset = GoalArea.objects.filter(plan=plan)
-        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
-            plan=plan
-        ).select_related("intervention")
 
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("goal_area")) == bool(data.get("plan_intervention")):
-            raise forms.ValidationError(
-                _("Choose either a goal area or an intervention for the goal.")
-            )
-        return data
-
-
-class MeasurementPointForm(PlanPartForm):
+class MeasurementPointForm(OneParentForm):
+    parent_field, parent_model = "goal", Goal
+    one_parent_message = _("Choose either a goal or an intervention for the measurement point.")
     goal = SafeModelChoiceField(queryset=Goal.objects.none(), required=False, label=_("Goal"))
-    plan_intervention = SafeModelChoiceField(
-        queryset=PlanIntervention.objects.none(), required=False, label=_("Intervention")
-    )
     counted_interventions = SafeModelMultipleChoiceField(
         queryset=Intervention.objects.none(),
         required=False,
@@ -142,21 +151,9 @@ class MeasurementPointForm(PlanPartForm):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, plan=plan, **kwargs)
-        self.fields["goal"].queryset = Goal.objects.filter(plan=plan)
-        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
-            plan=plan
-        ).select_related("intervention")
         self.fields["counted_interventions"].queryset = Intervention.objects.filter(
             plan_entries__plan=plan
         )
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("goal")) == bool(data.get("plan_intervention")):
-            raise forms.ValidationError(
-                _("Choose either a goal or an intervention for the measurement point.")
-            )
-        return data
 
 
 class PlanInterventionForm(PlanPartForm):

@@ -4,7 +4,7 @@ interventions with staffing, and the internal control and communication tables.
 An ``Intervention`` belongs to the förbund and lives across years (the same
 Stegen Karlstad is in the 2022 and the 2023 plans); what a plan says about it
 that year is a ``PlanIntervention``. Records a user edits carry a ``version``
-for optimistic locking (see ``services.save_versioned``).
+for optimistic locking (``associations.versioning``, claimed by ``services.plan_part_save``).
 """
 
 import re
@@ -359,28 +359,37 @@ class PlanIntervention(TenantModel):
         return self.name
 
 
-class PlanInterventionMunicipality(models.Model):
-    """A kommun an intervention serves, as one plan says (``PlanIntervention.municipalities``).
+class GuardedLink(models.Model):
+    """A row of a many-to-many table of a plan's part, as a model of its own rather than
+    Django's auto-created table, so that the freezing guards see every write: Django
+    sends no ``pre_save``/``pre_delete`` for auto-created tables, not even in a cascade.
 
-    A model of its own, not Django's auto-created table, so that the freezing guards
-    see every write: Django sends no ``pre_save``/``pre_delete`` for auto-created
-    tables, not even in a cascade.
-    """
+    A link declares its two foreign keys, the plan's part first, and names the pair in
+    ``unique_together``; it keeps the table and columns Django would have made."""
 
     id = models.AutoField(primary_key=True)
-    planintervention = models.ForeignKey(PlanIntervention, on_delete=models.CASCADE)
-    memberparty = models.ForeignKey(MemberParty, on_delete=models.CASCADE)
 
     objects = FrozenGuardManager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        part, other = self._meta.unique_together[0]
+        return f"{getattr(self, part + '_id')}: {getattr(self, other + '_id')}"
+
+
+class PlanInterventionMunicipality(GuardedLink):
+    """A kommun an intervention serves, as one plan says (``PlanIntervention.municipalities``)."""
+
+    planintervention = models.ForeignKey(PlanIntervention, on_delete=models.CASCADE)
+    memberparty = models.ForeignKey(MemberParty, on_delete=models.CASCADE)
 
     class Meta:
         db_table = "plans_planintervention_municipalities"
         unique_together = [("planintervention", "memberparty")]
         verbose_name = _("municipality served")
         verbose_name_plural = _("municipalities served")
-
-    def __str__(self):
-        return f"{self.planintervention_id}: {self.memberparty_id}"
 
 
 class StaffingLine(TenantModel):
@@ -694,25 +703,18 @@ class MeasurementPoint(TenantModel):
             raise ValidationError(errors)
 
 
-class CountedIntervention(models.Model):
+class CountedIntervention(GuardedLink):
     """An intervention whose figures a measurement point sums
-    (``MeasurementPoint.counted_interventions``); a model of its own for the
-    freezing guards, as ``PlanInterventionMunicipality``."""
+    (``MeasurementPoint.counted_interventions``)."""
 
-    id = models.AutoField(primary_key=True)
     measurementpoint = models.ForeignKey(MeasurementPoint, on_delete=models.CASCADE)
     intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE)
-
-    objects = FrozenGuardManager()
 
     class Meta:
         db_table = "plans_measurementpoint_counted_interventions"
         unique_together = [("measurementpoint", "intervention")]
         verbose_name = _("intervention counted")
         verbose_name_plural = _("interventions counted")
-
-    def __str__(self):
-        return f"{self.measurementpoint_id}: {self.intervention_id}"
 
 
 class ControlPoint(TenantModel):

@@ -11,11 +11,14 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from associations.models import Membership, Role
+
+# ``EditConflict`` is re-exported: the views of plans and follow-up import it from here.
+from associations.versioning import EditConflict as EditConflict
+from associations.versioning import claim_version
 
 from . import extensions
 from .cloning import clone, create_all
@@ -31,20 +34,6 @@ from .models import (
     Section,
     StaffingLine,
 )
-
-
-class EditConflict(ValidationError):
-    """Someone else saved the record after the editor loaded it."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(
-            _(
-                "Someone else saved a change to this while you were editing. Your changes "
-                "have not been saved; they are still in the form. Compare with the saved "
-                "version below and save again to keep yours."
-            )
-        )
 
 
 def ensure_editable(plan: Plan) -> None:
@@ -106,7 +95,6 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
     instance.association_id = plan.association_id
     instance._history_user = acting_user
     instance.full_clean()
-    model = type(instance)
     creating = instance.pk is None
     if creating:
         if hasattr(instance, "order") and not instance.order:
@@ -114,12 +102,7 @@ def plan_part_save(*, instance, acting_user, expected_version: int | None = None
         instance.save()
     else:
         if hasattr(instance, "version") and expected_version is not None:
-            claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
-                version=F("version") + 1
-            )
-            if not claimed:
-                raise EditConflict(model.objects.get(pk=instance.pk))
-            instance.version = expected_version + 1
+            instance.version = claim_version(type(instance), instance.pk, expected_version)
         instance.save()
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
@@ -233,14 +216,26 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
     create_all(
         CommunicationItem, clone(plan.communication_items.all(), plan_id=new_pk), acting_user
     )
+    area_map = _copied(GoalArea, list(plan.goal_areas.all()), acting_user, plan_id=new_pk)
+    entry_map = _copy_entries(plan, new_pk, acting_user)
+    goal_map = _copied(
+        Goal,
+        list(plan.goals.all()),
+        acting_user,
+        plan_id=new_pk,
+        goal_area_id=lambda g: area_map.get(g.goal_area_id),
+        plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
+    )
+    _copy_points(
+        plan, new_pk, acting_user, goal_map=goal_map, entry_map=entry_map, years_on=years_on
+    )
 
-    old_areas = list(plan.goal_areas.all())
-    new_areas = create_all(GoalArea, clone(old_areas, plan_id=new_pk), acting_user)
-    area_map = {old.pk: new.pk for old, new in zip(old_areas, new_areas, strict=True)}
 
+def _copy_entries(plan: Plan, new_pk: int, acting_user) -> dict[int, int]:
+    """The plan's intervention entries with their municipalities and staffing; returns the
+    new entry's pk for each old one's."""
     old_entries = list(plan.plan_interventions.prefetch_related("municipalities"))
-    new_entries = create_all(PlanIntervention, clone(old_entries, plan_id=new_pk), acting_user)
-    entry_map = {old.pk: new.pk for old, new in zip(old_entries, new_entries, strict=True)}
+    entry_map = _copied(PlanIntervention, old_entries, acting_user, plan_id=new_pk)
     Through = PlanIntervention.municipalities.through
     Through.objects.bulk_create(
         Through(planintervention_id=entry_map[old.pk], memberparty_id=party.pk)
@@ -255,38 +250,37 @@ def copy_plan_parts(*, source: Plan, target: Plan, acting_user, years_on: int = 
         ),
         acting_user,
     )
+    return entry_map
 
-    old_goals = list(plan.goals.all())
-    new_goals = create_all(
-        Goal,
-        clone(
-            old_goals,
-            plan_id=new_pk,
-            goal_area_id=lambda g: area_map.get(g.goal_area_id),
-            plan_intervention_id=lambda g: entry_map.get(g.plan_intervention_id),
-        ),
-        acting_user,
-    )
-    goal_map = {old.pk: new.pk for old, new in zip(old_goals, new_goals, strict=True)}
 
+def _copy_points(
+    plan: Plan, new_pk: int, acting_user, *, goal_map: dict, entry_map: dict, years_on: int
+) -> None:
+    """The plan's measurement points under the copied goals and entries, with the
+    interventions they count; deadlines ``years_on`` years later."""
     old_points = list(plan.measurement_points.prefetch_related("counted_interventions"))
-    new_points = create_all(
+    point_map = _copied(
         MeasurementPoint,
-        clone(
-            old_points,
-            plan_id=new_pk,
-            goal_id=lambda p: goal_map.get(p.goal_id),
-            plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
-            deadline=lambda p: _years_later(p.deadline, years_on),
-        ),
+        old_points,
         acting_user,
+        plan_id=new_pk,
+        goal_id=lambda p: goal_map.get(p.goal_id),
+        plan_intervention_id=lambda p: entry_map.get(p.plan_intervention_id),
+        deadline=lambda p: _years_later(p.deadline, years_on),
     )
     Counted = MeasurementPoint.counted_interventions.through
     Counted.objects.bulk_create(
-        Counted(measurementpoint_id=new.pk, intervention_id=intervention.pk)
-        for old, new in zip(old_points, new_points, strict=True)
+        Counted(measurementpoint_id=point_map[old.pk], intervention_id=intervention.pk)
+        for old in old_points
         for intervention in old.counted_interventions.all()
     )
+
+
+def _copied(model, originals: list, acting_user, **changes) -> dict[int, int]:
+    """Copies of ``originals`` with ``changes`` (as ``cloning.clone`` takes them); returns
+    the copy's pk for each original's."""
+    copies = create_all(model, clone(originals, **changes), acting_user)
+    return {old.pk: new.pk for old, new in zip(originals, copies, strict=True)}
 
 
 def leader_names(users) -> str:
@@ -299,6 +293,36 @@ def _is_latest_entry(entry: PlanIntervention) -> bool:
     """No plan of a later year has the intervention: this entry speaks for it now."""
     later = entry.intervention.plan_entries.filter(plan__year__gt=entry.plan.year)
     return not later.exclude(pk=entry.pk).exists()
+
+
+def _check_project_leaders(*, association, leaders: list) -> None:
+    allowed = set(
+        Membership.objects.filter(
+            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
+        ).values_list("user_id", flat=True)
+    )
+    if any(user.pk not in allowed for user in leaders):
+        raise ValidationError(
+            {"project_leaders": _("A project leader must have the project leader role here.")}
+        )
+
+
+def _intervention_of(entry: PlanIntervention, *, name: str) -> Intervention:
+    """The shared intervention an entry speaks for: its own, or for a new entry the
+    förbund's intervention of that name (an unsaved one where it has none)."""
+    if entry.pk is not None:
+        return entry.intervention
+    plan = entry.plan
+    # "stegen karlstad" is last year's Stegen Karlstad.
+    intervention = Intervention.objects.filter(
+        association=plan.association, name__iexact=name
+    ).first()
+    if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
+        raise ValidationError({"name": _("This intervention is already in the plan.")})
+    if intervention is None:
+        intervention = Intervention(association=plan.association, name=name)
+    entry.intervention = intervention
+    return intervention
 
 
 @transaction.atomic
@@ -329,31 +353,10 @@ def plan_intervention_save(
     """
     plan = entry.plan
     ensure_editable(plan)
-    association = plan.association
     leaders = list(project_leaders)
-    allowed = set(
-        Membership.objects.filter(
-            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
-        ).values_list("user_id", flat=True)
-    )
-    if any(user.pk not in allowed for user in leaders):
-        raise ValidationError(
-            {"project_leaders": _("A project leader must have the project leader role here.")}
-        )
-
+    _check_project_leaders(association=plan.association, leaders=leaders)
     name = name.strip()
-    if entry.pk is None:
-        # "stegen karlstad" is last year's Stegen Karlstad.
-        intervention = Intervention.objects.filter(
-            association=association, name__iexact=name
-        ).first()
-        if intervention is not None and intervention.plan_entries.filter(plan=plan).exists():
-            raise ValidationError({"name": _("This intervention is already in the plan.")})
-        if intervention is None:
-            intervention = Intervention(association=association, name=name)
-        entry.intervention = intervention
-    else:
-        intervention = entry.intervention
+    intervention = _intervention_of(entry, name=name)
     entry.name = name
     entry.kind = kind
     entry.start_year = start_year

@@ -179,20 +179,7 @@ def record_approval(
     unhandled = unhandled_count(plan=plan)
     if unhandled and not unhandled_confirmed:
         raise ValidationError({"confirm_unhandled": unhandled_message(unhandled)})
-    if meeting_date is None:
-        raise ValidationError({"meeting_date": _("Give the date of the board meeting.")})
-    if meeting_date > timezone.localdate():
-        raise ValidationError({"meeting_date": _("The meeting date cannot be in the future.")})
-    if meeting_date.year < plan.year - 1:
-        # A plan is approved in the autumn before its first year at the earliest.
-        raise ValidationError(
-            {
-                "meeting_date": _(
-                    "A plan for %(year)s is approved in %(earliest)s or later: check the year."
-                )
-                % {"year": plan.year, "earliest": plan.year - 1}
-            }
-        )
+    _check_meeting_date(plan, meeting_date)
     plan.status = Status.APPROVED
     plan.approved_on = meeting_date
     plan.approval_paragraph = paragraph.strip()
@@ -222,6 +209,23 @@ def record_approval(
     # download renders them instead.
     transaction.on_commit(lambda: extensions.plan_approved(plan=plan), robust=True)
     return plan
+
+
+def _check_meeting_date(plan: Plan, meeting_date: datetime.date | None) -> None:
+    if meeting_date is None:
+        raise ValidationError({"meeting_date": _("Give the date of the board meeting.")})
+    if meeting_date > timezone.localdate():
+        raise ValidationError({"meeting_date": _("The meeting date cannot be in the future.")})
+    if meeting_date.year < plan.year - 1:
+        # A plan is approved in the autumn before its first year at the earliest.
+        raise ValidationError(
+            {
+                "meeting_date": _(
+                    "A plan for %(year)s is approved in %(earliest)s or later: check the year."
+                )
+                % {"year": plan.year, "earliest": plan.year - 1}
+            }
+        )
 
 
 @transaction.atomic

@@ -215,3 +215,11 @@ def test_import_after_someone_else_saved_is_a_conflict(budget):
                 stated=parsed.stated,
             )
     assert amounts_of(budget)[("Stegen", "Budget 2022")] == Decimal(1_200_000)
+
+
+def test_a_line_ref_names_either_an_existing_line_or_a_new_one():
+    assert not services.LineRef(pk=7).is_new
+    assert services.LineRef(new_key="new-3").is_new
+    for neither_or_both in ({}, {"pk": 7, "new_key": "new-3"}):
+        with pytest.raises(ValueError):
+            services.LineRef(**neither_or_both)
