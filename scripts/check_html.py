@@ -168,7 +168,7 @@ def fetch_all(pages: Path) -> tuple[dict[str, Shape], list[str]]:
             if shape.name not in urls:
                 urls[shape.name] = demo.url(shape.name, access_matrix)
             shape.url = urls[shape.name]
-    # The demo's follow-up in each of its states, and the pages only errors show;
+    # The demo's plans and quarters in their other states, the pages only errors show,
     # then the POSTs, which may write, after every GET.
     extra = [*demo.plan_state_shapes(access_matrix), *demo.quarter_shapes()]
     ordered = [*gets, *extra, *error_shapes(demo), *posts]
@@ -194,7 +194,7 @@ def fetch_all(pages: Path) -> tuple[dict[str, Shape], list[str]]:
         filename = f"{number:03d}-{re.sub(r'[^a-z0-9]+', '-', shape.label.lower())}.html"
         (pages / filename).write_bytes(response.content)
         fetched[filename] = shape
-    for filename, body in server_error_pages(demo):
+    for filename, body in server_error_pages():
         (pages / filename).write_text(body, encoding="utf-8")
         fetched[filename] = Shape(filename.removesuffix(".html"), "anonymous", url="(handler)")
     return fetched, failures
@@ -334,7 +334,7 @@ def error_shapes(demo) -> list[Shape]:
     ]
 
 
-def server_error_pages(demo) -> list[tuple[str, str]]:
+def server_error_pages() -> list[tuple[str, str]]:
     """The 500 and 503 pages, from the handler Django calls (no URL fails on purpose)."""
     from django.db import OperationalError
     from django.test import RequestFactory
