@@ -69,15 +69,21 @@ class AssociationPageView(AssociationPermissionMixin, TemplateView):
 
 
 class AssociationObjectMixin(AssociationPermissionMixin):
-    """Fetch ``model`` by ``pk`` within the förbund; another förbund's id gives 404."""
+    """Fetch ``model`` by ``pk`` within the förbund, before the role check; another
+    förbund's id gives 404."""
 
     model = None
 
     def get_queryset(self):
         return self.model.objects.filter(association=self.association)
 
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        if "pk" in self.kwargs:
+            self.fetched_object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
     def get_object(self, queryset=None):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self.fetched_object
 
 
 def apply_validation_error(form, error: ValidationError) -> None:

@@ -455,6 +455,7 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
     form_class = PointAssessmentForm
     template_name = "followup/point_assessment_form.html"  # names the point being assessed
     success_message = gettext_lazy("The status of the measurement point has been saved.")
+    SAVED_FIELDS = ("status", "comment", "assessed_on", "measure")
 
     point: MeasurementPoint
 
@@ -486,10 +487,7 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
             point=self.point,
             acting_user=self.request.user,
             expected_version=data.get("version"),
-            status=data["status"],
-            comment=data["comment"],
-            assessed_on=data["assessed_on"],
-            measure=data["measure"],
+            **{name: data[name] for name in self.SAVED_FIELDS},
         )
 
     def get_context_data(self, **kwargs):

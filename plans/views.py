@@ -298,18 +298,22 @@ class PlanPartFormView(
 class PlanInterventionFormView(PlanPartFormView):
     """An intervention of the plan: saved with its project leaders and kommuner."""
 
+    SAVED_FIELDS = (
+        "name",
+        "kind",
+        "start_year",
+        "owner_party",
+        "project_leaders",
+        "municipalities",
+    )
+
     def perform(self, form):
         data = form.cleaned_data
         self.saved = services.plan_intervention_save(
             entry=form.instance,
             acting_user=self.request.user,
             expected_version=data.get("version"),
-            name=data["name"],
-            kind=data["kind"],
-            start_year=data["start_year"],
-            owner_party=data["owner_party"],
-            project_leaders=data["project_leaders"],
-            municipalities=data["municipalities"],
+            **{name: data[name] for name in self.SAVED_FIELDS},
         )
 
 
