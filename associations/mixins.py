@@ -1,10 +1,10 @@
 """View mixins shared by every app that works inside one förbund.
 
 The middleware has already resolved ``request.association`` and checked
-membership (404 for strangers). These mixins add the role check (403 for a
-member whose role lacks the permission), fetch through the förbund, and turn a
-service's ``ValidationError`` into form errors so nothing half-written reaches
-the database.
+membership (404 for strangers). These mixins fetch the URL's objects through the
+förbund (404 for another förbund's id), add the role check (403 for a member
+whose role lacks the permission), and turn a service's ``ValidationError`` into
+form errors or messages so nothing half-written reaches the database.
 """
 
 from django.contrib import messages
@@ -23,18 +23,38 @@ from .services import association_object_delete, association_object_save
 
 
 class AssociationPermissionMixin:
-    """Require ``permission_required`` on the active förbund."""
+    """Require ``permission_required`` on the active förbund: 404 before 403.
+
+    ``dispatch`` first calls ``fetch_objects``, where a view fetches the objects its
+    URL names (a plan, a comment, a measurement point...) through the förbund and
+    keeps them as attributes; an id that is not the förbund's raises ``Http404``.
+    Only then come the role check (403) and ``refusal``, and after them the method
+    check (405). So another förbund's id is a 404 for every method and every role:
+    its existence does not leak.
+    """
 
     permission_required: str = "associations.view_association"
 
     def dispatch(self, request, *args, **kwargs):
         self.association = request.association
+        self.fetch_objects()
         if not can(request.user, self.permission_required, self.association):
             raise PermissionDenied
         refusal = self.refusal()
         if refusal is not None:
             return refusal
         return super().dispatch(request, *args, **kwargs)
+
+    def fetch_objects(self) -> None:
+        """Fetch the URL's objects through ``self.association`` (``Http404`` if not its own).
+
+        An override calls ``super().fetch_objects()`` first, so a plan is fetched before
+        the comment fetched through it.
+        """
+
+    def own_object(self, queryset, pk):
+        """The row ``pk`` of ``queryset`` if it is the förbund's own; else ``Http404``."""
+        return get_object_or_404(queryset.filter(association=self.association), pk=pk)
 
     def refusal(self):
         """A response that stops a permitted user here (e.g. the plan is frozen), or None."""
@@ -49,15 +69,21 @@ class AssociationPageView(AssociationPermissionMixin, TemplateView):
 
 
 class AssociationObjectMixin(AssociationPermissionMixin):
-    """Fetch ``model`` by ``pk`` within the förbund; another förbund's id gives 404."""
+    """Fetch ``model`` by ``pk`` within the förbund, before the role check; another
+    förbund's id gives 404."""
 
     model = None
 
     def get_queryset(self):
         return self.model.objects.filter(association=self.association)
 
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        if "pk" in self.kwargs:
+            self.fetched_object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
     def get_object(self, queryset=None):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self.fetched_object
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -72,6 +98,27 @@ def apply_validation_error(form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def show_validation_error(request, error: ValidationError) -> None:
+    """Show each message of a service's ``ValidationError`` as an error on the next page
+    (for a view that redirects instead of showing a form again)."""
+    for message in error.messages:
+        messages.error(request, message)
+
+
+class EditConflictMixin:
+    """Show a form again after an edit conflict (``plans.services.EditConflict``).
+
+    The user's input stays in the form with the conflict's message; the form's
+    ``version`` becomes the saved one's, so saving again keeps the user's input.
+    """
+
+    def render_edit_conflict(self, form, conflict, **context):
+        apply_validation_error(form, conflict)
+        form.data = form.data.copy()
+        form.data["version"] = conflict.current.version
+        return self.render_to_response(self.get_context_data(form=form, **context))
 
 
 class ServiceFormMixin:
@@ -188,8 +235,7 @@ class AssociationObjectDeleteView(AssociationObjectMixin, DeleteView):
             messages.error(self.request, self.protected_message)
             return HttpResponseRedirect(self.get_success_url())
         except ValidationError as error:  # e.g. named by an approved plan (plans.freezing)
-            for message in error.messages:
-                messages.error(self.request, message)
+            show_validation_error(self.request, error)
             return HttpResponseRedirect(self.get_success_url())
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())

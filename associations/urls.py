@@ -14,6 +14,16 @@ def crud(prefix, name, list_view, form_view, delete_view):
     ]
 
 
+def ordered_part_urls(route, name, kind, *, form_view, delete_view, move_view):
+    """The create, edit, delete and move URLs of one kind of part (``part_views``)."""
+    return [
+        path(f"{route}new/", form_view.as_view(kind=kind), name=f"{name}_create"),
+        path(f"{route}<int:pk>/edit/", form_view.as_view(kind=kind), name=f"{name}_update"),
+        path(f"{route}<int:pk>/delete/", delete_view.as_view(kind=kind), name=f"{name}_delete"),
+        path(f"{route}<int:pk>/move/", move_view.as_view(kind=kind), name=f"{name}_move"),
+    ]
+
+
 urlpatterns = [
     path("", views.AssociationHomeView.as_view(), name="home"),
     path("details/", views.AssociationDetailsUpdateView.as_view(), name="details_update"),

@@ -28,6 +28,7 @@ from .mixins import (
     AssociationPermissionMixin,
     ServiceFormMixin,
     apply_validation_error,
+    show_validation_error,
 )
 from .models import AssociationLogo, BoardSeat, MemberParty, Membership, OfficeContact
 from .resubmission import OnceOnlyCreateMixin
@@ -35,7 +36,6 @@ from .selectors import association_overview, memberships_across_associations
 from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
 
 MANAGE = "associations.manage_association"
-LOGO_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 class ChooseAssociationView(LoginRequiredMixin, TemplateView):
@@ -316,10 +316,9 @@ class MembershipInvitationResendView(AssociationObjectMixin, View):
     def get_queryset(self):
         return super().get_queryset().select_related("user", "association")
 
-    def refusal(self):
-        # Fetched before the method check: another förbund's id is 404 whatever the method.
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
         self.membership = self.get_object()
-        return None
 
     def post(self, request, *args, **kwargs):
         membership = self.membership
@@ -328,8 +327,7 @@ class MembershipInvitationResendView(AssociationObjectMixin, View):
                 membership=membership, acting_user=request.user, base_url=site_url(request)
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            show_validation_error(request, error)
         else:
             if sent:
                 messages.success(
@@ -394,8 +392,7 @@ class MembershipDeleteView(AssociationObjectDeleteView):
         try:
             services.membership_remove(membership=self.object, acting_user=self.request.user)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(self.request, message)
+            show_validation_error(self.request, error)
             return HttpResponseRedirect(self.get_success_url())
         messages.success(self.request, _("The user no longer has access to the förbund."))
         return HttpResponseRedirect(self.get_success_url())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from associations.urls import crud
+from associations.urls import crud, ordered_part_urls
 
 from . import views
 
@@ -25,11 +25,12 @@ urlpatterns = [
     ),
 ]
 
-for prefix, (form_view, delete_view, move_view) in views.PARTS.items():
-    name = prefix[:-1]
-    urlpatterns += [
-        path(f"{PLAN}{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
-        path(f"{PLAN}{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_update"),
-        path(f"{PLAN}{prefix}/<int:pk>/delete/", delete_view.as_view(), name=f"{name}_delete"),
-        path(f"{PLAN}{prefix}/<int:pk>/move/", move_view.as_view(), name=f"{name}_move"),
-    ]
+for prefix, kind in views.PART_KINDS.items():
+    urlpatterns += ordered_part_urls(
+        f"{PLAN}{prefix}/",
+        prefix[:-1],
+        kind,
+        form_view=views.BudgetPartFormView,
+        delete_view=views.BudgetPartDeleteView,
+        move_view=views.BudgetPartMoveView,
+    )

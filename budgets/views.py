@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -13,6 +13,14 @@ from associations.mixins import (
     AssociationListView,
     AssociationObjectDeleteView,
     AssociationObjectFormView,
+    show_validation_error,
+)
+from associations.part_views import (
+    PartDeleteMixin,
+    PartFormMixin,
+    PartKind,
+    PartMixin,
+    PartMoveMixin,
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
@@ -85,12 +93,11 @@ class BudgetEditMixin(PlanEditMixin):
 
     permission_required = EDIT
 
-    @cached_property
-    def budget(self) -> Budget:
-        return get_object_or_404(Budget.objects.select_related("plan"), plan=self.plan)
+    budget: Budget
 
     def refusal(self):
-        self.budget  # noqa: B018 - no budget is a 404 for every method
+        # After the role check, as before: a plan without a budget is a 404 for every method.
+        self.budget = get_object_or_404(Budget.objects.select_related("plan"), plan=self.plan)
         return super().refusal()
 
     def budget_url(self, anchor: str = "") -> str:
@@ -124,8 +131,7 @@ class BudgetCreateView(PlanEditMixin, View):
         try:
             services.budget_create(plan=self.plan, acting_user=request.user)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            show_validation_error(request, error)
         else:
             messages.success(request, _("The budget has been created. Enter its amounts."))
         return redirect(self.association_url("budgets:budget_detail", plan_pk=self.plan.pk))
@@ -301,37 +307,34 @@ class BudgetStructureView(BudgetEditMixin, TemplateView):
         )
 
 
-class BudgetPartFormView(OnceOnlyCreateMixin, BudgetFormMixin, UpdateView):
+class BudgetPartMixin(PartMixin, BudgetEditMixin):
+    """A column, group or line of the budget (``associations.part_views``), shown on the
+    structure page."""
+
+    def container(self):
+        return self.budget
+
+    def container_url(self, part=None) -> str:
+        return self.structure_url()
+
+
+class BudgetPartFormView(
+    OnceOnlyCreateMixin, PartFormMixin, BudgetPartMixin, BudgetFormMixin, UpdateView
+):
     """Create (no ``pk``) or edit a column, group or line."""
 
-    model = None
     template_name = "budgets/budget_form.html"
-    create_title = ""
-    update_title = ""
-    lookup = "budget"
 
-    def get_object(self, queryset=None):
-        if "pk" not in self.kwargs:
-            instance = self.model(association=self.association)
-            if self.model is BudgetLine and self.request.GET.get("group", "").isdigit():
-                instance.group = BudgetGroup.objects.filter(
-                    budget=self.budget, pk=self.request.GET["group"]
-                ).first()
-            return instance
-        return get_object_or_404(
-            self.model.objects.filter(**{self.lookup: self.budget}), pk=self.kwargs["pk"]
-        )
+    def new_part(self):
+        part = super().new_part()
+        if self.kind.model is BudgetLine and self.request.GET.get("group", "").isdigit():
+            part.group = BudgetGroup.objects.filter(
+                budget=self.budget, pk=self.request.GET["group"]
+            ).first()
+        return part
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "association": self.association}
-
-    def get_context_data(self, **kwargs):
-        creating = self.object.pk is None
-        return super().get_context_data(
-            page_title=self.create_title if creating else self.update_title,
-            cancel_url=self.structure_url(),
-            **kwargs,
-        )
 
     def perform(self, form):
         services.budget_part_save(
@@ -340,83 +343,33 @@ class BudgetPartFormView(OnceOnlyCreateMixin, BudgetFormMixin, UpdateView):
             expected_version=form.cleaned_data.get("version"),
         )
 
-    def get_success_url(self):
-        return self.structure_url()
 
-
-class BudgetPartDeleteView(BudgetEditMixin, DeleteView):
-    model = None
-    lookup = "budget"
+class BudgetPartDeleteView(PartDeleteMixin, BudgetPartMixin, DeleteView):
     template_name = "budgets/budget_part_delete.html"
 
-    def get_queryset(self):
-        return self.model.objects.filter(**{self.lookup: self.budget})
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=_("Remove"), cancel_url=self.structure_url(), **kwargs
-        )
-
-    def form_valid(self, form):
+    def delete_part(self, part) -> None:
         version = self.request.POST.get("version", "")
-        try:
-            services.budget_part_delete(
-                instance=self.object,
-                acting_user=self.request.user,
-                expected_version=int(version) if version.isdigit() else None,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(self.request, message)
-        else:
-            messages.success(self.request, _("Removed."))
-        return HttpResponseRedirect(self.structure_url())
-
-
-class BudgetPartMoveView(BudgetEditMixin, View):
-    """POST ``direction=up|down``."""
-
-    model = None
-    lookup = "budget"
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        instance = get_object_or_404(
-            self.model.objects.filter(**{self.lookup: self.budget}), pk=kwargs["pk"]
+        services.budget_part_delete(
+            instance=part,
+            acting_user=self.request.user,
+            expected_version=int(version) if version.isdigit() else None,
         )
-        offset = -1 if request.POST.get("direction") == "up" else 1
-        try:
-            services.budget_part_move(instance=instance, acting_user=request.user, offset=offset)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        return redirect(self.structure_url())
 
 
-def part_views(model, form_class, create_title, update_title, lookup="budget"):
-    common = {"model": model, "lookup": lookup}
-    return (
-        type(
-            f"{model.__name__}FormView",
-            (BudgetPartFormView,),
-            {
-                **common,
-                "form_class": form_class,
-                "create_title": create_title,
-                "update_title": update_title,
-            },
-        ),
-        type(f"{model.__name__}DeleteView", (BudgetPartDeleteView,), common),
-        type(f"{model.__name__}MoveView", (BudgetPartMoveView,), common),
-    )
+class BudgetPartMoveView(PartMoveMixin, BudgetPartMixin, View):
+    def move_part(self, part, offset: int) -> None:
+        services.budget_part_move(instance=part, acting_user=self.request.user, offset=offset)
 
 
-PARTS = {
-    "columns": part_views(
-        BudgetColumn, forms.BudgetColumnForm, _("Add a column"), _("Edit column")
+# The kinds of part, by their URL prefix (``budgets/urls.py``).
+PART_KINDS = {
+    "columns": PartKind(
+        BudgetColumn, forms.BudgetColumnForm, _("Add a column"), _("Edit column"), "budget"
     ),
-    "groups": part_views(BudgetGroup, forms.BudgetGroupForm, _("Add a group"), _("Edit group")),
-    "lines": part_views(
+    "groups": PartKind(
+        BudgetGroup, forms.BudgetGroupForm, _("Add a group"), _("Edit group"), "budget"
+    ),
+    "lines": PartKind(
         BudgetLine, forms.BudgetLineForm, _("Add a line"), _("Edit line"), "group__budget"
     ),
 }

@@ -20,8 +20,25 @@ from .models import (
 from .selectors import genders_of
 
 
-def value_field_name(measure_id: int, gender: str) -> str:
+def value_field_name(measure_id: int | str, gender: str) -> str:
+    """``m<id>_<gender>``; a standard measure not saved yet is named by its key instead."""
     return f"m{measure_id}_{gender}"
+
+
+def measure_field_name(measure: Measure, gender: str) -> str:
+    return value_field_name(measure.key if measure.pk is None else measure.pk, gender)
+
+
+def data_for_saved_measures(data, measures):
+    """``data`` sent from a page that showed some standard measures unsaved (their fields
+    named by key), with those values also under the saved measures' names (by id)."""
+    data = data.copy()
+    for measure in measures:
+        for gender in genders_of(measure) if measure.key else ():
+            shown = value_field_name(measure.key, gender)
+            if shown in data and measure.pk is not None:
+                data.setdefault(value_field_name(measure.pk, gender), data[shown])
+    return data
 
 
 # More than any förbund reports in a quarter, and far within what the database holds.
@@ -50,7 +67,7 @@ class QuarterForm(forms.Form):
         for measure in self.measures:
             cells = []
             for gender in genders_of(measure):
-                name = value_field_name(measure.pk, gender)
+                name = measure_field_name(measure, gender)
                 self.fields[name] = forms.IntegerField(
                     label=f"{measure.name}, {Gender(gender).label.lower()}",
                     required=False,

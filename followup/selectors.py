@@ -67,6 +67,43 @@ def measures_of(*, association) -> list[Measure]:
     return list(Measure.objects.filter(association=association))
 
 
+def standard_measures_missing(*, association, saved: list[Measure]) -> list[Measure]:
+    """The standard measures not among the förbund's ``saved`` ones, as unsaved rows.
+
+    ``services.standard_measures_ensure`` saves them; a page shows them unsaved
+    (``measures_with_standard``), so that a GET writes nothing.
+    """
+    existing = {m.key for m in saved if m.key}
+    taken_names = {m.name for m in saved}
+    missing = []
+    for order, (key, by_gender, focus, _default) in enumerate(STANDARD_MEASURES, start=1):
+        if key in existing:
+            continue
+        name = str(Measure.Key(key).label)
+        if name in taken_names:
+            name = f"{name} ({key})"
+        missing.append(
+            Measure(
+                association=association,
+                key=key,
+                name=name,
+                by_gender=by_gender,
+                focus=focus,
+                order=order,
+            )
+        )
+    return missing
+
+
+def measures_with_standard(*, association) -> list[Measure]:
+    """Every measure of the förbund in its order, the standard ones it has not saved yet
+    among them unsaved (a saved one's field is named by its id, an unsaved one's by its key)."""
+    saved = measures_of(association=association)
+    missing = standard_measures_missing(association=association, saved=saved)
+    # Saved, they come after the saved ones of the same order, as their ids are higher.
+    return sorted([*saved, *missing], key=lambda m: (m.order, m.pk is None, m.pk or 0))
+
+
 def reported_measures(*, settings: InterventionFollowUp, all_measures: list[Measure]) -> list:
     """The measures the intervention reports: the kansli's choice, else the standard
     measures of its focus."""
@@ -170,3 +207,40 @@ def followup_years(*, association) -> list[int]:
         .distinct()
     )
     return sorted(years)
+
+
+# A quarter's neighbours -------------------------------------------------------
+
+
+def quarter_shift(year: int, quarter: int, by: int) -> tuple[int, int]:
+    """``(year, quarter)`` moved ``by`` quarters: -1 is the previous one, 1 the following."""
+    index = year * 4 + quarter - 1 + by
+    return index // 4, index % 4 + 1
+
+
+def carried_over(*, intervention, year: int, quarter: int, measures) -> dict[tuple[int, str], int]:
+    """Where a quarter starts from: per gender, the previous quarter's active participants
+    who did not end (never below 0), as ``{(measure_id, gender): count}``.
+
+    Empty when the previous quarter has no report or ``measures`` (those the
+    intervention reports) has no standard measure of active participants.
+    """
+    previous_year, previous_quarter = quarter_shift(year, quarter, -1)
+    report = (
+        QuarterReport.objects.filter(
+            intervention=intervention, year=previous_year, quarter=previous_quarter
+        )
+        .prefetch_related("values")
+        .first()
+    )
+    keys = {m.key: m.pk for m in measures if m.key}
+    if report is None or Measure.Key.ACTIVE not in keys:
+        return {}
+    values = report_values(report)
+    carried = {}
+    for gender in (Gender.WOMEN, Gender.MEN):
+        active = values.get((keys[Measure.Key.ACTIVE], gender))
+        if active is not None:
+            ended = values.get((keys.get(Measure.Key.ENDED), gender)) or 0
+            carried[(keys[Measure.Key.ACTIVE], gender)] = max(active - ended, 0)
+    return carried

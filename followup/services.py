@@ -27,11 +27,11 @@ from .models import (
     ReportEvent,
 )
 from .selectors import (
-    STANDARD_MEASURES,
     followup_settings,
     genders_of,
     reported_measures,
     running_years,
+    standard_measures_missing,
 )
 
 
@@ -50,28 +50,9 @@ def actor_of(user, intervention: Intervention) -> str | None:
 @transaction.atomic
 def standard_measures_ensure(*, association) -> list[Measure]:
     """Create the standard measures the förbund does not have yet (idempotent)."""
-    existing = set(
-        Measure.objects.filter(association=association)
-        .exclude(key="")
-        .values_list("key", flat=True)
-    )
-    taken_names = set(
-        Measure.objects.filter(association=association).values_list("name", flat=True)
-    )
-    for order, (key, by_gender, focus, _default) in enumerate(STANDARD_MEASURES, start=1):
-        if key in existing:
-            continue
-        name = str(Measure.Key(key).label)
-        if name in taken_names:
-            name = f"{name} ({key})"
-        Measure.objects.create(
-            association=association,
-            key=key,
-            name=name,
-            by_gender=by_gender,
-            focus=focus,
-            order=order,
-        )
+    saved = list(Measure.objects.filter(association=association))
+    for measure in standard_measures_missing(association=association, saved=saved):
+        measure.save(force_insert=True)
     return list(Measure.objects.filter(association=association))
 
 

@@ -14,7 +14,9 @@ from django.views.generic import FormView, TemplateView
 from associations.mixins import (
     AssociationFormView,
     AssociationPermissionMixin,
+    EditConflictMixin,
     apply_validation_error,
+    show_validation_error,
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
@@ -30,14 +32,19 @@ from .forms import (
     PointAssessmentForm,
     QuarterForm,
     TransitionForm,
+    data_for_saved_measures,
+    value_field_name,
 )
 from .models import Measure, PointAssessment, QuarterReport
 from .selectors import (
     QUARTERS,
+    carried_over,
     followup_settings,
     followup_years,
     interventions_led_by,
+    measures_with_standard,
     quarter_overview,
+    quarter_shift,
     report_values,
     reported_measures,
     running_years,
@@ -115,15 +122,15 @@ class MyInterventionsView(FollowUpMixin, TemplateView):
 
 
 class InterventionMixin(FollowUpMixin):
-    """A page of one intervention of the förbund (another förbund's id: 404)."""
+    """A page of one intervention of the förbund (another förbund's id: 404, before any
+    role check)."""
 
     intervention_permission = ENTER
+    intervention: Intervention
 
-    @cached_property
-    def intervention(self) -> Intervention:
-        return get_object_or_404(
-            Intervention.objects.filter(association=self.association), pk=self.kwargs["pk"]
-        )
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        self.intervention = self.own_object(Intervention.objects, self.kwargs["pk"])
 
     def refusal(self):
         if not can(self.request.user, self.intervention_permission, self.intervention):
@@ -131,7 +138,7 @@ class InterventionMixin(FollowUpMixin):
         return None
 
 
-class QuarterView(InterventionMixin, FormView):
+class QuarterView(EditConflictMixin, InterventionMixin, FormView):
     """Enter, correct or read one quarter; submit it in the same step. The revisor reads."""
 
     intervention_permission = READ_QUARTER
@@ -157,7 +164,11 @@ class QuarterView(InterventionMixin, FormView):
 
     @cached_property
     def measures(self):
-        all_measures = services.standard_measures_ensure(association=self.association)
+        if self.request.method == "POST":
+            # The first write saves the standard measures a GET showed unsaved.
+            all_measures = services.standard_measures_ensure(association=self.association)
+        else:
+            all_measures = measures_with_standard(association=self.association)
         return reported_measures(
             settings=followup_settings(intervention=self.intervention), all_measures=all_measures
         )
@@ -172,7 +183,10 @@ class QuarterView(InterventionMixin, FormView):
         return workflow.allowed(workflow.EDIT, status=status, actor=self.actor)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "measures": self.measures}
+        kwargs = {**super().get_form_kwargs(), "measures": self.measures}
+        if "data" in kwargs:
+            kwargs["data"] = data_for_saved_measures(kwargs["data"], self.measures)
+        return kwargs
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
@@ -183,40 +197,25 @@ class QuarterView(InterventionMixin, FormView):
 
     def get_initial(self):
         if self.report is not None:
-            values = report_values(self.report)
-            initial = {
-                f"m{measure_id}_{gender}": value for (measure_id, gender), value in values.items()
-            }
+            initial = self.value_fields(report_values(self.report))
             initial.update(comment=self.report.comment, version=self.report.version)
             return initial
-        return self.carried_over()
-
-    def carried_over(self) -> dict:
-        """Next quarter starts from the previous one: those active who did not end."""
-        year, quarter = self.kwargs["year"], self.kwargs["quarter"]
-        previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-        report = (
-            QuarterReport.objects.filter(
-                intervention=self.intervention, year=previous[0], quarter=previous[1]
-            )
-            .prefetch_related("values")
-            .first()
+        # Next quarter starts from the previous one.
+        carried = carried_over(
+            intervention=self.intervention,
+            year=self.kwargs["year"],
+            quarter=self.kwargs["quarter"],
+            measures=self.measures,
         )
-        if report is None:
-            return {}
-        values = report_values(report)
-        keys = {m.key: m.pk for m in self.measures if m.key}
-        if "active" not in keys:
-            return {}
-        initial = {}
-        for gender in ("women", "men"):
-            active = values.get((keys["active"], gender))
-            if active is None:
-                continue
-            ended = values.get((keys.get("ended"), gender)) or 0
-            initial[f"m{keys['active']}_{gender}"] = max(active - ended, 0)
-        self.carried = bool(initial)
-        return initial
+        self.carried = bool(carried)
+        return self.value_fields(carried)
+
+    @staticmethod
+    def value_fields(values: dict[tuple[int, str], int]) -> dict[str, int]:
+        """``{(measure_id, gender): count}`` as the form's initial values."""
+        return {
+            value_field_name(measure_id, gender): n for (measure_id, gender), n in values.items()
+        }
 
     def post(self, request, *args, **kwargs):
         if not self.editable:
@@ -261,10 +260,7 @@ class QuarterView(InterventionMixin, FormView):
                         reason=self.request.POST.get("reason", ""),
                     )
         except EditConflict as conflict:
-            apply_validation_error(form, conflict)
-            form.data = form.data.copy()
-            form.data["version"] = conflict.current.version
-            return self.render_to_response(self.get_context_data(form=form, conflict=True))
+            return self.render_edit_conflict(form, conflict, conflict=True)
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
@@ -289,8 +285,8 @@ class QuarterView(InterventionMixin, FormView):
         year, quarter = self.kwargs["year"], self.kwargs["quarter"]
         report = self.report
         status = report.status if report else workflow.DRAFT
-        previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-        following = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+        previous = quarter_shift(year, quarter, -1)
+        following = quarter_shift(year, quarter, 1)
         years = running_years(intervention=self.intervention)
         return super().get_context_data(
             intervention=self.intervention,
@@ -348,8 +344,7 @@ class QuarterTransitionView(InterventionMixin, View):
                     _("Someone else changed the quarter meanwhile. Look at it again and retry."),
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
+                show_validation_error(request, error)
             else:
                 messages.success(request, self.ACTIONS[action])
         return HttpResponseRedirect(
@@ -370,14 +365,39 @@ class SettingsView(InterventionMixin, AssociationFormView):
     form_class = FollowUpSettingsForm
     template_name = "followup/settings_form.html"
     success_message = gettext_lazy("The follow-up settings have been saved.")
+    SAVED_FIELDS = ("focus", "precise_focus", "method", "esf_funded", "measures")
 
     def get_page_title(self):
         return _("Follow-up of %(name)s") % {"name": self.intervention.name}
 
     @cached_property
     def settings(self):
-        services.standard_measures_ensure(association=self.association)
         return followup_settings(intervention=self.intervention)
+
+    def post(self, request, *args, **kwargs):
+        # The first write saves the standard measures a GET showed unsaved (by key).
+        saved = services.standard_measures_ensure(association=self.association)
+        self.measure_by_key = {m.key: str(m.pk) for m in saved if m.key}
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "data" in kwargs:
+            data = kwargs["data"].copy()
+            chosen = data.getlist("measures")
+            data.setlist("measures", [self.measure_by_key.get(v, v) for v in chosen])
+            kwargs["data"] = data
+        return kwargs
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        measures = [] if form.is_bound else measures_with_standard(association=self.association)
+        if any(m.pk is None for m in measures):  # shown unsaved: a GET writes nothing
+            field = form.fields["measures"]
+            field.choices = [
+                (m.key if m.pk is None else m.pk, field.label_from_instance(m)) for m in measures
+            ]
+        return form
 
     def get_initial(self):
         settings = self.settings
@@ -396,11 +416,7 @@ class SettingsView(InterventionMixin, AssociationFormView):
             intervention=self.intervention,
             acting_user=self.request.user,
             expected_version=data.get("version"),
-            focus=data["focus"],
-            precise_focus=data["precise_focus"],
-            method=data["method"],
-            esf_funded=data["esf_funded"],
-            measures=data["measures"],
+            **{name: data[name] for name in self.SAVED_FIELDS},
         )
 
     def get_context_data(self, **kwargs):
@@ -439,17 +455,15 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
     form_class = PointAssessmentForm
     template_name = "followup/point_assessment_form.html"  # names the point being assessed
     success_message = gettext_lazy("The status of the measurement point has been saved.")
+    SAVED_FIELDS = ("status", "comment", "assessed_on", "measure")
 
-    @cached_property
-    def point(self):
-        return get_object_or_404(
-            MeasurementPoint.objects.filter(association=self.association).select_related("plan"),
-            pk=self.kwargs["pk"],
+    point: MeasurementPoint
+
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        self.point = self.own_object(
+            MeasurementPoint.objects.select_related("plan"), self.kwargs["pk"]
         )
-
-    def refusal(self):
-        self.point  # noqa: B018 - another förbund's point is a 404
-        return None
 
     def get_page_title(self):
         return _("Status of a measurement point")
@@ -473,10 +487,7 @@ class PointAssessmentView(FollowUpMixin, AssociationFormView):
             point=self.point,
             acting_user=self.request.user,
             expected_version=data.get("version"),
-            status=data["status"],
-            comment=data["comment"],
-            assessed_on=data["assessed_on"],
-            measure=data["measure"],
+            **{name: data[name] for name in self.SAVED_FIELDS},
         )
 
     def get_context_data(self, **kwargs):

@@ -22,16 +22,7 @@ from .models import Comment, Plan
 from .views import PlanMixin
 
 
-class PlanFirstMixin(PlanMixin):
-    """Another förbund's plan (or comment) is a 404 before any role check (never a 403)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        self.association = request.association
-        self.plan  # noqa: B018
-        return super().dispatch(request, *args, **kwargs)
-
-
-class TransitionMixin(PlanFirstMixin):
+class TransitionMixin(PlanMixin):
     """A workflow transition on the plan: the role from the rules, the state from the workflow."""
 
     transition: workflow.Transition
@@ -157,7 +148,7 @@ class RevisionStartView(TransitionMixin, TemplateView):
 # Comments ---------------------------------------------------------------------
 
 
-class ReviewPageView(PlanFirstMixin, TemplateView):
+class ReviewPageView(PlanMixin, TemplateView):
     """Every comment thread of the plan, with the buttons for those who may act on them.
 
     A new comment is written on its own page (linked from here and beside each part):
@@ -184,7 +175,7 @@ class ReviewPageView(PlanFirstMixin, TemplateView):
         )
 
 
-class CommentCreateView(OnceOnlyCreateMixin, PlanFirstMixin, PlanServiceFormView):
+class CommentCreateView(OnceOnlyCreateMixin, PlanMixin, PlanServiceFormView):
     permission_required = "plans.add_comment"
     form_class = forms.CommentForm
     page_title = _("Comment on the plan")
@@ -218,25 +209,18 @@ class CommentCreateView(OnceOnlyCreateMixin, PlanFirstMixin, PlanServiceFormView
         return f"{url}#comment-{created.pk}" if created else url
 
 
-class CommentMixin(PlanFirstMixin):
-    """One comment of the plan (``pk``); another plan's or förbund's comment → 404."""
+class CommentMixin(PlanMixin):
+    """One comment of the plan (``pk``); another plan's or förbund's comment → 404,
+    before any role check."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.association = request.association
-        self.plan  # noqa: B018
-        self.comment  # noqa: B018
-        return super().dispatch(request, *args, **kwargs)
+    comment: Comment
 
-    @cached_property
-    def comment(self) -> Comment:
-        return get_object_or_404(
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        self.comment = get_object_or_404(
             Comment.objects.filter(plan=self.plan).select_related("plan", "parent"),
             pk=self.kwargs["pk"],
         )
-
-    def refusal(self):
-        self.comment  # noqa: B018 - 404 before anything else
-        return None
 
     def closed(self):
         """While the review is not open, back to the review page with a message."""

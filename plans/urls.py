@@ -1,8 +1,13 @@
 from django.urls import path
 
+from associations.urls import ordered_part_urls
+
 from . import review_views, views
 
 app_name = "plans"
+
+COMMENTS = "<int:plan_pk>/comments/"
+COMMENT = f"{COMMENTS}<int:pk>/"
 
 urlpatterns = [
     path("", views.PlanListView.as_view(), name="plan_list"),
@@ -22,31 +27,13 @@ urlpatterns = [
     path(
         "<int:plan_pk>/revision/", review_views.RevisionStartView.as_view(), name="revision_start"
     ),
+    path(f"{COMMENTS}new/", review_views.CommentCreateView.as_view(), name="comment_create"),
+    path(f"{COMMENT}reply/", review_views.CommentReplyView.as_view(), name="comment_reply"),
+    path(f"{COMMENT}edit/", review_views.CommentUpdateView.as_view(), name="comment_update"),
     path(
-        "<int:plan_pk>/comments/new/",
-        review_views.CommentCreateView.as_view(),
-        name="comment_create",
+        f"{COMMENT}withdraw/", review_views.CommentWithdrawView.as_view(), name="comment_withdraw"
     ),
-    path(
-        "<int:plan_pk>/comments/<int:pk>/reply/",
-        review_views.CommentReplyView.as_view(),
-        name="comment_reply",
-    ),
-    path(
-        "<int:plan_pk>/comments/<int:pk>/edit/",
-        review_views.CommentUpdateView.as_view(),
-        name="comment_update",
-    ),
-    path(
-        "<int:plan_pk>/comments/<int:pk>/withdraw/",
-        review_views.CommentWithdrawView.as_view(),
-        name="comment_withdraw",
-    ),
-    path(
-        "<int:plan_pk>/comments/<int:pk>/handled/",
-        review_views.CommentHandleView.as_view(),
-        name="comment_handle",
-    ),
+    path(f"{COMMENT}handled/", review_views.CommentHandleView.as_view(), name="comment_handle"),
     path("<int:plan_pk>/history/", review_views.PlanHistoryView.as_view(), name="history"),
     path(
         "<int:plan_pk>/budget-history/",
@@ -56,15 +43,14 @@ urlpatterns = [
     path("<int:plan_pk>/changes/", review_views.PlanChangesView.as_view(), name="changes"),
 ]
 
-for prefix, (form_view, delete_view, move_view) in views.PARTS.items():
-    name = prefix.replace("-", "_")
-    urlpatterns += [
-        path(f"<int:plan_pk>/{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
-        path(f"<int:plan_pk>/{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_update"),
-        path(
-            f"<int:plan_pk>/{prefix}/<int:pk>/delete/",
-            delete_view.as_view(),
-            name=f"{name}_delete",
-        ),
-        path(f"<int:plan_pk>/{prefix}/<int:pk>/move/", move_view.as_view(), name=f"{name}_move"),
-    ]
+for prefix, kind in views.PART_KINDS.items():
+    urlpatterns += ordered_part_urls(
+        f"<int:plan_pk>/{prefix}/",
+        prefix.replace("-", "_"),
+        kind,
+        form_view=views.PlanInterventionFormView
+        if prefix == "interventions"
+        else views.PlanPartFormView,
+        delete_view=views.PlanPartDeleteView,
+        move_view=views.PlanPartMoveView,
+    )

@@ -1,8 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.functional import cached_property
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DeleteView, TemplateView, UpdateView
@@ -11,8 +10,17 @@ from django_tables2 import SingleTableView
 from associations.mixins import (
     AssociationFormView,
     AssociationPermissionMixin,
+    EditConflictMixin,
     ServiceFormMixin,
     apply_validation_error,
+    show_validation_error,
+)
+from associations.part_views import (
+    PartDeleteMixin,
+    PartFormMixin,
+    PartKind,
+    PartMixin,
+    PartMoveMixin,
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
@@ -37,19 +45,15 @@ EDIT = "plans.edit_plan"
 
 
 class PlanMixin(AssociationPermissionMixin):
-    """A page of one plan of the förbund (``plan_pk`` in the URL; another förbund's → 404)."""
+    """A page of one plan of the förbund (``plan_pk`` in the URL; another förbund's → 404,
+    before any role check: see ``AssociationPermissionMixin``)."""
 
     permission_required = VIEW
+    plan: Plan
 
-    @cached_property
-    def plan(self) -> Plan:
-        return get_object_or_404(
-            Plan.objects.filter(association=self.association), pk=self.kwargs["plan_pk"]
-        )
-
-    def refusal(self):
-        self.plan  # noqa: B018 - another förbund's plan id is a 404 for every method
-        return None
+    def fetch_objects(self) -> None:
+        super().fetch_objects()
+        self.plan = self.own_object(Plan.objects, self.kwargs["plan_pk"])
 
     def plan_url(self, anchor: str = "") -> str:
         url = self.association_url("plans:plan_detail", plan_pk=self.plan.pk)
@@ -145,8 +149,7 @@ class PlanCopyView(PlanMixin, TemplateView):
                     _("%(title)s has already been started from this plan.") % {"title": made.title},
                 )
                 return redirect(self.association_url("plans:plan_detail", plan_pk=made.pk))
-            for message in error.messages:
-                messages.error(request, message)
+            show_validation_error(request, error)
             return redirect(self.plan_url())
         messages.success(
             request,
@@ -159,19 +162,14 @@ class PlanCopyView(PlanMixin, TemplateView):
 # Parts of a plan --------------------------------------------------------------
 
 
-class VersionedFormMixin:
+class VersionedFormMixin(EditConflictMixin):
     """Save through ``perform``; an edit conflict keeps the user's input and shows the saved one."""
 
     def form_valid(self, form):
         try:
             self.perform(form)
         except services.EditConflict as conflict:
-            apply_validation_error(form, conflict)
-            form.data = form.data.copy()
-            form.data["version"] = conflict.current.version
-            return self.render_to_response(
-                self.get_context_data(form=form, conflict_current=conflict.current)
-            )
+            return self.render_edit_conflict(form, conflict, conflict_current=conflict.current)
         except ValidationError as error:
             self.show_error(form, error)
             return self.form_invalid(form)
@@ -205,200 +203,143 @@ class PlanUpdateView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, Update
         return self.plan_url()
 
 
+class PlanPartMixin(PartMixin, PlanEditMixin):
+    """A part of the plan (``associations.part_views``), shown on the plan's page."""
+
+    def container(self):
+        return self.plan
+
+    def container_url(self, part=None) -> str:
+        return self.plan_url(self.part_anchor(part))
+
+
 class PlanPartFormView(
-    OnceOnlyCreateMixin, VersionedFormMixin, PlanEditMixin, ServiceFormMixin, UpdateView
+    OnceOnlyCreateMixin,
+    VersionedFormMixin,
+    PartFormMixin,
+    PlanPartMixin,
+    ServiceFormMixin,
+    UpdateView,
 ):
     """Create (no ``pk``) or edit one part of the plan."""
 
-    model = None
-    plan_lookup = "plan"
     template_name = "plans/part_form.html"
-    anchor_prefix = ""
-    create_title = ""
-    update_title = ""
-    m2m_fields: tuple[str, ...] = ()
-    initial_parents: tuple[str, ...] = ()
 
-    def get_queryset(self):
-        return self.model.objects.filter(**{self.plan_lookup: self.plan})
-
-    def get_object(self, queryset=None):
-        if "pk" not in self.kwargs:
-            instance = self.model(association=self.association)
-            if self.plan_lookup == "plan":
-                instance.plan = self.plan
-            return instance
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
-    def get_initial(self):
-        initial = super().get_initial()
-        for name in self.initial_parents:
-            if self.request.GET.get(name, "").isdigit():
-                initial[name] = int(self.request.GET[name])
-        return initial
+    def new_part(self):
+        part = super().new_part()
+        if self.kind.container_lookup == "plan":
+            part.plan = self.plan
+        return part
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "plan": self.plan}
-
-    def get_context_data(self, **kwargs):
-        creating = self.object.pk is None
-        return super().get_context_data(
-            page_title=self.create_title if creating else self.update_title,
-            cancel_url=self.plan_url(),
-            **kwargs,
-        )
 
     def perform(self, form):
         self.saved = services.plan_part_save(
             instance=form.instance,
             acting_user=self.request.user,
             expected_version=form.cleaned_data.get("version"),
-            m2m={name: form.cleaned_data[name] for name in self.m2m_fields},
+            m2m={name: form.cleaned_data[name] for name in self.kind.m2m_fields},
         )
-
-    def get_success_url(self):
-        saved = getattr(self, "saved", None)
-        return self.plan_url(f"{self.anchor_prefix}-{saved.pk}" if saved else "")
-
-
-class PlanPartDeleteView(PlanEditMixin, DeleteView):
-    model = None
-    plan_lookup = "plan"
-    template_name = "associations/object_confirm_delete.html"
-
-    def get_queryset(self):
-        return self.model.objects.filter(**{self.plan_lookup: self.plan})
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=_("Remove"), cancel_url=self.plan_url(), **kwargs
-        )
-
-    def form_valid(self, form):
-        try:
-            services.plan_part_delete(instance=self.object, acting_user=self.request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(self.request, message)
-        else:
-            messages.success(self.request, _("Removed."))
-        return HttpResponseRedirect(self.plan_url())
-
-
-class PlanPartMoveView(PlanEditMixin, View):
-    """POST ``direction=up|down``: move a part one place among its siblings."""
-
-    model = None
-    plan_lookup = "plan"
-    anchor_prefix = ""
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        instance = get_object_or_404(
-            self.model.objects.filter(**{self.plan_lookup: self.plan}), pk=kwargs["pk"]
-        )
-        offset = -1 if request.POST.get("direction") == "up" else 1
-        services.plan_part_move(instance=instance, acting_user=request.user, offset=offset)
-        return redirect(self.plan_url(f"{self.anchor_prefix}-{instance.pk}"))
 
 
 class PlanInterventionFormView(PlanPartFormView):
+    """An intervention of the plan: saved with its project leaders and kommuner."""
+
+    SAVED_FIELDS = (
+        "name",
+        "kind",
+        "start_year",
+        "owner_party",
+        "project_leaders",
+        "municipalities",
+    )
+
     def perform(self, form):
         data = form.cleaned_data
         self.saved = services.plan_intervention_save(
             entry=form.instance,
             acting_user=self.request.user,
             expected_version=data.get("version"),
-            name=data["name"],
-            kind=data["kind"],
-            start_year=data["start_year"],
-            owner_party=data["owner_party"],
-            project_leaders=data["project_leaders"],
-            municipalities=data["municipalities"],
+            **{name: data[name] for name in self.SAVED_FIELDS},
         )
 
 
-def part_views(
-    model,
-    form_class,
-    anchor,
-    create_title,
-    update_title,
-    *,
-    form_view=PlanPartFormView,
-    plan_lookup="plan",
-    **form_options,
-):
-    """The form, delete and move views of one kind of plan part."""
-    common = {"model": model, "plan_lookup": plan_lookup}
-    form_attrs = {
-        **common,
-        "form_class": form_class,
-        "anchor_prefix": anchor,
-        "create_title": create_title,
-        "update_title": update_title,
-        **form_options,
-    }
-    return (
-        type(f"{model.__name__}FormView", (form_view,), form_attrs),
-        type(f"{model.__name__}DeleteView", (PlanPartDeleteView,), common),
-        type(f"{model.__name__}MoveView", (PlanPartMoveView,), {**common, "anchor_prefix": anchor}),
-    )
+class PlanPartDeleteView(PartDeleteMixin, PlanPartMixin, DeleteView):
+    template_name = "associations/object_confirm_delete.html"
+
+    def delete_part(self, part) -> None:
+        services.plan_part_delete(instance=part, acting_user=self.request.user)
 
 
-PARTS = {
-    "sections": part_views(
-        Section, forms.SectionForm, "section", _("Add a section"), _("Edit section")
+class PlanPartMoveView(PartMoveMixin, PlanPartMixin, View):
+    def move_part(self, part, offset: int) -> None:
+        services.plan_part_move(instance=part, acting_user=self.request.user, offset=offset)
+
+
+# The kinds of part, by their URL prefix (``plans/urls.py``).
+PART_KINDS = {
+    "sections": PartKind(
+        Section, forms.SectionForm, _("Add a section"), _("Edit section"), "plan", "section"
     ),
-    "goal-areas": part_views(
-        GoalArea, forms.GoalAreaForm, "goal-area", _("Add a goal area"), _("Edit goal area")
+    "goal-areas": PartKind(
+        GoalArea,
+        forms.GoalAreaForm,
+        _("Add a goal area"),
+        _("Edit goal area"),
+        "plan",
+        "goal-area",
     ),
-    "goals": part_views(
+    "goals": PartKind(
         Goal,
         forms.GoalForm,
-        "goal",
         _("Add a goal"),
         _("Edit goal"),
+        "plan",
+        "goal",
         initial_parents=("goal_area", "plan_intervention"),
     ),
-    "points": part_views(
+    "points": PartKind(
         MeasurementPoint,
         forms.MeasurementPointForm,
-        "point",
         _("Add a measurement point"),
         _("Edit measurement point"),
-        m2m_fields=("counted_interventions",),
+        "plan",
+        "point",
         initial_parents=("goal", "plan_intervention"),
+        m2m_fields=("counted_interventions",),
     ),
-    "interventions": part_views(
+    "interventions": PartKind(
         PlanIntervention,
         forms.PlanInterventionForm,
-        "intervention",
         _("Add an intervention"),
         _("Edit intervention"),
-        form_view=PlanInterventionFormView,
+        "plan",
+        "intervention",
     ),
-    "staffing": part_views(
+    "staffing": PartKind(
         StaffingLine,
         forms.StaffingLineForm,
-        "staffing",
         _("Add a staffing line"),
         _("Edit staffing line"),
-        plan_lookup="plan_intervention__plan",
+        "plan_intervention__plan",
+        "staffing",
         initial_parents=("plan_intervention",),
     ),
-    "controls": part_views(
+    "controls": PartKind(
         ControlPoint,
         forms.ControlPointForm,
-        "control",
         _("Add a row to the internal control plan"),
         _("Edit internal control row"),
+        "plan",
+        "control",
     ),
-    "communication": part_views(
+    "communication": PartKind(
         CommunicationItem,
         forms.CommunicationItemForm,
-        "communication",
         _("Add a row to the communication plan"),
         _("Edit communication row"),
+        "plan",
+        "communication",
     ),
 }

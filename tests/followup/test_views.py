@@ -12,7 +12,7 @@ from django_scopes import scope, scopes_disabled
 from openpyxl import load_workbook
 
 from followup import services, workflow
-from followup.models import Measure, QuarterReport, QuarterValue
+from followup.models import InterventionFollowUp, Measure, QuarterReport, QuarterValue
 from followup.suppression import LOW_LABEL
 from plans.models import MeasurementPoint
 from tests.factories import MeasurementPointFactory, PlanInterventionFactory
@@ -211,8 +211,25 @@ def test_settings_form_for_the_kansli(client, association, intervention, members
     settings_url = url(association, "settings", pk=intervention.pk)
     page = client.get(settings_url)
     assert page.status_code == 200
+    # The standard measures are offered before they are saved; choosing one saves them.
+    assert 'value="active"' in page.content.decode()
+    response = client.post(
+        settings_url,
+        {"focus": "individ", "method": "aggregated", "precise_focus": "X", "measures": ["active"]},
+    )
+    assert response.status_code == 302
     with scopes_disabled():
         active = Measure.objects.get(association=association, key="active")
+        assert list(intervention.followup.measures.all()) == [active]
+
+
+def test_settings_form_offers_saved_measures_by_id(
+    client, association, intervention, members, measures
+):
+    client.force_login(members["kansli"])
+    settings_url = url(association, "settings", pk=intervention.pk)
+    active = measures["active"]
+    assert f'value="{active.pk}"' in client.get(settings_url).content.decode()
     response = client.post(
         settings_url,
         {"focus": "individ", "method": "aggregated", "precise_focus": "X", "measures": [active.pk]},
@@ -220,6 +237,45 @@ def test_settings_form_for_the_kansli(client, association, intervention, members
     assert response.status_code == 302
     with scopes_disabled():
         assert list(intervention.followup.measures.all()) == [active]
+
+
+def row_counts():
+    with scopes_disabled():
+        return {
+            model.__name__: model.objects.count()
+            for model in (Measure, QuarterReport, QuarterValue, InterventionFollowUp)
+        }
+
+
+@pytest.mark.parametrize("role", ["kansli", "projektledare"])
+def test_the_quarter_page_writes_nothing_on_get(client, intervention, members, role):
+    client.force_login(members[role])
+    before = row_counts()
+    page = client.get(quarter_url(intervention))
+    assert page.status_code == 200
+    assert 'name="mactive_women"' in page.content.decode()  # standard, not saved yet
+    assert row_counts() == before
+
+
+def test_the_settings_page_writes_nothing_on_get(client, association, intervention, members):
+    client.force_login(members["kansli"])
+    before = row_counts()
+    assert client.get(url(association, "settings", pk=intervention.pk)).status_code == 200
+    assert row_counts() == before
+
+
+def test_figures_typed_before_the_standard_measures_were_saved_are_kept(
+    client, intervention, members
+):
+    """The first POST saves the standard measures the page showed unsaved, with the figures."""
+    client.force_login(members["projektledare"])
+    client.get(quarter_url(intervention))
+    data = {"comment": "", "version": "", "mactive_women": 7, "mactive_men": 5}
+    assert client.post(quarter_url(intervention), data).status_code == 302
+    with scopes_disabled():
+        active = Measure.objects.get(association=intervention.association, key="active")
+        values = {v.gender: v.value for v in QuarterValue.objects.filter(measure=active)}
+    assert values == {"women": 7, "men": 5}
 
 
 def test_kansli_sets_the_status_of_a_qualitative_point(client, association, plan, members):
