@@ -249,11 +249,10 @@ class Demo:
         from django.urls import reverse
 
         shapes = []
-        plan_factories = (access_matrix.plan, access_matrix.plan_with_budget)
         for status, plan in sorted(self.other_plans.items()):
             slug = plan.association.slug
             for name, (factory, expected) in sorted(access_matrix.TENANT_URLS.items()):
-                if factory not in plan_factories or expected["kansli"] != 200:
+                if factory not in plan_factories(access_matrix) or expected["kansli"] != 200:
                     continue
                 url = reverse(name, kwargs={"association_slug": slug, "plan_pk": plan.pk})
                 if is_file_route(url):
@@ -274,7 +273,7 @@ class Demo:
             return reverse(name, kwargs=access_matrix.GLOBAL_URL_KWARGS.get(name))
         factory, _ = access_matrix.TENANT_URLS[name]
         kwargs = {"association_slug": self.association.slug}
-        if factory in (access_matrix.plan, access_matrix.plan_with_budget):
+        if factory in plan_factories(access_matrix):
             kwargs["plan_pk"] = self.plan.pk
         elif factory is not None:
             kwargs.update(url_kwargs(name, factory(self.association)))
@@ -302,6 +301,12 @@ class Demo:
             roles = [r for r in ROLES if expected[r] == 200 and r != "projektledare"]
             shapes.extend(Shape(name, role, f"demo {status}", url=url) for role in roles)
         return shapes
+
+
+def plan_factories(access_matrix) -> set:
+    """The matrix's factories that stand for "any plan" (with a budget or not)."""
+    names = ("plan", "plan_with_budget")
+    return {getattr(access_matrix, name) for name in names if hasattr(access_matrix, name)}
 
 
 def error_shapes(demo) -> list[Shape]:
