@@ -22,11 +22,11 @@ from django.db import connection, transaction
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The rows ``loader`` added, by table; ``high_water`` is each table's largest
-    ``id`` among them."""
+    """The rows the loaders added, by table (its columns, its rows); ``high_water`` is,
+    by table, its auto-incremented primary key and the largest value of it among them."""
 
     rows: dict[str, tuple[list[str], list]]
-    high_water: dict[str, int]
+    high_water: dict[str, tuple[str, int]]
 
 
 def _tables() -> list[str]:
@@ -82,15 +82,17 @@ def _added(tables: list[str], before: dict[str, set]) -> Snapshot:
         if added:
             columns = _columns(table)
             rows[table] = (columns, added)
-            if "id" in columns:
-                high_water[table] = _largest_id(table, columns, added)
+            with connection.cursor() as cursor:
+                key = connection.introspection.get_primary_key_column(cursor, table)
+            if key is not None:
+                high_water[table] = (key, _largest(key, columns, added))
     return Snapshot(rows=rows, high_water=high_water)
 
 
-def _largest_id(table: str, columns: list[str], added: list) -> int:
+def _largest(column: str, columns: list[str], added: list):
     if connection.vendor == "postgresql":
-        return max(json.loads(row)["id"] for row in added)
-    index = columns.index("id")
+        return max(json.loads(row)[column] for row in added)
+    index = columns.index(column)
     return max(row[index] for row in added)
 
 
@@ -99,12 +101,14 @@ def _keep_ids_free(snapshot: Snapshot) -> None:
     before restoring the snapshot cannot take an id the snapshot needs. (Rolling back
     the load gave SQLite's counters back; PostgreSQL's sequences never go back.)"""
     with connection.cursor() as cursor:
-        for table, largest in snapshot.high_water.items():
+        for table, (key, largest) in snapshot.high_water.items():
+            if not isinstance(largest, int):
+                continue  # not a counter (a session key, a cache key)
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    "SELECT setval(s::regclass, %s) FROM pg_get_serial_sequence(%s, 'id') AS s "
+                    "SELECT setval(s::regclass, %s) FROM pg_get_serial_sequence(%s, %s) AS s "
                     "WHERE s IS NOT NULL AND coalesce(pg_sequence_last_value(s::regclass), 0) < %s",
-                    [largest, connection.ops.quote_name(table), largest],
+                    [largest, connection.ops.quote_name(table), key, largest],
                 )
             else:
                 cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
