@@ -81,19 +81,22 @@ def _added(tables: list[str], before: dict[str, set]) -> Snapshot:
         added = [row for row in after if row not in before[table]]
         if added:
             columns = _columns(table)
-            rows[table] = (columns, added)
             with connection.cursor() as cursor:
                 key = connection.introspection.get_primary_key_column(cursor, table)
             if key is not None:
-                high_water[table] = (key, _largest(key, columns, added))
+                # Put back in the order they were created, as a fresh load leaves them:
+                # a query without ORDER BY then returns them as it did (PostgreSQL
+                # returns rows in the order of the table's pages).
+                added.sort(key=lambda row: _value(key, columns, row))
+                high_water[table] = (key, _value(key, columns, added[-1]))
+            rows[table] = (columns, added)
     return Snapshot(rows=rows, high_water=high_water)
 
 
-def _largest(column: str, columns: list[str], added: list):
+def _value(column: str, columns: list[str], row):
     if connection.vendor == "postgresql":
-        return max(json.loads(row)[column] for row in added)
-    index = columns.index(column)
-    return max(row[index] for row in added)
+        return json.loads(row)[column]
+    return row[columns.index(column)]
 
 
 def _keep_ids_free(snapshot: Snapshot) -> None:
