@@ -10,15 +10,6 @@ from tests.factories import AssociationFactory, MembershipFactory, UserFactory
 ROLES = ["kansli", "styrelse", "projektledare", "revisor"]
 
 
-def pytest_configure(config):
-    """Under ``pytest -n 2``, tests marked ``xdist_group`` run on one worker: a module
-    whose module-scoped fixture is costly (``tests/plans/test_document.py`` renders every
-    demo plan's PDF) then builds it once, not once per worker. Everything else is shared
-    out as ``-n`` alone does (``--dist load``)."""
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
-
-
 def plain_settings() -> dict:
     """Fast hashing and plain static storage (no collectstatic) in tests."""
     return {

@@ -52,9 +52,8 @@ from tests.factories import (
 )
 
 # The module's fixture needs the test database, which pytest-django creates only for
-# the tests that are marked as using it; and it is built once when one worker runs them
-# all (tests/conftest.py, pytest_configure).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("plan_document")]
+# the tests that are marked as using it.
+pytestmark = pytest.mark.django_db
 
 SLUG = "ostra-varmland"
 PLAIN_STATIC = {
