@@ -1,22 +1,96 @@
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import override_settings
 from django_scopes import scopes_disabled
 
+from tests import snapshots
 from tests.factories import AssociationFactory, MembershipFactory, UserFactory
 
 ROLES = ["kansli", "styrelse", "projektledare", "revisor"]
 
 
+def plain_settings() -> dict:
+    """Fast hashing and plain static storage (no collectstatic) in tests."""
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        "SECURE_SSL_REDIRECT": False,
+        "ALLOWED_HOSTS": ["testserver", "localhost", "127.0.0.1"],
+        "LANGUAGE_CODE": "sv",
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings):
-    """Fast hashing and plain static storage (no collectstatic) in tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.SECURE_SSL_REDIRECT = False
-    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-    settings.LANGUAGE_CODE = "sv"
+    """The settings of ``plain_settings`` in every test."""
+    for name, value in plain_settings().items():
+        setattr(settings, name, value)
+
+
+def _load_demo_associations():
+    from associations.demo import load_demo_associations
+
+    load_demo_associations()
+
+
+def _load_demo_plans():
+    """What ``load_demo`` does before the board's review: each förbund's plan, budget
+    and follow-up."""
+    from associations.demo import load_demo_associations
+    from budgets.demo import load_demo_budget
+    from followup.demo import load_demo_followup
+    from plans.demo import load_demo_plan
+
+    for association in load_demo_associations().values():
+        plan = load_demo_plan(association)
+        load_demo_budget(plan)
+        load_demo_followup(association, plan)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots(django_db_setup, django_db_blocker):
+    """The demo data in three stages, each loaded on the one before and kept as the rows
+    added to an empty database (see ``tests/snapshots.py``): the förbund and their users;
+    also every förbund's plan, budget and follow-up; all that ``manage.py load_demo``
+    loads (the board's review as well). Loaded once per test session and xdist worker."""
+    with django_db_blocker.unblock(), override_settings(**plain_settings()):
+        associations, plans, full = snapshots.take(
+            _load_demo_associations,
+            _load_demo_plans,
+            lambda: call_command("load_demo", verbosity=0),
+        )
+    return {"associations": associations, "plans": plans, "full": full}
+
+
+@pytest.fixture
+def demo_data(db, demo_snapshots):
+    """The demo data as ``manage.py load_demo`` leaves it, in this test's transaction:
+    the five förbund with their users, plans, budgets, follow-up and the board's review."""
+    snapshots.restore(demo_snapshots["full"])
+
+
+@pytest.fixture
+def demo_plans(db, demo_snapshots):
+    """The five demo förbund with their users and each one's plan, budget and follow-up
+    (``load_demo`` without the board's review), in this test's transaction."""
+    snapshots.restore(demo_snapshots["plans"])
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """WeasyPrint's PDF writer replaced by a few fixed bytes, for the tests of what goes on
+    around a PDF (who may download it, its name, that an approval stores it), where a real
+    render (a second or more each) is not the point. Tests of a PDF's content render it."""
+    from weasyprint import HTML
+
+    def write_pdf(self, target=None, **options):
+        return b"%PDF-1.7\n% fake: WeasyPrint replaced by the fake_pdf fixture\n%%EOF\n"
+
+    monkeypatch.setattr(HTML, "write_pdf", write_pdf)
 
 
 @pytest.fixture

@@ -12,6 +12,10 @@ from tests.access_matrix import (
 )
 from tests.conftest import ROLES
 
+# The PDF downloads are walked for who may have them and how they are named, not
+# for what they show: WeasyPrint is replaced (tests/conftest.py, fake_pdf).
+pytestmark = pytest.mark.usefixtures("fake_pdf")
+
 
 def walk(patterns, namespace="", prefix=""):
     """Yield ``(name, route)`` for every named URL, with its namespace."""

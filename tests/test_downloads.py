@@ -14,6 +14,10 @@ from plans.models import Plan
 from tests.access_matrix import GLOBAL_URL_KWARGS, GLOBAL_URLS, TENANT_URLS
 from tests.test_access_matrix import tenant_url
 
+# The PDF downloads are walked for who may have them and how they are named, not
+# for what they show: WeasyPrint is replaced (tests/conftest.py, fake_pdf).
+pytestmark = pytest.mark.usefixtures("fake_pdf")
+
 HEADER = re.compile(
     r"^(?P<kind>attachment|inline); filename=\"(?P<ascii>[ -~]+)\"; "
     r"filename\*=utf-8''(?P<encoded>[A-Za-z0-9%._~-]+)$"

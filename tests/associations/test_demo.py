@@ -17,6 +17,8 @@ def snapshot():
 
 
 def test_load_demo_creates_the_five_seed_forbund_and_is_idempotent(db):
+    # The command itself, from an empty database (the other demo tests start from the
+    # session's snapshot of it, ``demo_data``).
     call_command("load_demo", verbosity=0)
     first = snapshot()
     call_command("load_demo", verbosity=0)
@@ -24,8 +26,7 @@ def test_load_demo_creates_the_five_seed_forbund_and_is_idempotent(db):
     assert sorted(slug for slug, *_ in first[0]) == sorted(DEMO_SLUGS)
 
 
-def test_demo_users_and_roles(db):
-    call_command("load_demo", verbosity=0)
+def test_demo_users_and_roles(demo_data):
     for slug in DEMO_SLUGS:
         for role in ["kansli", "styrelse", "projektledare", "revisor"]:
             user = User.objects.get(username=f"{slug}-{role}")
@@ -38,8 +39,7 @@ def test_demo_users_and_roles(db):
     assert User.objects.get(username="admin").is_superuser
 
 
-def test_seed_facts_are_loaded(db):
-    call_command("load_demo", verbosity=0)
+def test_seed_facts_are_loaded(demo_data):
     ostra = Association.objects.get(slug="ostra-varmland")
     assert ostra.org_number == "222000-2352"
     with scope(association=ostra):

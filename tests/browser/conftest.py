@@ -12,6 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+from tests import snapshots
+
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse the ORM calls the tests make next to it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -82,10 +84,11 @@ def page(browser):
 
 
 @pytest.fixture
-def demo(transactional_db, live_server, settings):
-    """The five demo förbund and their users, served over HTTP; returns the base URL."""
-    from associations.demo import load_demo_associations
+def demo(transactional_db, live_server, settings, demo_snapshots):
+    """The five demo förbund and their users, served over HTTP; returns the base URL.
 
+    They come from the session's snapshot (``tests/snapshots.py``): committed here, and
+    flushed with the rest after the test."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -96,7 +99,7 @@ def demo(transactional_db, live_server, settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0
-    load_demo_associations()
+    snapshots.restore(demo_snapshots["associations"])
     return live_server.url
 
 

@@ -21,7 +21,7 @@ with translation.override("sv"):
 pytestmark = pytest.mark.browser
 
 
-def test_review_from_draft_to_approval_and_revision(demo, page, browser):
+def test_review_from_draft_to_approval_and_revision(demo, page, browser, fake_pdf):
     plan = load_plan(INSJORIKET)
     assert plan.status == Plan.Status.DRAFT
     with scopes_disabled():

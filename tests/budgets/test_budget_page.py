@@ -18,8 +18,8 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo_data):
+    """The demo data, as ``manage.py load_demo`` leaves it."""
 
 
 def demo_budget(slug):

@@ -2,7 +2,6 @@
 links come along, and last year's exported workbook imports into it."""
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 from django_scopes import scope
 
@@ -18,8 +17,8 @@ from tests.budgets.conftest import amounts_of
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo_data):
+    """The demo data, as ``manage.py load_demo`` leaves it."""
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scope
 from openpyxl import load_workbook
@@ -19,8 +18,7 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def norra(db):
-    call_command("load_demo", verbosity=0)
+def norra(demo_data):
     association = Association.objects.get(slug="norra-vastmanland")
     with scope(association=association):
         budget = Budget.objects.select_related("plan").get()
@@ -65,10 +63,9 @@ def test_stated_results_and_equity_are_written_beside_the_computed_ones(norra):
     assert "angivet" in str(rows["Eget kapital vid årets slut"][5].value)
 
 
-def test_a_missing_figure_says_why_with_the_stated_figure_beside_it(db):
+def test_a_missing_figure_says_why_with_the_stated_figure_beside_it(demo_data):
     """Samspelet's forecast 2021 has costs only: no result or equity is computed for it
     (the cell says "–"), and the equity the plan states (2 684 000, C48) stands beside."""
-    call_command("load_demo", verbosity=0)
     rows = dict(recalculated(budget_workbook(approved_table("samspelet"), title="t")))
     assert rows["Årets resultat"][1] == "–"
     assert rows["Eget kapital vid årets slut"][1] == "–"
@@ -77,10 +74,9 @@ def test_a_missing_figure_says_why_with_the_stated_figure_beside_it(db):
     assert f"angivet 2{NBSP}684{NBSP}000{NBSP}kr" in note
 
 
-def test_every_demo_workbook_recalculates_to_the_page(db):
+def test_every_demo_workbook_recalculates_to_the_page(demo_data):
     """Each exported demo budget, recalculated by a formula engine, has the page's figure
     in every cell: lines, group totals, totals, result, equity and allocations."""
-    call_command("load_demo", verbosity=0)
     checked = 0
     for association in Association.objects.order_by("slug"):
         with scope(association=association):
@@ -93,15 +89,13 @@ def test_every_demo_workbook_recalculates_to_the_page(db):
     assert checked >= 5
 
 
-def test_seed_001_result_and_equity_in_the_recalculated_workbook(db):
-    call_command("load_demo", verbosity=0)
+def test_seed_001_result_and_equity_in_the_recalculated_workbook(demo_data):
     rows = dict(recalculated(budget_workbook(approved_table("ostra-varmland"), title="t")))
     assert rows["Årets resultat"][0] == Decimal(-110000)
     assert rows["Eget kapital vid årets slut"][0] == Decimal(214581)
 
 
-def test_seed_000_allocations_and_notes_in_the_workbook(db):
-    call_command("load_demo", verbosity=0)
+def test_seed_000_allocations_and_notes_in_the_workbook(demo_data):
     data = budget_workbook(approved_table("samspelet"), title="t")
     rows = dict(recalculated(data))
     assert rows["Buffert enl beslut"][:3] == [Decimal(700000)] * 3

@@ -1,6 +1,5 @@
 """A budget shows every year of its plan: a year with no column is named on the page."""
 
-from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -34,10 +33,9 @@ def test_a_year_of_the_plan_without_a_column_is_named(client, association, membe
     assert "Budgeten har ingen kolumn för 2024, 2025" in html
 
 
-def test_every_demo_budget_has_a_column_for_each_year_of_its_plan(client, db):
+def test_every_demo_budget_has_a_column_for_each_year_of_its_plan(client, demo_data):
     """Insjöriket's "Budget 2023–2025" on review showed one column: its demo budget had
     only 2023, the one year the seed gives amounts for."""
-    call_command("load_demo", verbosity=0)
     with scopes_disabled():
         budgets = list(Budget.objects.select_related("plan", "plan__association"))
         assert len(budgets) >= 5

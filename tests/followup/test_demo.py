@@ -4,7 +4,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Q
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
@@ -33,8 +32,8 @@ def load(slugs=SLUGS):
 
 
 @pytest.fixture
-def demo(db):
-    load()
+def demo(demo_plans):
+    """Every förbund's demo plan, budget and follow-up (``load`` for all five)."""
 
 
 def board_dashboard(slug, year):
@@ -45,8 +44,8 @@ def board_dashboard(slug, year):
         )
 
 
-def test_demo_follow_up_loads_once(db):
-    call_command("load_demo", verbosity=0)
+def test_demo_follow_up_loads_once(demo_data):
+    """``demo_data``: what ``load_demo`` loaded into an empty database."""
     with scopes_disabled():
         before = (QuarterReport.objects.count(), QuarterValue.objects.count())
         years = set(QuarterReport.objects.values_list("association__slug", "year"))

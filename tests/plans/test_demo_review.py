@@ -8,8 +8,7 @@ from plans.diff import plan_changes
 from plans.models import Comment, Plan
 
 
-def test_demo_review_data(db):
-    call_command("load_demo", verbosity=0)
+def test_demo_review_data(demo_data):
     call_command("load_demo", verbosity=0)  # idempotent
     with scopes_disabled():
         lines = {

@@ -339,10 +339,9 @@ def test_a_missing_figure_is_missing_not_zero(scoped):
     assert totals["Result of the year"] == [(Decimal(500), Decimal(500), Decimal(0))]
 
 
-def test_changes_page_of_next_years_copy_shows_only_what_changed(client, db):
+def test_changes_page_of_next_years_copy_shows_only_what_changed(client, demo_data):
     """Norra Västmanland 2023, started from 2022 with one amount changed: the page pairs
     the columns a year on, shows that one line with its totals, and no Markdown."""
-    from django.core.management import call_command
     from django.urls import reverse
     from django_scopes import scope
 
@@ -350,7 +349,6 @@ def test_changes_page_of_next_years_copy_shows_only_what_changed(client, db):
     from plans import services
     from plans.models import Section
 
-    call_command("load_demo", verbosity=0)
     association = Association.objects.get(slug="norra-vastmanland")
     kansli = User.objects.get(username="norra-vastmanland-kansli")
     with scope(association=association):

@@ -42,6 +42,7 @@ from documents import plan_document as document
 from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.models import Goal, Plan, PlanDocument, PlanIntervention
+from tests import snapshots
 from tests.factories import (
     BoardSeatFactory,
     ControlPointFactory,
@@ -84,13 +85,15 @@ def png_bytes(size=(60, 30)) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def ostra(django_db_setup, django_db_blocker):
+def ostra(django_db_setup, django_db_blocker, demo_snapshots):
     """The approved Östra Värmland 2022 plan with its budget and a logo, downloaded by a
     board member as HTML, PDF (twice) and PDF/A; and every other demo plan, with its
     budget and its follow-up, rendered as HTML and PDF (``demo``, by slug). Everything is
-    rolled back afterwards."""
+    rolled back afterwards. The demo plans come from the session's snapshot (the loaders
+    below then find them loaded)."""
     settings = {"STORAGES": PLAIN_STATIC, "LANGUAGE_CODE": "sv", "SECURE_SSL_REDIRECT": False}
     with django_db_blocker.unblock(), override_settings(**settings), transaction.atomic():
+        snapshots.restore(demo_snapshots["plans"])
         associations = load_demo_associations()
         demo = {slug: demo_document(a) for slug, a in associations.items() if slug != SLUG}
         association = associations[SLUG]

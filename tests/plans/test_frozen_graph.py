@@ -437,7 +437,8 @@ def frozen_ostra_varmland(status):
     demo lacks so that every reachable model has a row the plan reaches: a staffing
     line, a kommun served, a counted intervention, the history of a budget amount and
     a stated figure, a logo; then frozen again, with a draft copy for 2023, a comment,
-    the stored PDF and the few Django records nothing else makes."""
+    the stored PDF and the few Django records nothing else makes. (The demo data comes
+    from the ``demo_plans`` fixture; the loaders below find it loaded.)"""
     from associations.logo import association_logo_set
     from budgets.models import BudgetAmount, StatedFigure
     from plans.models import MeasurementPoint, PlanIntervention, StaffingLine
@@ -519,7 +520,7 @@ def policy_of_or_none(model):
 
 
 @pytest.mark.parametrize("status", [Plan.Status.APPROVED, Plan.Status.REVIEW])
-def test_no_write_path_changes_a_frozen_plan(db, status):
+def test_no_write_path_changes_a_frozen_plan(demo_plans, status):
     plan = frozen_ostra_varmland(status)
     association = plan.association
     with scope(association=association):
