@@ -29,9 +29,9 @@ MULTI_ASSOCIATION_SLUGS = ["samspelet", "ostra-varmland"]
 # Demo people are named by role and förbund: "Kanslist Samspelet".
 ROLE_NAMES = {
     Role.KANSLI: "Kanslist",
-    Role.STYRELSE: "Ledamot",
-    Role.PROJEKTLEDARE: "Projektledare",
-    Role.REVISOR: "Revisor",
+    Role.BOARD_MEMBER: "Ledamot",
+    Role.PROJECT_LEADER: "Projektledare",
+    Role.AUDITOR: "Revisor",
 }
 
 

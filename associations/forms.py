@@ -81,7 +81,7 @@ class BoardSeatForm(AssociationFormMixin, forms.ModelForm):
         super().__init__(*args, association=association, **kwargs)
         self.fields["party"].queryset = MemberParty.objects.filter(association=association)
         self.fields["user"].queryset = User.objects.filter(
-            memberships__association=association, memberships__role=Role.STYRELSE
+            memberships__association=association, memberships__role=Role.BOARD_MEMBER
         ).order_by("last_name", "first_name", "username")
 
 

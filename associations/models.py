@@ -98,9 +98,9 @@ class Association(models.Model):
 
 class Role(models.TextChoices):
     KANSLI = "kansli", _("Kansli")
-    STYRELSE = "styrelse", _("Board member")
-    PROJEKTLEDARE = "projektledare", _("Project leader")
-    REVISOR = "revisor", _("Auditor")
+    BOARD_MEMBER = "styrelse", _("Board member")
+    PROJECT_LEADER = "projektledare", _("Project leader")
+    AUDITOR = "revisor", _("Auditor")
 
 
 class Membership(models.Model):
@@ -135,7 +135,7 @@ class PartyKind(models.TextChoices):
     FORSAKRINGSKASSAN = "forsakringskassan", _("Försäkringskassan")
     ARBETSFORMEDLINGEN = "arbetsformedlingen", _("Arbetsförmedlingen")
     REGION = "region", _("Region")
-    KOMMUN = "kommun", _("Kommun")
+    MUNICIPALITY = "kommun", _("Kommun")
 
 
 class MemberPartyQuerySet(models.QuerySet):
@@ -201,10 +201,10 @@ class MemberParty(models.Model):
         return self.member_until is None or year <= self.member_until
 
     def clean(self):
-        if self.population is not None and self.kind != PartyKind.KOMMUN:
+        if self.population is not None and self.kind != PartyKind.MUNICIPALITY:
             raise ValidationError({"population": _("Population is recorded for kommuner only.")})
         # Lag 2003:1210: Försäkringskassan, Arbetsförmedlingen, one region and kommuner.
-        if self.kind and self.kind != PartyKind.KOMMUN and self.association_id:
+        if self.kind and self.kind != PartyKind.MUNICIPALITY and self.association_id:
             others = MemberParty.objects.filter(association=self.association_id, kind=self.kind)
             if others.exclude(pk=self.pk).exists():
                 raise ValidationError(
@@ -219,13 +219,13 @@ class BoardSeat(models.Model):
     """One person's seat on the board: ordinarie or ersättare, for a party."""
 
     class Seat(models.TextChoices):
-        ORDINARIE = "ordinarie", _("Ordinary member")
-        ERSATTARE = "ersattare", _("Deputy")
+        ORDINARY = "ordinarie", _("Ordinary member")
+        DEPUTY = "ersattare", _("Deputy")
 
     class Office(models.TextChoices):
-        ORDFORANDE = "ordforande", _("Chair")
-        VICE_ORDFORANDE = "vice_ordforande", _("Vice chair")
-        LEDAMOT = "ledamot", _("Member")
+        CHAIR = "ordforande", _("Chair")
+        VICE_CHAIR = "vice_ordforande", _("Vice chair")
+        MEMBER = "ledamot", _("Member")
 
     association = models.ForeignKey(
         Association, on_delete=models.CASCADE, related_name="board_seats"
@@ -237,9 +237,9 @@ class BoardSeat(models.Model):
         verbose_name=_("member party"),
     )
     name = models.CharField(_("name"), max_length=200)
-    seat = models.CharField(_("seat"), max_length=20, choices=Seat.choices, default=Seat.ORDINARIE)
+    seat = models.CharField(_("seat"), max_length=20, choices=Seat.choices, default=Seat.ORDINARY)
     office = models.CharField(
-        _("office"), max_length=20, choices=Office.choices, default=Office.LEDAMOT
+        _("office"), max_length=20, choices=Office.choices, default=Office.MEMBER
     )
     user = models.ForeignKey(
         User,
@@ -270,7 +270,7 @@ class BoardSeat(models.Model):
         return self.name
 
     def clean(self):
-        if self.office != self.Office.LEDAMOT and self.seat != self.Seat.ORDINARIE:
+        if self.office != self.Office.MEMBER and self.seat != self.Seat.ORDINARY:
             raise ValidationError(
                 {"office": _("The chair and vice chair must hold ordinary seats.")}
             )

@@ -43,18 +43,18 @@ def is_kansli(user, target):
 
 
 @rules.predicate
-def is_styrelse(user, target):
-    return role_in(user, target) == Role.STYRELSE
+def is_board_member(user, target):
+    return role_in(user, target) == Role.BOARD_MEMBER
 
 
 @rules.predicate
-def is_projektledare(user, target):
-    return role_in(user, target) == Role.PROJEKTLEDARE
+def is_project_leader(user, target):
+    return role_in(user, target) == Role.PROJECT_LEADER
 
 
 @rules.predicate
-def is_revisor(user, target):
-    return role_in(user, target) == Role.REVISOR
+def is_auditor(user, target):
+    return role_in(user, target) == Role.AUDITOR
 
 
 def can(user, rule: str, target) -> bool:

@@ -51,10 +51,8 @@ def association_overview(*, association: Association) -> dict:
         "parties": parties,
         "kommuner": [p for p in parties if p.kind == "kommun"],
         "board_by_party": [(party, seats_by_party.get(party.pk, [])) for party in parties],
-        "chair": next((s for s in seats if s.office == BoardSeat.Office.ORDFORANDE), None),
-        "vice_chair": next(
-            (s for s in seats if s.office == BoardSeat.Office.VICE_ORDFORANDE), None
-        ),
+        "chair": next((s for s in seats if s.office == BoardSeat.Office.CHAIR), None),
+        "vice_chair": next((s for s in seats if s.office == BoardSeat.Office.VICE_CHAIR), None),
         "board_count": len(seats),
         "contacts": list(OfficeContact.objects.filter(association=association)),
     }

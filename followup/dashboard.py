@@ -286,7 +286,7 @@ GENDERS = ("women", "men")
 def _year_figures(figures, intervention, focus, headline) -> list:
     """The year's figure by gender: the participants of an individual-focused
     intervention (each counted once), otherwise the sum of the headline measure."""
-    if focus == Focus.INDIVID:
+    if focus == Focus.INDIVIDUAL:
         return [evaluation.year_participants(figures, {intervention.pk}, g) for g in GENDERS]
     return [evaluation.year_sum(figures, {intervention.pk}, headline, (g,)) for g in GENDERS]
 

@@ -19,8 +19,8 @@ from plans.models import YEAR_VALIDATORS, Intervention, MeasurementPoint, Tenant
 class Focus(models.TextChoices):
     """Inriktning, as Uppföljning Finsam registers it."""
 
-    INDIVID = "individ", _("Individual (individinriktad)")
-    STRUKTUR = "struktur", _("Structural (strukturinriktad)")
+    INDIVIDUAL = "individ", _("Individual (individinriktad)")
+    STRUCTURAL = "struktur", _("Structural (strukturinriktad)")
 
 
 class Measure(TenantModel):
@@ -52,7 +52,7 @@ class Measure(TenantModel):
         _("for interventions that are"),
         max_length=20,
         choices=Focus.choices,
-        default=Focus.INDIVID,
+        default=Focus.INDIVIDUAL,
     )
     order = models.PositiveIntegerField(default=0)
 

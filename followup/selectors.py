@@ -12,15 +12,15 @@ QUARTERS = (1, 2, 3, 4)
 
 STANDARD_MEASURES = [
     # key, by_gender, focus, reported by default
-    (Measure.Key.NEW, True, Focus.INDIVID, True),
-    (Measure.Key.ACTIVE, True, Focus.INDIVID, True),
-    (Measure.Key.ENDED, True, Focus.INDIVID, True),
-    (Measure.Key.ENDED_WORK, True, Focus.INDIVID, True),
-    (Measure.Key.ENDED_STUDIES, True, Focus.INDIVID, True),
-    (Measure.Key.FREDA, True, Focus.INDIVID, False),
-    (Measure.Key.CONSULTATIONS, False, Focus.INDIVID, False),
-    (Measure.Key.SEMINARS, False, Focus.STRUKTUR, True),
-    (Measure.Key.TRAINING_PARTICIPANTS, True, Focus.STRUKTUR, True),
+    (Measure.Key.NEW, True, Focus.INDIVIDUAL, True),
+    (Measure.Key.ACTIVE, True, Focus.INDIVIDUAL, True),
+    (Measure.Key.ENDED, True, Focus.INDIVIDUAL, True),
+    (Measure.Key.ENDED_WORK, True, Focus.INDIVIDUAL, True),
+    (Measure.Key.ENDED_STUDIES, True, Focus.INDIVIDUAL, True),
+    (Measure.Key.FREDA, True, Focus.INDIVIDUAL, False),
+    (Measure.Key.CONSULTATIONS, False, Focus.INDIVIDUAL, False),
+    (Measure.Key.SEMINARS, False, Focus.STRUCTURAL, True),
+    (Measure.Key.TRAINING_PARTICIPANTS, True, Focus.STRUCTURAL, True),
 ]
 DEFAULT_KEYS = {key for key, _, _, default in STANDARD_MEASURES if default}
 
@@ -162,8 +162,8 @@ def quarter_overview(*, association, interventions, year: int) -> list[dict]:
 
 COUNTED_STATUSES = (QuarterReport.Status.SUBMITTED, QuarterReport.Status.APPROVED)
 HEADLINE_KEYS = {
-    Focus.INDIVID: Measure.Key.ACTIVE,
-    Focus.STRUKTUR: Measure.Key.TRAINING_PARTICIPANTS,
+    Focus.INDIVIDUAL: Measure.Key.ACTIVE,
+    Focus.STRUCTURAL: Measure.Key.TRAINING_PARTICIPANTS,
 }
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from associations.rules import is_kansli, is_projektledare
+from associations.rules import is_kansli, is_project_leader
 from associations.versioning import EditConflict, claim_version, ensure_version
 from plans.models import Intervention, MeasurementPoint
 
@@ -40,10 +40,10 @@ def actor_of(user, intervention: Intervention) -> str | None:
     if is_kansli(user, intervention):
         return workflow.KANSLI
     if (
-        is_projektledare(user, intervention)
+        is_project_leader(user, intervention)
         and intervention.project_leaders.filter(pk=user.pk).exists()
     ):
-        return workflow.LEADER
+        return workflow.PROJECT_LEADER
     return None
 
 

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
-KANSLI, LEADER = "kansli", "leader"
+KANSLI, PROJECT_LEADER = "kansli", "leader"
 
 EDIT, SUBMIT, APPROVE, RETURN, REOPEN = "edit", "submit", "approve", "return", "reopen"
 
@@ -39,8 +39,11 @@ class Rule:
 
 
 RULES = {
-    EDIT: Rule({DRAFT: {LEADER, KANSLI}, RETURNED: {LEADER, KANSLI}, SUBMITTED: {KANSLI}}, None),
-    SUBMIT: Rule({DRAFT: {LEADER, KANSLI}, RETURNED: {LEADER, KANSLI}}, SUBMITTED),
+    EDIT: Rule(
+        {DRAFT: {PROJECT_LEADER, KANSLI}, RETURNED: {PROJECT_LEADER, KANSLI}, SUBMITTED: {KANSLI}},
+        None,
+    ),
+    SUBMIT: Rule({DRAFT: {PROJECT_LEADER, KANSLI}, RETURNED: {PROJECT_LEADER, KANSLI}}, SUBMITTED),
     APPROVE: Rule({SUBMITTED: {KANSLI}}, APPROVED),
     RETURN: Rule({SUBMITTED: {KANSLI}}, RETURNED, needs_reason=True),
     REOPEN: Rule({APPROVED: {KANSLI}}, SUBMITTED, needs_reason=True),

@@ -239,7 +239,7 @@ def load_demo_plan(association, *, before_approval=None) -> Plan:
 def _assign_demo_project_leader(association, entries) -> None:
     """The demo projektledare leads the plan's first two running individual interventions."""
     leader = (
-        Membership.objects.filter(association=association, role=Role.PROJEKTLEDARE)
+        Membership.objects.filter(association=association, role=Role.PROJECT_LEADER)
         .select_related("user")
         .order_by("user__username")
         .first()
@@ -249,7 +249,7 @@ def _assign_demo_project_leader(association, entries) -> None:
     running = [
         e
         for e in entries
-        if e.intervention.kind == Intervention.Kind.INDIVID
+        if e.intervention.kind == Intervention.Kind.INDIVIDUAL
         and e.status in (PlanIntervention.Status.RUNNING, PlanIntervention.Status.PLANNED)
     ]
     for entry in running[:2]:

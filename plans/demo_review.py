@@ -31,7 +31,7 @@ def tie_chair_to_demo_board_member(association) -> None:
     board_member = _user(association, "styrelse")
     with scope(association=association):
         chair = BoardSeat.objects.filter(
-            association=association, office=BoardSeat.Office.ORDFORANDE
+            association=association, office=BoardSeat.Office.CHAIR
         ).first()
         if chair is None or board_member is None or chair.user_id:
             return
@@ -106,7 +106,7 @@ def start_revision_with_changes(association, *, change_budget=None) -> None:
                 instance=Goal(
                     plan=revision,
                     goal_area=area,
-                    level=Goal.Level.KORTSIKTIGT,
+                    level=Goal.Level.SHORT_TERM,
                     text="Minst två nya samverkansinsatser för unga vuxna startar under 2023.",
                 ),
                 acting_user=kansli,

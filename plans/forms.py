@@ -216,7 +216,7 @@ class PlanInterventionForm(PlanPartForm):
         self.fields["municipalities"].queryset = parties.filter(kind="kommun")
         self.fields["project_leaders"].queryset = User.objects.filter(
             memberships__association=self.association,
-            memberships__role=Role.PROJEKTLEDARE,
+            memberships__role=Role.PROJECT_LEADER,
         ).order_by("last_name", "first_name")
         self.order_fields(
             ["name", "kind", "status", "start_year", "owner_party", "project_leaders"]
@@ -232,7 +232,7 @@ class PlanInterventionForm(PlanPartForm):
                 municipalities=list(self.instance.municipalities.all()),
             )
         else:
-            self.initial.setdefault("kind", Intervention.Kind.INDIVID)
+            self.initial.setdefault("kind", Intervention.Kind.INDIVIDUAL)
 
 
 class StaffingLineForm(PlanPartForm):

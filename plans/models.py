@@ -167,12 +167,12 @@ class Plan(TenantModel):
 
 class Section(TenantModel):
     class Kind(models.TextChoices):
-        INLEDNING = "inledning", _("Introduction")
+        INTRODUCTION = "inledning", _("Introduction")
         VISION = "vision", _("Vision")
-        OVERGRIPANDE_MAL = "overgripande_mal", _("Overall goals")
-        MALGRUPP = "malgrupp", _("Target group")
+        OVERALL_GOALS = "overgripande_mal", _("Overall goals")
+        TARGET_GROUP = "malgrupp", _("Target group")
         ORGANISATION = "organisation", _("Organisation")
-        VERKSAMHETSINRIKTNING = "verksamhetsinriktning", _("Direction of the work")
+        DIRECTION = "verksamhetsinriktning", _("Direction of the work")
         UPPFOLJNING = "uppfoljning", _("Follow-up and evaluation")
         BUDGET_TEXT = "budget_text", _("Budget text")
         OTHER = "other", _("Other")
@@ -236,11 +236,11 @@ class Intervention(TenantModel):
     """
 
     class Kind(models.TextChoices):
-        INDIVID = "individ", _("Individual (individinriktad)")
-        STRUKTUR = "struktur", _("Structural (strukturinriktad)")
+        INDIVIDUAL = "individ", _("Individual (individinriktad)")
+        STRUCTURAL = "struktur", _("Structural (strukturinriktad)")
 
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVID)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     start_year = models.PositiveSmallIntegerField(
         _("start year"), null=True, blank=True, validators=YEAR_VALIDATORS
     )
@@ -304,7 +304,7 @@ class PlanIntervention(TenantModel):
         _("kind"),
         max_length=20,
         choices=Intervention.Kind.choices,
-        default=Intervention.Kind.INDIVID,
+        default=Intervention.Kind.INDIVIDUAL,
     )
     start_year = models.PositiveSmallIntegerField(
         _("start year"), null=True, blank=True, validators=YEAR_VALIDATORS
@@ -431,10 +431,10 @@ class StaffingLine(TenantModel):
 
 class Goal(TenantModel):
     class Level(models.TextChoices):
-        OVERGRIPANDE = "overgripande", _("Overall (övergripande)")
-        LANGSIKTIGT = "langsiktigt", _("Long-term")
-        KORTSIKTIGT = "kortsiktigt", _("Short-term")
-        DELMAL = "delmal", _("Sub-goal (delmål)")
+        OVERALL = "overgripande", _("Overall (övergripande)")
+        LONG_TERM = "langsiktigt", _("Long-term")
+        SHORT_TERM = "kortsiktigt", _("Short-term")
+        SUB_GOAL = "delmal", _("Sub-goal (delmål)")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
     goal_area = models.ForeignKey(

@@ -10,13 +10,13 @@ that förbund is the chair's (``BoardSeat.user``).
 import rules
 
 from associations.models import Association, BoardSeat
-from associations.rules import association_id_of, is_kansli, is_member, is_styrelse
+from associations.rules import association_id_of, is_board_member, is_kansli, is_member
 
 
 @rules.predicate
 def is_recording_chair(user, target):
     association_id = association_id_of(target)
-    if association_id is None or not is_styrelse(user, target):
+    if association_id is None or not is_board_member(user, target):
         return False
     allowed = (
         Association.objects.filter(pk=association_id)
@@ -25,7 +25,7 @@ def is_recording_chair(user, target):
     )
     return bool(allowed) and (
         BoardSeat.objects.filter(
-            association_id=association_id, user=user, office=BoardSeat.Office.ORDFORANDE
+            association_id=association_id, user=user, office=BoardSeat.Office.CHAIR
         ).exists()
     )
 
@@ -38,7 +38,7 @@ rules.add_rule("plans.record_decision", is_kansli | is_recording_chair)
 rules.add_rule("plans.start_revision", is_kansli)
 # Comments: every role reads; board members comment; kansli answers and marks handled.
 rules.add_rule("plans.view_comments", is_member)
-rules.add_rule("plans.add_comment", is_styrelse)
-rules.add_rule("plans.answer_comment", is_kansli | is_styrelse)
+rules.add_rule("plans.add_comment", is_board_member)
+rules.add_rule("plans.answer_comment", is_kansli | is_board_member)
 rules.add_rule("plans.handle_comment", is_kansli)
 rules.add_rule("plans.view_history", is_member)

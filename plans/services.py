@@ -298,7 +298,7 @@ def _is_latest_entry(entry: PlanIntervention) -> bool:
 def _check_project_leaders(*, association, leaders: list) -> None:
     allowed = set(
         Membership.objects.filter(
-            association=association, role=Role.PROJEKTLEDARE, user__in=leaders
+            association=association, role=Role.PROJECT_LEADER, user__in=leaders
         ).values_list("user_id", flat=True)
     )
     if any(user.pk not in allowed for user in leaders):

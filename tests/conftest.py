@@ -46,7 +46,7 @@ def _load_demo_plans():
     from plans.demo import load_demo_plan
 
     for association in load_demo_associations().values():
-        plan = load_demo_plan(association)
+        plan = load_demo_plan(association, before_approval=load_demo_budget)
         load_demo_budget(plan)
         load_demo_followup(association, plan)
 

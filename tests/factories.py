@@ -66,7 +66,7 @@ class MemberPartyFactory(DjangoModelFactory):
         model = MemberParty
 
     association = factory.SubFactory(AssociationFactory)
-    kind = PartyKind.KOMMUN
+    kind = PartyKind.MUNICIPALITY
     name = factory.Sequence(lambda n: f"Kommun {n}")
     population = 10000
 
@@ -80,8 +80,8 @@ class BoardSeatFactory(DjangoModelFactory):
         MemberPartyFactory, association=factory.SelfAttribute("..association")
     )
     name = factory.Sequence(lambda n: f"Ledamot {n}")
-    seat = BoardSeat.Seat.ORDINARIE
-    office = BoardSeat.Office.LEDAMOT
+    seat = BoardSeat.Seat.ORDINARY
+    office = BoardSeat.Office.MEMBER
 
 
 class OfficeContactFactory(DjangoModelFactory):
@@ -137,7 +137,7 @@ class GoalFactory(DjangoModelFactory):
         association=factory.SelfAttribute("..association"),
         plan=factory.SelfAttribute("..plan"),
     )
-    level = Goal.Level.KORTSIKTIGT
+    level = Goal.Level.SHORT_TERM
     text = factory.Sequence(lambda n: f"Mål {n}")
 
 

@@ -19,7 +19,7 @@ def invite(association, acting_user, **overrides):
         "email": "ny.person@example.se",
         "first_name": "Ny",
         "last_name": "Person",
-        "role": Role.STYRELSE,
+        "role": Role.BOARD_MEMBER,
     }
     data.update(overrides)
     return services.membership_invite(
@@ -32,7 +32,7 @@ def test_invite_new_person_creates_account_without_password_and_mails_a_link(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         membership = invite(scoped, members["kansli"])
-    assert membership.role == Role.STYRELSE
+    assert membership.role == Role.BOARD_MEMBER
     assert not membership.user.has_usable_password()
     assert len(mail.outbox) == 1
     assert "/accounts/reset/" in mail.outbox[0].body
@@ -65,7 +65,7 @@ def test_the_last_kansli_user_cannot_be_removed_or_demoted(
     only_kansli = Membership.objects.get(user=members["kansli"])
     with pytest.raises(ValidationError):
         services.membership_change_role(
-            membership=only_kansli, acting_user=members["kansli"], role=Role.REVISOR
+            membership=only_kansli, acting_user=members["kansli"], role=Role.AUDITOR
         )
     with pytest.raises(ValidationError):
         services.membership_remove(membership=only_kansli, acting_user=user_without_association)

@@ -324,7 +324,7 @@ def test_kansli_starts_2023_from_2022_and_edits_it(demo, page):
             50,
         )
         assert Intervention.objects.get(association__slug=SAMSPELET, name="Testinsats").kind == (
-            Intervention.Kind.INDIVID
+            Intervention.Kind.INDIVIDUAL
         )
         # The 2022 plan is untouched.
         source_section.refresh_from_db()

@@ -9,13 +9,13 @@ from followup import workflow as w
 @pytest.mark.parametrize(
     ("action", "status", "actor", "after"),
     [
-        (w.SUBMIT, w.DRAFT, w.LEADER, w.SUBMITTED),
-        (w.SUBMIT, w.RETURNED, w.LEADER, w.SUBMITTED),
+        (w.SUBMIT, w.DRAFT, w.PROJECT_LEADER, w.SUBMITTED),
+        (w.SUBMIT, w.RETURNED, w.PROJECT_LEADER, w.SUBMITTED),
         (w.SUBMIT, w.DRAFT, w.KANSLI, w.SUBMITTED),
         (w.APPROVE, w.SUBMITTED, w.KANSLI, w.APPROVED),
         (w.RETURN, w.SUBMITTED, w.KANSLI, w.RETURNED),
         (w.REOPEN, w.APPROVED, w.KANSLI, w.SUBMITTED),
-        (w.EDIT, w.DRAFT, w.LEADER, w.DRAFT),
+        (w.EDIT, w.DRAFT, w.PROJECT_LEADER, w.DRAFT),
         (w.EDIT, w.SUBMITTED, w.KANSLI, w.SUBMITTED),
     ],
 )
@@ -26,12 +26,12 @@ def test_allowed_transitions(action, status, actor, after):
 @pytest.mark.parametrize(
     ("action", "status", "actor"),
     [
-        (w.APPROVE, w.SUBMITTED, w.LEADER),
-        (w.RETURN, w.SUBMITTED, w.LEADER),
-        (w.REOPEN, w.APPROVED, w.LEADER),
+        (w.APPROVE, w.SUBMITTED, w.PROJECT_LEADER),
+        (w.RETURN, w.SUBMITTED, w.PROJECT_LEADER),
+        (w.REOPEN, w.APPROVED, w.PROJECT_LEADER),
         (w.SUBMIT, w.DRAFT, None),
         (w.EDIT, w.DRAFT, None),
-        (w.EDIT, w.APPROVED, w.LEADER),
+        (w.EDIT, w.APPROVED, w.PROJECT_LEADER),
     ],
 )
 def test_the_wrong_person_is_refused(action, status, actor):
@@ -66,7 +66,7 @@ def test_an_approved_quarter_is_locked_even_for_the_kansli():
 def test_a_submitted_quarter_is_the_kanslis_to_change():
     # A message, not a bare 403: the projektledare may read the quarter but not change it.
     with pytest.raises(ValidationError):
-        w.transition(w.EDIT, status=w.SUBMITTED, actor=w.LEADER)
+        w.transition(w.EDIT, status=w.SUBMITTED, actor=w.PROJECT_LEADER)
 
 
 @pytest.mark.parametrize("action", [w.RETURN, w.REOPEN])
@@ -79,6 +79,6 @@ def test_returning_and_reopening_need_a_reason(action):
 
 def test_buttons_follow_the_rules():
     assert w.available_actions(status=w.SUBMITTED, actor=w.KANSLI) == [w.APPROVE, w.RETURN]
-    assert w.available_actions(status=w.SUBMITTED, actor=w.LEADER) == []
-    assert w.available_actions(status=w.RETURNED, actor=w.LEADER) == [w.SUBMIT]
+    assert w.available_actions(status=w.SUBMITTED, actor=w.PROJECT_LEADER) == []
+    assert w.available_actions(status=w.RETURNED, actor=w.PROJECT_LEADER) == [w.SUBMIT]
     assert w.available_actions(status=w.APPROVED, actor=w.KANSLI) == [w.REOPEN]

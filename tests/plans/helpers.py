@@ -40,5 +40,5 @@ def add_budget(plan, lines=(("Kansli", 1000), ("Insatser", 5000))):
 def board_member(association, *, chair=False):
     user = MembershipFactory(association=association, role="styrelse").user
     if chair:
-        BoardSeatFactory(association=association, user=user, office=BoardSeat.Office.ORDFORANDE)
+        BoardSeatFactory(association=association, user=user, office=BoardSeat.Office.CHAIR)
     return user

@@ -44,7 +44,7 @@ def versions(association):
             association=association,
             plan=plan,
             goal_area=area,
-            level=Goal.Level.LANGSIKTIGT,
+            level=Goal.Level.LONG_TERM,
             text="Fler deltagare går vidare till arbete eller studier",
         )
         MeasurementPointFactory(

@@ -128,7 +128,7 @@ def test_kansli_ties_the_chair_seat_and_allows_the_chair_to_decide(client, draft
 
     association = draft.association
     with scope(association=association):
-        seat = BoardSeatFactory(association=association, office=BoardSeat.Office.ORDFORANDE)
+        seat = BoardSeatFactory(association=association, office=BoardSeat.Office.CHAIR)
     client.force_login(members["kansli"])
     board_url = reverse(
         "associations:board_update", kwargs={"association_slug": association.slug, "pk": seat.pk}
