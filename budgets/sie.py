@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 MAX_SIE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS_KEPT = 1000
@@ -284,10 +285,12 @@ def _text(value) -> str:
 
 
 def _fields(label: str, fields: list, names: str, count: int) -> list:
+    """``fields`` when it has ``count`` of them; ``names`` is translated only when not
+    (it is marked with ``gettext_noop``: this runs for every row of a large file)."""
     if len(fields) < count:
         raise _RowError(
             _("%(label)s is missing a field: it needs %(fields)s.")
-            % {"label": label, "fields": names}
+            % {"label": label, "fields": _(names)}
         )
     return fields
 
@@ -356,7 +359,7 @@ class _Reader:
             handler(number, split_fields(rest))
 
     def _sie_type(self, number: int, fields: list) -> None:
-        (value,) = _fields("#SIETYP", fields, _("the type"), 1)[:1]
+        (value,) = _fields("#SIETYP", fields, gettext_noop("the type"), 1)[:1]
         self.sie.sie_type = _text(value)
         if self.sie.sie_type != SUPPORTED_TYPE:
             raise _RowError(
@@ -368,19 +371,21 @@ class _Reader:
             )
 
     def _org_number(self, number: int, fields: list) -> None:
-        self.sie.org_number = _text(_fields("#ORGNR", fields, _("the number"), 1)[0])
+        self.sie.org_number = _text(_fields("#ORGNR", fields, gettext_noop("the number"), 1)[0])
         self.org_number_line = number
 
     def _company_name(self, number: int, fields: list) -> None:
-        self.sie.company_name = _text(_fields("#FNAMN", fields, _("the name"), 1)[0])
+        self.sie.company_name = _text(_fields("#FNAMN", fields, gettext_noop("the name"), 1)[0])
 
     def _program(self, number: int, fields: list) -> None:
-        parts = [_text(value) for value in _fields("#PROGRAM", fields, _("the name"), 1)[:2]]
+        parts = [
+            _text(value) for value in _fields("#PROGRAM", fields, gettext_noop("the name"), 1)[:2]
+        ]
         self.sie.program = " ".join(parts)
 
     def _financial_year(self, number: int, fields: list) -> None:
         index, start, end = _fields(
-            "#RAR", fields, _("the year number, the first and the last day"), 3
+            "#RAR", fields, gettext_noop("the year number, the first and the last day"), 3
         )[:3]
         index = _year_index(index)
         year = FinancialYear(index, parse_date(start), parse_date(end))
@@ -390,12 +395,12 @@ class _Reader:
         self.year_lines[index] = number
 
     def _account(self, number: int, fields: list) -> None:
-        account, name = _fields("#KONTO", fields, _("the account and its name"), 2)[:2]
+        account, name = _fields("#KONTO", fields, gettext_noop("the account and its name"), 2)[:2]
         self.sie.account_names[_text(account)] = _text(name)
 
     def _result(self, number: int, fields: list) -> None:
         index, account, amount = _fields(
-            "#RES", fields, _("the year number, the account and the amount"), 3
+            "#RES", fields, gettext_noop("the year number, the account and the amount"), 3
         )[:3]
         amount = parse_amount(amount)
         if _year_index(index) == 0:
@@ -405,7 +410,7 @@ class _Reader:
         index, period, account, objects, amount = _fields(
             "#PSALDO",
             fields,
-            _("the year number, the period, the account, an object list and the amount"),
+            gettext_noop("the year number, the period, the account, an object list and the amount"),
             5,
         )[:5]
         amount = parse_amount(amount)
@@ -422,7 +427,7 @@ class _Reader:
         self.voucher = voucher = Voucher("", "", date.min, "", number)
         self.in_braces = self.voucher_damaged = False
         series, voucher_number, when = _fields(
-            "#VER", fields, _("the series, the number and the date"), 3
+            "#VER", fields, gettext_noop("the series, the number and the date"), 3
         )[:3]
         voucher.series, voucher.number = _text(series), _text(voucher_number)
         voucher.date = parse_date(when)
@@ -432,7 +437,7 @@ class _Reader:
         if self.voucher is None:
             raise _RowError(_("A #TRANS outside a voucher (#VER { ... })."))
         account, objects, amount = _fields(
-            "#TRANS", fields, _("the account, an object list and the amount"), 3
+            "#TRANS", fields, gettext_noop("the account, an object list and the amount"), 3
         )[:3]
         if not isinstance(objects, tuple):
             raise _RowError(_("#TRANS needs an object list ({} when empty) after the account."))
