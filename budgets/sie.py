@@ -414,6 +414,8 @@ class _Reader:
             5,
         )[:5]
         amount = parse_amount(amount)
+        if not isinstance(objects, tuple):
+            raise _RowError(_("#PSALDO needs an object list ({} when empty) after the account."))
         if not isinstance(period, str) or not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])", period):
             raise _RowError(_("“%(value)s” is not a period (YYYYMM).") % {"value": _shown(period)})
         if _year_index(index) == 0 and objects == ():

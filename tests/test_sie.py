@@ -374,8 +374,11 @@ def test_malformed_rows_are_each_refused_with_their_line():
         "#PSALDO 0 202213 4011 {} 100",  # 12: no such month
         '#KONTO 4011 "Team',  # 13: unclosed quote
         "#RES 0 3010 1,5",  # 14: decimal comma
+        "#PSALDO 0 202201 4011 x 100",  # 15: no object list
+        "#RAR x 20200101 20201231",  # 16: not a year number
+        "#KONTO 3010",  # 17: no name
     )
-    assert lines_of(data) == [8, 9, 10, 11, 12, 13, 14]
+    assert lines_of(data) == [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
 
 
 def test_unbalanced_braces_in_vouchers_are_refused_with_their_lines():
