@@ -15,14 +15,17 @@ from associations.models import MemberParty
 from plans.models import Intervention
 
 from .models import (
+    AccountMapping,
     Budget,
     BudgetAmount,
     BudgetColumn,
     BudgetGroup,
     BudgetLine,
     FinancialRule,
+    LineOutcome,
     StatedFigure,
 )
+from .outcome import mapping_save, outcome_import_read
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
@@ -155,3 +158,49 @@ def change_demo_revision_budget(plan, user) -> None:
         amount.amount += change
         amount._history_user = user
         amount.save()
+
+
+SIE_DIR = DEMO_DIR / "sie"
+OUTCOME_DIR = DEMO_DIR / "outcome"
+
+
+def demo_sie_file(slug: str, year: int) -> Path:
+    return SIE_DIR / f"{slug}-{year}.se"
+
+
+def load_demo_outcome(plan, user=None) -> None:
+    """The year's outcome for a demo plan that is approved (idempotent): read from the
+    förbund's sample SIE file through its account mapping where the repository has one
+    (``demo/sie/``), else typed in from ``demo/outcome/<slug>-<year>.json``, invented
+    close to the budget."""
+    association = plan.association
+    sie_path = demo_sie_file(association.slug, plan.year)
+    typed_path = OUTCOME_DIR / f"{association.slug}-{plan.year}.json"
+    if not (sie_path.exists() or typed_path.exists()):
+        return
+    with scope(association=association), transaction.atomic():
+        budget = Budget.objects.filter(plan=plan).first()
+        if budget is None or LineOutcome.objects.filter(line__group__budget=budget).exists():
+            return
+        if sie_path.exists():
+            if not AccountMapping.objects.filter(association=association).exists():
+                mapping = sie_path.with_suffix(".mapping.json")
+                for item in json.loads(mapping.read_text(encoding="utf-8")):
+                    mapping_save(
+                        association=association,
+                        acting_user=user,
+                        accounts=item["accounts"],
+                        line_name=item["line"],
+                    )
+            outcome_import_read(
+                budget=budget,
+                content=sie_path.read_bytes(),
+                file_name=sie_path.name,
+                acting_user=user,
+            )
+            return
+        typed = json.loads(typed_path.read_text(encoding="utf-8"))["lines"]
+        for line in BudgetLine.objects.filter(group__budget=budget, name__in=list(typed)):
+            LineOutcome.objects.create(
+                association=association, line=line, amount=Decimal(typed[line.name])
+            )

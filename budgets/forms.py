@@ -20,6 +20,7 @@ from .models import (
     BudgetLine,
     FinancialRule,
 )
+from .sie import MAX_SIE_BYTES
 
 
 class FinancialRuleForm(AssociationFormMixin, forms.ModelForm):
@@ -312,3 +313,121 @@ class ImportForm(forms.Form):
                 params={"limit": MAX_BYTES // (1024 * 1024)},
             )
         return upload
+
+
+# Outcome ------------------------------------------------------------------------------
+
+
+class OutcomeForm(forms.Form):
+    """The outcome of each income and cost line; the year's budget beside it, read only.
+
+    Each cell carries the value the editor loaded, as the amounts grid does, so only
+    the cells they changed are saved and each is checked against what is saved now."""
+
+    def __init__(self, *args, table, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table = table
+        self.lines: dict[str, int] = {}
+        for block in table.income + table.costs:
+            for row in block.rows:
+                name = f"o-{row.line.pk}"
+                self.fields[name] = MoneyField(
+                    required=False,
+                    initial=_plain(row.figures.outcome),
+                    label=_("Outcome %(year)s, %(line)s")
+                    % {"year": table.year, "line": row.line.name},
+                    show_hidden_initial=True,
+                )
+                self.lines[name] = row.line.pk
+
+    def changes(self) -> dict:
+        """``line pk → (as loaded, as wanted)`` for the cells the editor changed."""
+        changes = {}
+        for name in self.changed_data:
+            loaded = self.fields[name].to_python(self.data.get(self.add_initial_prefix(name)))
+            changes[self.lines[name]] = (loaded, self.cleaned_data[name])
+        return changes
+
+    def show_conflict(self, conflict) -> None:
+        """Mark the cells someone else changed and take their value as the one loaded."""
+        self.data = self.data.copy()
+        by_line = {pk: name for name, pk in self.lines.items()}
+        for pk, theirs in conflict.current.items():
+            name = by_line[pk]
+            self.data[self.add_initial_prefix(name)] = _plain(theirs)
+            shown = _("(empty)") if theirs is None else f"{format_integer(theirs)} kr"
+            self.add_error(name, _("Changed by someone else to %(value)s.") % {"value": shown})
+
+
+class OutcomeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("SIE file (type 4)"),
+        help_text=_(
+            "The export of the year's books from the finance system (SIE 4, often named "
+            "*.se or *.si), at most 20 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".se,.si,.sie,.txt"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.add_input(Submit("submit", _("Read the file")))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_SIE_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)s MB, the most an SIE file may be."),
+                params={"limit": MAX_SIE_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+def line_choices(lines) -> list[tuple[str, str]]:
+    choices = [("", _("Choose a budget line"))]
+    for line in lines:
+        choices.append((line.name, f"{line.name} ({line.group.name})"))
+    return choices
+
+
+class UnmappedAccountsForm(forms.Form):
+    """A budget line for each account of the file that has none; kept for next year."""
+
+    def __init__(self, *args, unmapped, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unmapped = unmapped
+        choices = line_choices(lines)
+        for item in unmapped:
+            label = f"{item.account} {item.name}".strip()
+            self.fields[f"account-{item.account}"] = forms.ChoiceField(
+                label=label, choices=choices, required=True
+            )
+            self.fields[f"account-{item.account}"].error_messages["required"] = _(
+                "Choose the budget line for account %(account)s."
+            ) % {"account": item.account}
+
+    def rows(self):
+        return [(item, self[f"account-{item.account}"]) for item in self.unmapped]
+
+    def new_lines(self) -> dict[int, str]:
+        return {
+            item.account: self.cleaned_data[f"account-{item.account}"] for item in self.unmapped
+        }
+
+
+class AccountMappingForm(forms.Form):
+    accounts = forms.CharField(
+        label=_("Account or accounts"),
+        max_length=21,
+        help_text=_("An account (3010) or a range of accounts (5010-5019)."),
+    )
+    line_name = forms.ChoiceField(label=_("Budget line"))
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line_name"].choices = line_choices(lines)
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.add_input(Submit("submit", _("Add the mapping")))

@@ -352,3 +352,145 @@ class FinancialRule(TenantModel):
             errors["category"] = _("Only a target share is for a group.")
         if errors:
             raise ValidationError(errors)
+
+
+# Outcome ------------------------------------------------------------------------------
+#
+# The year's real outcome is not part of the budget the board decided: it arrives after
+# the plan is approved (and frozen), entered by hand or imported from the finance system
+# (SIE 4). It is kept beside the budget, per line, and freezes with the annual report.
+
+
+class LineOutcome(TenantModel):
+    """The outcome of the plan year on one top-level income or cost line, whole kronor
+    and positive as the budget's amounts are (a cost is a positive cost)."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        IMPORTED = "imported", _("Imported from the finance system")
+
+    line = models.OneToOneField(BudgetLine, on_delete=models.CASCADE, related_name="outcome")
+    amount = models.DecimalField(_("outcome"), **MONEY)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.ENTERED
+    )
+    imported_from = models.ForeignKey(
+        "OutcomeImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+
+    def __str__(self):
+        return f"{self.line}: {self.amount}"
+
+
+class AccountMapping(TenantModel):
+    """Accounts of the förbund's books whose result is the outcome of a budget line.
+
+    Kept per förbund, not per budget: each year's budget has lines of its own, so the
+    line is named (compared as ``name_key`` compares names) and next year's import
+    finds it again by its name."""
+
+    first_account = models.PositiveIntegerField(_("from account"))
+    last_account = models.PositiveIntegerField(_("to account"))
+    line_name = models.CharField(_("budget line"), max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account mapping")
+        verbose_name_plural = _("account mappings")
+        ordering = ["first_account", "last_account", "pk"]
+
+    def __str__(self):
+        accounts = (
+            str(self.first_account)
+            if self.first_account == self.last_account
+            else f"{self.first_account}–{self.last_account}"
+        )
+        return f"{accounts} → {self.line_name}"
+
+    def covers(self, account: int) -> bool:
+        return self.first_account <= account <= self.last_account
+
+    def clean(self):
+        if (
+            self.first_account is not None
+            and self.last_account is not None
+            and self.last_account < self.first_account
+        ):
+            raise ValidationError(
+                {"last_account": _("The last account comes before the first one.")}
+            )
+        if self.first_account is None or self.last_account is None:
+            return
+        overlapping = AccountMapping.objects.filter(
+            association=self.association_id,
+            first_account__lte=self.last_account,
+            last_account__gte=self.first_account,
+        ).exclude(pk=self.pk)
+        for other in overlapping:
+            if self.nests_with(other):
+                continue
+            raise ValidationError(
+                _(
+                    "The accounts overlap with %(other)s. A mapping may lie inside another "
+                    "(the narrower one wins), but not across its edge or on the same accounts."
+                )
+                % {"other": other}
+            )
+
+    def nests_with(self, other: "AccountMapping") -> bool:
+        """One lies inside the other and they are not the same accounts."""
+        inside = (
+            self.first_account >= other.first_account and self.last_account <= other.last_account
+        )
+        around = (
+            self.first_account <= other.first_account and self.last_account >= other.last_account
+        )
+        same = (self.first_account, self.last_account) == (other.first_account, other.last_account)
+        return (inside or around) and not same
+
+    @property
+    def width(self) -> int:
+        return self.last_account - self.first_account
+
+
+class OutcomeImport(TenantModel):
+    """An SIE file read for a budget's outcome: kept as uploaded, so the outcome can be
+    traced to its file, and so a file waiting for its accounts to be mapped is not lost."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for accounts to be mapped")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="outcome_imports")
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(max_length=64)
+    program = models.CharField(_("program"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    uploaded_by = models.ForeignKey(
+        "associations.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outcome import")
+        verbose_name_plural = _("outcome imports")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.file_name

@@ -12,3 +12,5 @@ from associations.rules import is_kansli, is_member
 
 rules.add_rule("budgets.view_budget", is_member)
 rules.add_rule("budgets.edit_budget", is_kansli)
+# Entering the year's outcome and mapping the books' accounts to budget lines: kansli.
+rules.add_rule("budgets.enter_outcome", is_kansli)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from associations.urls import crud, ordered_part_urls
 
-from . import views
+from . import outcome_views, views
 
 app_name = "budgets"
 
@@ -16,6 +16,26 @@ urlpatterns = [
     path(f"{PLAN}amounts/", views.BudgetAmountsView.as_view(), name="budget_amounts"),
     path(f"{PLAN}import/", views.BudgetImportView.as_view(), name="budget_import"),
     path(f"{PLAN}structure/", views.BudgetStructureView.as_view(), name="budget_structure"),
+    path(f"{PLAN}outcome/", outcome_views.OutcomeView.as_view(), name="outcome"),
+    path(f"{PLAN}outcome/edit/", outcome_views.OutcomeEditView.as_view(), name="outcome_edit"),
+    path(
+        f"{PLAN}outcome/import/", outcome_views.OutcomeImportView.as_view(), name="outcome_import"
+    ),
+    path(
+        f"{PLAN}outcome/import/<int:import_pk>/",
+        outcome_views.OutcomeMappingView.as_view(),
+        name="outcome_mapping",
+    ),
+    path(
+        f"{PLAN}outcome/accounts/",
+        outcome_views.AccountMappingView.as_view(),
+        name="account_mapping",
+    ),
+    path(
+        f"{PLAN}outcome/accounts/<int:pk>/delete/",
+        outcome_views.AccountMappingDeleteView.as_view(),
+        name="account_mapping_delete",
+    ),
     *crud(
         "rules",
         "rule",

@@ -37,3 +37,20 @@ def format_tkr(value) -> str:
     if value is None or value == "":
         return ""
     return f"{format_integer(to_tkr(value))}{NBSP}tkr"
+
+
+def format_signed_kronor(value) -> str:
+    """A deviation: ``12300`` → ``+12 300 kr``, ``-4500`` → ``−4 500 kr``, ``0`` → ``0 kr``."""
+    if value is None or value == "":
+        return ""
+    sign = "+" if Decimal(value) > 0 else ""
+    return f"{sign}{format_kronor(value)}"
+
+
+def format_signed_percent(value) -> str:
+    """``Decimal("3.2")`` → ``+3,2 %`` (decimal comma, minus sign, non-breaking space)."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    sign = "+" if number > 0 else MINUS if number < 0 else ""
+    return f"{sign}{abs(number):.1f}".replace(".", ",") + f"{NBSP}%"

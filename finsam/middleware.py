@@ -12,8 +12,10 @@ import re
 import time
 import uuid
 from contextvars import ContextVar
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -112,6 +114,11 @@ def _loggable_path(path: str) -> str:
     return path
 
 
+# Paths that accept a larger body from a signed-in user: the outcome's SIE file, up to
+# 20 MB (budgets/sie.py MAX_SIE_BYTES), is refused by its form with a message above that.
+LARGE_UPLOAD_PATHS = (r"^/f/[^/]+/budgets/plans/\d+/outcome/import/$",)
+
+
 class RequestSizeLimitMiddleware:
     """Refuses with 413 a request whose declared body exceeds ``MAX_REQUEST_BODY`` bytes,
     before anything reads it. gunicorn does not cap the body itself, and Django's
@@ -128,10 +135,11 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.MAX_REQUEST_BODY:
+        limit = self.limit_for(request, length)
+        if length > limit:
             response = HttpResponse(
                 _("The request is too large: at most %(mb)s MB can be sent at a time.")
-                % {"mb": settings.MAX_REQUEST_BODY // (1024 * 1024)},
+                % {"mb": limit // (1024 * 1024)},
                 status=413,
                 content_type="text/plain; charset=utf-8",
             )
@@ -139,6 +147,24 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+    @staticmethod
+    def limit_for(request, length: int) -> int:
+        """``MAX_REQUEST_BODY``; on a path of ``LARGE_UPLOAD_PATHS`` (an SIE file of up to
+        20 MB) ``MAX_LARGE_UPLOAD_BODY``, but only for a signed-in user's session: the
+        session is looked up here, before the session middleware, and only for a body
+        that is over the ordinary limit."""
+        if length <= settings.MAX_REQUEST_BODY:
+            return settings.MAX_REQUEST_BODY
+        if not any(re.match(pattern, request.path_info) for pattern in LARGE_UPLOAD_PATHS):
+            return settings.MAX_REQUEST_BODY
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not key:
+            return settings.MAX_REQUEST_BODY
+        session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        if session.get(SESSION_KEY) is None:
+            return settings.MAX_REQUEST_BODY
+        return settings.MAX_LARGE_UPLOAD_BODY
 
 
 class DatabaseRetryMiddleware:

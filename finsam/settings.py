@@ -235,11 +235,15 @@ SESSION_COOKIE_HTTPONLY = True
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 # Request size. The largest upload the application accepts is a 2 MB budget workbook
-# (budgets/importing.py; a logo is at most 500 kB): a request body over MAX_REQUEST_BODY
+# (budgets/importing.py; a logo is at most 500 kB), but for the SIE file below: a
+# request body over MAX_REQUEST_BODY
 # is refused with 413 before it is read (finsam.middleware.RequestSizeLimitMiddleware).
 # Form fields without files are held in memory up to DATA_UPLOAD_MAX_MEMORY_SIZE; an
 # uploaded file over FILE_UPLOAD_MAX_MEMORY_SIZE goes to a temporary file.
 MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=3 * 1024 * 1024)
+# The outcome's SIE file may be 20 MB: its import path takes this much from a signed-in
+# user (finsam.middleware.LARGE_UPLOAD_PATHS); a larger file is refused by the form.
+MAX_LARGE_UPLOAD_BODY = env.int("MAX_LARGE_UPLOAD_BODY", default=21 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 64 * 1024
 # The budget amounts form is the largest: one field per line and year column.

@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from budgets.models import BudgetAmount, BudgetColumn
+from budgets.models import Budget, BudgetAmount, BudgetColumn
+from budgets.outcome import outcome_table
 from plans.models import Intervention, MeasurementPoint
 
 from . import charts, evaluation
@@ -181,6 +182,13 @@ def _budget_by_intervention(*, plan, year: int) -> dict:
     result = defaultdict(dict)
     for intervention_id, kind, total in amounts:
         result[intervention_id][kind] = total
+    budget = Budget.objects.filter(plan=plan).first() if plan.year == year else None
+    if budget is not None:
+        # The plan year's real outcome (entered or read from the books) wins over an
+        # outcome column: the same figures as the budget's outcome page.
+        for item in outcome_table(budget=budget).interventions:
+            if item.figures.outcome is not None:
+                result[item.intervention.pk][BudgetColumn.Kind.OUTCOME] = item.figures.outcome
     return result
 
 

@@ -9,7 +9,14 @@ and for an anonymous visitor.
 """
 
 from associations.models import AssociationLogo, Membership
-from budgets.models import Budget, BudgetColumn, BudgetGroup, BudgetLine
+from budgets.models import (
+    AccountMapping,
+    Budget,
+    BudgetColumn,
+    BudgetGroup,
+    BudgetLine,
+    OutcomeImport,
+)
 from plans.models import Comment, Plan
 from tests.factories import (
     BoardSeatFactory,
@@ -166,6 +173,35 @@ def plan_with_budget(association):
     return budget.plan
 
 
+def approved_plan_with_budget(association):
+    """The outcome is entered against an approved plan's budget."""
+    plan = plan_with_budget(association)
+    Plan._base_manager.filter(pk=plan.pk).update(status=Plan.Status.APPROVED)
+    return plan
+
+
+def waiting_outcome_import(association):
+    """An SIE file kept while one of its accounts waits for a budget line."""
+    plan = approved_plan_with_budget(association)
+    association.org_number = "222000-1875"
+    association.save(update_fields=["org_number"])
+    content = (
+        "#FLAGGA 0\n#SIETYP 4\n#ORGNR 222000-1875\n"
+        f"#RAR 0 {plan.year}0101 {plan.year}1231\n#RES 0 4010 1000.00\n"
+    ).encode()
+    waiting = OutcomeImport.objects.create(
+        association=association, budget=plan.budget, file_name="b.se", content=content, sha256=""
+    )
+    return {"plan_pk": plan.pk, "import_pk": waiting.pk}
+
+
+def account_mapping(association):
+    mapping = AccountMapping.objects.create(
+        association=association, first_account=4010, last_account=4010, line_name="L"
+    )
+    return {"plan_pk": plan_with_budget(association).pk, "pk": mapping.pk}
+
+
 def financial_rule(association):
     return FinancialRuleFactory(association=association)
 
@@ -199,6 +235,12 @@ BUDGET_URLS = {
     "budgets:budget_amounts": (plan_with_budget, KANSLI_ONLY),
     "budgets:budget_import": (plan_with_budget, KANSLI_ONLY),
     "budgets:budget_structure": (plan_with_budget, KANSLI_ONLY),
+    "budgets:outcome": (plan_with_budget, EVERY_MEMBER),
+    "budgets:outcome_edit": (approved_plan_with_budget, KANSLI_ONLY),
+    "budgets:outcome_import": (approved_plan_with_budget, KANSLI_ONLY),
+    "budgets:outcome_mapping": (waiting_outcome_import, KANSLI_ONLY),
+    "budgets:account_mapping": (plan_with_budget, KANSLI_ONLY),
+    "budgets:account_mapping_delete": (account_mapping, POST_ONLY),
     "budgets:rule_list": (None, KANSLI_ONLY),
     "budgets:rule_create": (None, KANSLI_ONLY),
     "budgets:rule_update": (financial_rule, KANSLI_ONLY),

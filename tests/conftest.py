@@ -38,16 +38,17 @@ def _load_demo_associations():
 
 
 def _load_demo_plans():
-    """What ``load_demo`` does before the board's review: each förbund's plan, budget
-    and follow-up."""
+    """What ``load_demo`` does before the board's review: each förbund's plan, budget,
+    the year's outcome and follow-up."""
     from associations.demo import load_demo_associations
-    from budgets.demo import load_demo_budget
+    from budgets.demo import load_demo_budget, load_demo_outcome
     from followup.demo import load_demo_followup
     from plans.demo import load_demo_plan
 
     for association in load_demo_associations().values():
         plan = load_demo_plan(association, before_approval=load_demo_budget)
         load_demo_budget(plan)
+        load_demo_outcome(plan)
         load_demo_followup(association, plan)
 
 

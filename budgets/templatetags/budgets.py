@@ -1,6 +1,13 @@
 from django import template
 
-from finsam.formatting import NBSP, format_integer, format_kronor, format_tkr
+from finsam.formatting import (
+    NBSP,
+    format_integer,
+    format_kronor,
+    format_signed_kronor,
+    format_signed_percent,
+    format_tkr,
+)
 
 register = template.Library()
 
@@ -36,3 +43,15 @@ def shown(value, tkr_value, unit="kr", negate=False):
 def hidden_initial(field):
     """The hidden input carrying the value the editor loaded (``show_hidden_initial``)."""
     return field.as_hidden(only_initial=True)
+
+
+@register.filter
+def signed_kronor(value):
+    """A deviation in kronor with its sign: ``+12 300 kr``."""
+    return format_signed_kronor(value)
+
+
+@register.filter
+def signed_percent(value):
+    """A deviation in per cent with its sign: ``+3,2 %``."""
+    return format_signed_percent(value)

@@ -108,6 +108,11 @@ POLICY = {
         "authors of comments (kept: PROTECT); the plan prints names it keeps itself",
     ),
     "budgets.FinancialRule": (PLAN, "the förbund's budget rules: not printed in the document"),
+    # The year's outcome comes after the approval, beside the budget (issue 16); it is not
+    # in the plan's document, and freezes with the annual report instead.
+    "budgets.LineOutcome": (PLAN, "the year's outcome per line: not printed in the plan"),
+    "budgets.OutcomeImport": (PLAN, "an SIE file read for the outcome: not printed"),
+    "budgets.AccountMapping": (PLAN, "the förbund's accounts to budget lines: not printed"),
     # Not printed in the document.
     "plans.Comment": (PLAN, "the board's review thread, never part of the document"),
     "associations.Membership": (PLAN, "access to the förbund, not printed"),
@@ -440,7 +445,8 @@ def frozen_ostra_varmland(status):
     the stored PDF and the few Django records nothing else makes. (The demo data comes
     from the ``demo_plans`` fixture; the loaders below find it loaded.)"""
     from associations.logo import association_logo_set
-    from budgets.models import BudgetAmount, StatedFigure
+    from budgets.models import Budget, BudgetAmount, OutcomeImport, StatedFigure
+    from budgets.outcome import mapping_save
     from plans.models import MeasurementPoint, PlanIntervention, StaffingLine
     from plans.services import plan_copy_to_next_year
 
@@ -476,6 +482,21 @@ def frozen_ostra_varmland(status):
         assert decided["status"] == Plan.Status.APPROVED
         plan.refresh_from_db()
         plan_copy_to_next_year(plan=plan, acting_user=kansli)
+        budget = Budget.objects.get(plan=plan)
+        mapping_save(
+            association=association,
+            acting_user=kansli,
+            accounts="4000-4999",
+            line_name="Individanpassade insatser inkluderande beslutade projekt",
+        )
+        OutcomeImport.objects.create(
+            association=association,
+            budget=budget,
+            file_name="bok.se",
+            content=b"#FLAGGA 0",
+            sha256="0" * 64,
+            uploaded_by=kansli,
+        )
         Comment.objects.create(association=association, plan=plan, author=kansli, body="Bra.")
         FormSubmission.objects.create(association=association, token=uuid.uuid4())
         if status == Plan.Status.APPROVED:

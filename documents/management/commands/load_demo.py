@@ -6,7 +6,8 @@ board's review. A command of the top layer: it calls each app's demo loader in o
 from django.core.management.base import BaseCommand
 
 from associations.demo import DEMO_SLUGS, load_demo_associations
-from budgets.demo import change_demo_revision_budget, load_demo_budget
+from associations.models import User
+from budgets.demo import change_demo_revision_budget, load_demo_budget, load_demo_outcome
 from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.demo_review import load_demo_review
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         for association in associations.values():
             plan = load_demo_plan(association, before_approval=load_demo_budget)
             load_demo_budget(plan)
+            kansli = User.objects.filter(username=f"{association.slug}-kansli").first()
+            load_demo_outcome(plan, user=kansli)
             load_demo_followup(association, plan)
         load_demo_review(associations, change_budget=change_demo_revision_budget)
         self.stdout.write(
