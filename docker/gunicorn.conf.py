@@ -2,7 +2,8 @@
 
 Each value can be changed from the environment. gunicorn does not cap a request body:
 that is MAX_REQUEST_BODY in finsam/settings.py (413 before the body is read); a
-reverse proxy in front should cap it too (nginx: client_max_body_size 3m).
+reverse proxy in front should cap it too (nginx: client_max_body_size 3m; 21m for the
+outcome's SIE import path, .../outcome/import/).
 """
 
 import os
