@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "budgets",
     "followup",
     "documents",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -51,7 +51,7 @@ def put_on_review_with_comments(association) -> None:
         if plan.status != Plan.Status.DRAFT or Comment.objects.filter(plan=plan).exists():
             return
         workflow.send_for_review(
-            plan=plan,
+            document=plan,
             acting_user=kansli,
             deadline=timezone.localdate() + datetime.timedelta(days=14),
             message="Styrelsen ombeds lämna synpunkter på verksamhetsplan och budget 2023 "
@@ -89,7 +89,7 @@ def start_revision_with_changes(association, *, change_budget=None) -> None:
         ).first()
         if plan is None or kansli is None or plan.revisions.exists():
             return
-        revision = workflow.start_revision(plan=plan, acting_user=kansli)
+        revision = workflow.start_revision(document=plan, acting_user=kansli)
 
         section = revision.sections.exclude(body="").order_by("order").first()
         if section is not None:

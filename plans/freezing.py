@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from associations import freezing as associations_freezing
 
@@ -58,6 +59,17 @@ WORKFLOW_FIELDS_ON_REVIEW = frozenset(
 )
 WORKFLOW_FIELDS_WHEN_APPROVED = frozenset({"superseded_by", "updated_at"})
 
+# The documents the board decides (``plans.models.BoardDecided``): label -> the fields the
+# workflow may still write while the document is on review and once it is approved, and
+# the message for a refused write. ``register_decided_document`` adds the annual report.
+DECIDED_DOCUMENTS = {
+    "plans.Plan": {
+        "review": WORKFLOW_FIELDS_ON_REVIEW,
+        "approved": WORKFLOW_FIELDS_WHEN_APPROVED,
+        "message": _lazy("The plan is on review or approved and can no longer be changed."),
+    },
+}
+
 # Model label -> lookup from the model to its plan's status (``register_plan_part``
 # adds the parts of the apps above plans).
 PLAN_STATUS_LOOKUPS = {
@@ -76,7 +88,7 @@ PLAN_STATUS_LOOKUPS = {
     "plans.PlanDocument": "plan__status",
 }
 # Stored while the plan is frozen, once; never changed afterwards.
-CREATED_WHEN_FROZEN = frozenset({"plans.PlanDocument"})
+CREATED_WHEN_FROZEN = {"plans.PlanDocument"}
 # For a new record (no row yet): the foreign key that leads to the plan, and the
 # lookup from that parent to the plan's status.
 PARENT_LOOKUPS = {
@@ -97,10 +109,15 @@ class FrozenPlanError(ValidationError):
     pass
 
 
-def _refuse():
-    raise FrozenPlanError(
-        _("The plan is on review or approved and can no longer be changed."), code="frozen"
-    )
+# Part label -> the label of the decided document it belongs to (a plan unless registered
+# otherwise), for the message of a refused write.
+PART_DOCUMENTS = {}
+
+
+def _refuse(label: str = "plans.Plan"):
+    document = PART_DOCUMENTS.get(label, label)
+    message = DECIDED_DOCUMENTS.get(document, DECIDED_DOCUMENTS["plans.Plan"])["message"]
+    raise FrozenPlanError(str(message), code="frozen")
 
 
 def _editable(status) -> bool:
@@ -108,11 +125,14 @@ def _editable(status) -> bool:
     return status is None or status in Plan.EDITABLE_STATUSES
 
 
+def _status_lookup(label: str) -> str:
+    """From a model to the status of the document it belongs to (its own, for one)."""
+    return "status" if label in DECIDED_DOCUMENTS else PLAN_STATUS_LOOKUPS[label]
+
+
 def _stored_status(label: str, pk) -> str | None:
     model = apps.get_model(label)
-    return (
-        model._base_manager.filter(pk=pk).values_list(PLAN_STATUS_LOOKUPS[label], flat=True).first()
-    )
+    return model._base_manager.filter(pk=pk).values_list(_status_lookup(label), flat=True).first()
 
 
 def _status_of_new(label: str, instance) -> str | None:
@@ -133,12 +153,12 @@ def guard_part_save(sender, instance, raw=False, **kwargs):
     label = sender._meta.label
     existing = instance.pk is not None and not instance._state.adding
     if existing and not _editable(_stored_status(label, instance.pk)):
-        _refuse()
+        _refuse(label)
     if not existing and label in CREATED_WHEN_FROZEN:
         return
     # Also the plan it is being saved into (a new record, or one moved to another plan).
     if not _editable(_status_of_new(label, instance)):
-        _refuse()
+        _refuse(label)
 
 
 def _removing_the_forbund(origin) -> bool:
@@ -154,33 +174,35 @@ def guard_part_delete(sender, instance, origin=None, **kwargs):
     if hasattr(origin, "_meta") and origin._meta.label in REFERENCED_MODELS:
         guard_referenced_delete(type(origin), origin)
     if not _editable(_stored_status(sender._meta.label, instance.pk)):
-        _refuse()
+        _refuse(sender._meta.label)
 
 
-def guard_plan_save(sender, instance, raw=False, **kwargs):
+def _workflow_fields(label: str, status: str) -> frozenset:
+    """What the workflow may still write on a decided document with ``status``."""
+    return DECIDED_DOCUMENTS[label]["approved" if status == "approved" else "review"]
+
+
+def guard_decided_save(sender, instance, raw=False, **kwargs):
+    """A plan (or annual report) on review or approved takes only its workflow's fields."""
     if raw or instance.pk is None or instance._state.adding:
         return
     stored = sender._base_manager.filter(pk=instance.pk).first()
     if stored is None or stored.is_editable:
         return
-    allowed = (
-        WORKFLOW_FIELDS_WHEN_APPROVED
-        if stored.status == sender.Status.APPROVED
-        else WORKFLOW_FIELDS_ON_REVIEW
-    )
+    allowed = _workflow_fields(sender._meta.label, stored.status)
     for field in sender._meta.concrete_fields:
         if field.name in allowed:
             continue
         if getattr(stored, field.attname) != getattr(instance, field.attname):
-            _refuse()
+            _refuse(sender._meta.label)
 
 
-def guard_plan_delete(sender, instance, origin=None, **kwargs):
+def guard_decided_delete(sender, instance, origin=None, **kwargs):
     if _removing_the_forbund(origin):
         return
     stored = sender._base_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
     if not _editable(stored):
-        _refuse()
+        _refuse(sender._meta.label)
 
 
 def m2m_guard(field_name: str):
@@ -191,7 +213,7 @@ def m2m_guard(field_name: str):
             return
         if not reverse:
             if not _editable(_stored_status(instance._meta.label, instance.pk)):
-                _refuse()
+                _refuse(instance._meta.label)
             return
         # From the other side (e.g. a member party's plan entries): every part touched.
         parts = model._base_manager.filter(**{field_name: instance})
@@ -212,36 +234,26 @@ M2M_GUARDS = {}
 
 
 def _frozen_rows(model, pks) -> bool:
-    label = model._meta.label
     Plan = apps.get_model("plans", "Plan")
-    if label == "plans.Plan":
-        rows = model._base_manager.filter(pk__in=pks)
-        return rows.exclude(status__in=Plan.EDITABLE_STATUSES).exists()
-    lookup = PLAN_STATUS_LOOKUPS[label]
+    lookup = _status_lookup(model._meta.label)
     rows = model._base_manager.filter(pk__in=pks)
     return rows.exclude(**{f"{lookup}__in": Plan.EDITABLE_STATUSES}).exists()
 
 
-def _refuse_frozen_plan_update(pks, fields) -> None:
-    """A frozen plan's row takes only the workflow's own fields."""
-    Plan = apps.get_model("plans", "Plan")
+def _refuse_frozen_document_update(model, pks, fields) -> None:
+    """A frozen plan's (or report's) row takes only the workflow's own fields."""
     statuses = set(
-        Plan._base_manager.filter(pk__in=pks)
-        .exclude(status__in=Plan.EDITABLE_STATUSES)
+        model._base_manager.filter(pk__in=pks)
+        .exclude(status__in=model.EDITABLE_STATUSES)
         .values_list("status", flat=True)
     )
     for status in statuses:
-        allowed = (
-            WORKFLOW_FIELDS_WHEN_APPROVED
-            if status == Plan.Status.APPROVED
-            else WORKFLOW_FIELDS_ON_REVIEW
-        )
-        if not set(fields) <= allowed:
-            _refuse()
+        if not set(fields) <= _workflow_fields(model._meta.label, status):
+            _refuse(model._meta.label)
 
 
 def _guarded(model) -> bool:
-    return model._meta.label in PLAN_STATUS_LOOKUPS or model._meta.label == "plans.Plan"
+    return model._meta.label in PLAN_STATUS_LOOKUPS or model._meta.label in DECIDED_DOCUMENTS
 
 
 def refuse_bulk_create(model, objs) -> None:
@@ -253,7 +265,7 @@ def refuse_bulk_create(model, objs) -> None:
     if label in PARENT_LOOKUPS:
         field, parent_label = PARENT_LOOKUPS[label]
         parents = apps.get_model(parent_label)._base_manager
-        lookup = PLAN_STATUS_LOOKUPS[parent_label]
+        lookup = _status_lookup(parent_label)
     else:
         field, parents, lookup = "plan", Plan._base_manager, "status"
     ids = {getattr(obj, f"{field}_id") for obj in objs} - {None}
@@ -264,7 +276,7 @@ def refuse_bulk_create(model, objs) -> None:
             .exclude(**{f"{lookup}__in": Plan.EDITABLE_STATUSES})
             .exists()
         ):
-            _refuse()
+            _refuse(label)
 
 
 class FrozenGuardQuerySet(models.QuerySet):
@@ -279,17 +291,18 @@ class FrozenGuardQuerySet(models.QuerySet):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db, savepoint=True):
             pks = list(self.values_list("pk", flat=True))
-            if self.model._meta.label == "plans.Plan":
-                _refuse_frozen_plan_update(pks, kwargs)
+            label = self.model._meta.label
+            if label in DECIDED_DOCUMENTS:
+                _refuse_frozen_document_update(self.model, pks, kwargs)
                 return super().update(**kwargs)
             for start in range(0, len(pks), 500):
                 if _frozen_rows(self.model, pks[start : start + 500]):
-                    _refuse()
+                    _refuse(label)
             updated = super().update(**kwargs)
             # Rows moved into a frozen plan (a changed plan or parent); rolled back.
             for start in range(0, len(pks), 500):
                 if _frozen_rows(self.model, pks[start : start + 500]):
-                    _refuse()
+                    _refuse(label)
             return updated
 
     update.alters_data = True
@@ -398,7 +411,26 @@ def refuse_referenced_update(queryset, fields) -> None:
             _refuse_referenced(instance, plans, renaming=True)
 
 
-def register_plan_part(label: str, status_lookup: str, *, parent: tuple[str, str] | None = None):
+def register_decided_document(
+    label: str, *, on_review: frozenset, when_approved: frozenset, message
+) -> None:
+    """Freeze a document the board decides (``BoardDecided``) as a plan is: on review
+    and approved only ``on_review`` / ``when_approved`` fields may change, and it cannot
+    be deleted. Its parts are registered with ``register_plan_part(..., document=label)``.
+    Called from an ``AppConfig.ready()`` (``reports.freezing``)."""
+    DECIDED_DOCUMENTS[label] = {"review": on_review, "approved": when_approved, "message": message}
+    model = apps.get_model(label)
+    pre_save.connect(guard_decided_save, sender=model, dispatch_uid=f"freeze-{label}-save")
+    pre_delete.connect(guard_decided_delete, sender=model, dispatch_uid=f"freeze-{label}-delete")
+
+
+def register_plan_part(
+    label: str,
+    status_lookup: str,
+    *,
+    parent: tuple[str, str] | None = None,
+    document: str = "plans.Plan",
+):
     """Freeze the records of model ``label`` with their plan: ``status_lookup`` leads from
     the model to its plan's status (``"budget__plan__status"``); ``parent``, for a model
     without its own ``plan`` field, is ``(foreign key, parent's label)``, by which a new
@@ -406,6 +438,7 @@ def register_plan_part(label: str, status_lookup: str, *, parent: tuple[str, str
     guards; the managers of ``TenantModel`` guard ``update()`` and ``bulk_create``.
     Called from an ``AppConfig.ready()`` (``budgets.freezing``)."""
     PLAN_STATUS_LOOKUPS[label] = status_lookup
+    PART_DOCUMENTS[label] = document
     if parent is not None:
         PARENT_LOOKUPS[label] = parent
     model = apps.get_model(label)
@@ -415,8 +448,8 @@ def register_plan_part(label: str, status_lookup: str, *, parent: tuple[str, str
 
 def connect() -> None:
     Plan = apps.get_model("plans", "Plan")
-    pre_save.connect(guard_plan_save, sender=Plan, dispatch_uid="freeze-plan-save")
-    pre_delete.connect(guard_plan_delete, sender=Plan, dispatch_uid="freeze-plan-delete")
+    pre_save.connect(guard_decided_save, sender=Plan, dispatch_uid="freeze-plan-save")
+    pre_delete.connect(guard_decided_delete, sender=Plan, dispatch_uid="freeze-plan-delete")
     for label, lookup in list(PLAN_STATUS_LOOKUPS.items()):
         register_plan_part(label, lookup, parent=PARENT_LOOKUPS.get(label))
     for model, field in [

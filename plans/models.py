@@ -35,7 +35,14 @@ class TenantModel(models.Model):
         abstract = True
 
 
-class Plan(TenantModel):
+class BoardDecided(TenantModel):
+    """What the board reviews and decides: a plan, an annual report (``reports``).
+
+    One workflow (``plans.workflow``) and one freezing (``plans.freezing``) serve every
+    such document: its status, the review and the decision live in these fields. A
+    document on review or approved is frozen, and so is every part registered with it.
+    """
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("On review")
@@ -44,6 +51,69 @@ class Plan(TenantModel):
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.SENT_BACK)
 
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # The review (see ``workflow``).
+    review_deadline = models.DateField(_("comments due by"), null=True, blank=True)
+    review_message = models.TextField(_("message to the board"), blank=True)
+    sent_back_reason = models.TextField(_("reason for sending back"), blank=True)
+    # Recorded when the board approves (``workflow.record_approval``).
+    approval_text = models.CharField(_("approval line"), max_length=200, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approval_paragraph = models.CharField(_("minute paragraph (§)"), max_length=20, blank=True)
+    approval_dnr = models.CharField(_("file number (dnr)"), max_length=40, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The workflow's words for this kind of document (``plans.workflow``).
+    WORKFLOW_WORDS = {
+        "status": _("The plan is %(status)s, so you cannot %(action)s."),
+        "earliest": _("A plan for %(year)s is approved in %(earliest)s or later: check the year."),
+        "reason": _("Say why the board sent the plan back."),
+    }
+    WORKFLOW_ACTIONS: dict = {}
+
+    class Meta:
+        abstract = True
+
+    @property
+    def earliest_decision_year(self) -> int:
+        """The first year in which the board can decide on the document."""
+        raise NotImplementedError
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_frozen(self) -> bool:
+        """Approved (or on review): nothing of the document or its parts may change."""
+        return not self.is_editable
+
+    def approval_line(self) -> str:
+        """E.g. "Fastställd av styrelsen 2021-12-01 §39"; empty unless approved.
+
+        The line as the förbund wrote it wins; otherwise it is built from the
+        meeting date, the minute paragraph and the file number.
+        """
+        if self.status != self.Status.APPROVED:
+            return ""
+        if self.approval_text:
+            return self.approval_text
+        if not self.approved_on:
+            return ""
+        line = gettext("Approved by the board %(date)s") % {"date": self.approved_on.isoformat()}
+        if self.approval_paragraph:
+            paragraph = self.approval_paragraph.strip()
+            line += " " + (paragraph if paragraph.startswith("§") else f"§{paragraph}")
+        if self.approval_dnr:
+            line += ", " + gettext("dnr %(dnr)s") % {"dnr": self.approval_dnr}
+        return line
+
+
+class Plan(BoardDecided):
     year = models.PositiveSmallIntegerField(_("plan year"), validators=YEAR_VALIDATORS)
     end_year = models.PositiveSmallIntegerField(
         _("last year of the plan"),
@@ -51,9 +121,6 @@ class Plan(TenantModel):
         help_text=_("The same as the plan year for a one-year plan; e.g. 2024 for 2022-2024."),
     )
     title = models.CharField(_("title"), max_length=200)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
-    )
     copied_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -79,19 +146,6 @@ class Plan(TenantModel):
         verbose_name=_("replaced by"),
         help_text=_("The approved revision that is now the current version."),
     )
-    # The review (see ``workflow``).
-    review_deadline = models.DateField(_("comments due by"), null=True, blank=True)
-    review_message = models.TextField(_("message to the board"), blank=True)
-    sent_back_reason = models.TextField(_("reason for sending back"), blank=True)
-    # Recorded when the board approves (``workflow.record_approval``).
-    approval_text = models.CharField(_("approval line"), max_length=200, blank=True)
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
-    approval_paragraph = models.CharField(_("minute paragraph (§)"), max_length=20, blank=True)
-    approval_dnr = models.CharField(_("file number (dnr)"), max_length=40, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
     history = HistoricalRecords()
 
     class Meta:
@@ -115,37 +169,13 @@ class Plan(TenantModel):
         return self.title
 
     @property
-    def is_editable(self) -> bool:
-        return self.status in self.EDITABLE_STATUSES
-
-    @property
-    def is_frozen(self) -> bool:
-        """Approved (or on review): nothing of the plan or its budget may change."""
-        return not self.is_editable
-
-    @property
     def is_current(self) -> bool:
         return self.superseded_by_id is None
 
-    def approval_line(self) -> str:
-        """E.g. "Fastställd av styrelsen 2021-12-01 §39"; empty unless approved.
-
-        The line as the förbund wrote it wins; otherwise it is built from the
-        meeting date, the minute paragraph and the file number.
-        """
-        if self.status != self.Status.APPROVED:
-            return ""
-        if self.approval_text:
-            return self.approval_text
-        if not self.approved_on:
-            return ""
-        line = gettext("Approved by the board %(date)s") % {"date": self.approved_on.isoformat()}
-        if self.approval_paragraph:
-            paragraph = self.approval_paragraph.strip()
-            line += " " + (paragraph if paragraph.startswith("§") else f"§{paragraph}")
-        if self.approval_dnr:
-            line += ", " + gettext("dnr %(dnr)s") % {"dnr": self.approval_dnr}
-        return line
+    @property
+    def earliest_decision_year(self) -> int:
+        # A plan is approved in the autumn before its first year at the earliest.
+        return self.year - 1
 
     @property
     def years(self) -> list[int]:

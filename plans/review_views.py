@@ -32,7 +32,7 @@ class TransitionMixin(PlanMixin):
         return self.transition.rule
 
     def refusal(self):
-        message = workflow.refusal(self.transition, plan=self.plan, user=self.request.user)
+        message = workflow.refusal(self.transition, document=self.plan, user=self.request.user)
         if message:
             messages.error(self.request, message)
             return redirect(self.plan_url())
@@ -66,7 +66,7 @@ class ReviewSendView(TransitionMixin, PlanServiceFormView):
 
     def perform(self, form):
         workflow.send_for_review(
-            plan=self.plan,
+            document=self.plan,
             acting_user=self.request.user,
             deadline=form.cleaned_data["deadline"],
             message=form.cleaned_data["message"],
@@ -79,7 +79,7 @@ class ReviewWithdrawView(TransitionMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            workflow.withdraw_review(plan=self.plan, acting_user=request.user)
+            workflow.withdraw_review(document=self.plan, acting_user=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
@@ -114,11 +114,11 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
         data = form.cleaned_data
         if data["outcome"] == forms.DecisionForm.SENT_BACK:
             workflow.record_sent_back(
-                plan=self.plan, acting_user=self.request.user, reason=data["reason"]
+                document=self.plan, acting_user=self.request.user, reason=data["reason"]
             )
         else:
             workflow.record_approval(
-                plan=self.plan,
+                document=self.plan,
                 acting_user=self.request.user,
                 meeting_date=data["meeting_date"],
                 paragraph=data["paragraph"],
@@ -134,7 +134,7 @@ class RevisionStartView(TransitionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            revision = workflow.start_revision(plan=self.plan, acting_user=request.user)
+            revision = workflow.start_revision(document=self.plan, acting_user=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect(self.plan_url())

@@ -1,16 +1,18 @@
-"""The board's review of a plan: one small state machine.
+"""The board's review of a plan, or of another document the board decides (an annual
+report: ``plans.models.BoardDecided``): one small state machine for both.
 
     draft ──send_for_review──▶ review ──record_approval──▶ approved ──start_revision──▶ (new draft)
       ▲                         │  │
       └────withdraw_review──────┘  └──record_sent_back──▶ sent_back ──send_for_review──▶ review
 
-Every transition checks the acting user's role (``plans.rules``) and the plan's
-current state, and refuses with a ValidationError whose message the user reads.
+Every transition checks the acting user's role (``plans.rules``, the same rules for
+every document) and the document's current state, and refuses with a ValidationError
+whose message the user reads. ``start_revision`` is a plan's only.
 A plan on review or approved is frozen (``services.ensure_editable`` and the
 guard in ``freezing``). Approving a revision makes it the current version: the
 plan it revises gets ``superseded_by`` and stays readable. Approving also stores the
 plan's PDF and PDF/A as they are at the decision (``documents.plan_document``, which
-registers for it in ``plans.extensions``).
+registers for it in ``plans.extensions``; an annual report's, ``reports``).
 """
 
 import datetime
@@ -27,9 +29,9 @@ from associations.rules import can
 
 from . import extensions
 from .comments import unhandled_count
-from .models import Plan
+from .models import BoardDecided, Plan
 
-Status = Plan.Status
+Status = BoardDecided.Status
 
 
 @dataclass(frozen=True)
@@ -82,68 +84,82 @@ TRANSITIONS = {
 }
 
 
-def refusal(transition: Transition, *, plan: Plan, user) -> str | None:
-    """Why ``user`` may not make ``transition`` on ``plan`` now, or None if they may."""
-    if not can(user, transition.rule, plan):
-        return _("Your role does not allow you to %(action)s.") % {"action": transition.action}
-    if plan.status not in transition.sources:
-        return _("The plan is %(status)s, so you cannot %(action)s.") % {
-            "status": plan.get_status_display().lower(),
-            "action": transition.action,
+def _action(transition: Transition, document: BoardDecided) -> str:
+    """The transition in words, for ``document``'s kind ("send the report to the board…")."""
+    words = getattr(document, "WORKFLOW_ACTIONS", {})
+    return str(words.get(transition.name, transition.action))
+
+
+def refusal(transition: Transition, *, document: BoardDecided, user) -> str | None:
+    """Why ``user`` may not make ``transition`` on ``document`` now, or None if they may."""
+    action = _action(transition, document)
+    if transition is START_REVISION and not isinstance(document, Plan):
+        return _("Only a plan is revised.")
+    if not can(user, transition.rule, document):
+        return _("Your role does not allow you to %(action)s.") % {"action": action}
+    if document.status not in transition.sources:
+        return str(document.WORKFLOW_WORDS["status"]) % {
+            "status": document.get_status_display().lower(),
+            "action": action,
         }
     if transition is START_REVISION:
-        if not plan.is_current:
+        if not document.is_current:
             return _("A later version has replaced this plan; revise the current version.")
-        if plan.revisions.exclude(status=Status.APPROVED).exists():
+        if document.revisions.exclude(status=Status.APPROVED).exists():
             return _("A revision of this plan is already being prepared.")
     return None
 
 
-def available(*, plan: Plan, user) -> set[str]:
-    """The names of the transitions ``user`` may make on ``plan`` now (for the buttons)."""
-    return {name for name, t in TRANSITIONS.items() if refusal(t, plan=plan, user=user) is None}
+def available(*, document: BoardDecided, user) -> set[str]:
+    """The names of the transitions ``user`` may make on ``document`` now (for the buttons)."""
+    return {
+        name for name, t in TRANSITIONS.items() if refusal(t, document=document, user=user) is None
+    }
 
 
-def _locked(plan: Plan) -> Plan:
-    """The plan as stored, its row locked until the transaction ends (two clicks, one decision)."""
-    return Plan.objects.select_for_update().get(pk=plan.pk)
+def _locked(document: BoardDecided) -> BoardDecided:
+    """The document as stored, its row locked until the transaction ends (two clicks, one
+    decision)."""
+    return type(document).objects.select_for_update().get(pk=document.pk)
 
 
-def _check(transition: Transition, plan: Plan, user) -> None:
-    message = refusal(transition, plan=plan, user=user)
+def _check(transition: Transition, document: BoardDecided, user) -> None:
+    message = refusal(transition, document=document, user=user)
     if message:
         raise ValidationError(message, code="transition")
 
 
-def _save(plan: Plan, acting_user, fields: list[str]) -> Plan:
-    plan._history_user = acting_user
-    plan.version += 1  # the row is locked (``_locked``): no lost update
-    plan.save(update_fields=[*fields, "version", "updated_at"])
-    return plan
+def _save(document: BoardDecided, acting_user, fields: list[str]) -> BoardDecided:
+    document._history_user = acting_user
+    document.version += 1  # the row is locked (``_locked``): no lost update
+    document.save(update_fields=[*fields, "version", "updated_at"])
+    return document
 
 
 @transaction.atomic
-def send_for_review(*, plan: Plan, acting_user, deadline: datetime.date, message: str = "") -> Plan:
-    """Send a draft (or a plan the board sent back) to the board. Freezes it."""
-    plan = _locked(plan)
-    _check(SEND_FOR_REVIEW, plan, acting_user)
+def send_for_review(
+    *, document: BoardDecided, acting_user, deadline: datetime.date, message: str = ""
+) -> BoardDecided:
+    """Send a draft (or a document the board sent back) to the board. Freezes it."""
+    document = _locked(document)
+    _check(SEND_FOR_REVIEW, document, acting_user)
     if deadline is None:
         raise ValidationError({"deadline": _("Give the date the board's comments are due.")})
     if deadline < timezone.localdate():
         raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
-    plan.status = Status.REVIEW
-    plan.review_deadline = deadline
-    plan.review_message = message.strip()
-    return _save(plan, acting_user, ["status", "review_deadline", "review_message"])
+    document.status = Status.REVIEW
+    document.review_deadline = deadline
+    document.review_message = message.strip()
+    return _save(document, acting_user, ["status", "review_deadline", "review_message"])
 
 
 @transaction.atomic
-def withdraw_review(*, plan: Plan, acting_user) -> Plan:
-    """Take the plan back from the board; it becomes an editable draft again."""
-    plan = _locked(plan)
-    _check(WITHDRAW_REVIEW, plan, acting_user)
-    plan.status = Status.DRAFT
-    return _save(plan, acting_user, ["status"])
+def withdraw_review(*, document: BoardDecided, acting_user) -> BoardDecided:
+    """Take the document back from the board; it becomes an editable draft again."""
+    document = _locked(document)
+    _check(WITHDRAW_REVIEW, document, acting_user)
+    document.status = Status.DRAFT
+    return _save(document, acting_user, ["status"])
 
 
 def unhandled_message(count: int) -> str:
@@ -157,14 +173,14 @@ def unhandled_message(count: int) -> str:
 @transaction.atomic
 def record_approval(
     *,
-    plan: Plan,
+    document: BoardDecided,
     acting_user,
     meeting_date: datetime.date,
     paragraph: str = "",
     dnr: str = "",
     text: str = "",
     unhandled_confirmed: bool = False,
-) -> Plan:
+) -> BoardDecided:
     """Record the board's approval: meeting date, minute paragraph (§), file number (dnr).
 
     While comments of the board are not handled, the approval is recorded only when
@@ -172,23 +188,23 @@ def record_approval(
 
     ``text`` is the approval line as the förbund writes it ("Antagen av
     styrelsen 2021-11-23"); when blank, ``Plan.approval_line`` builds it. An
-    approved revision becomes the current version of the plan it revises.
+    approved revision becomes the current version of the document it revises.
     """
-    plan = _locked(plan)
-    _check(RECORD_APPROVAL, plan, acting_user)
-    unhandled = unhandled_count(plan=plan)
+    document = _locked(document)
+    _check(RECORD_APPROVAL, document, acting_user)
+    unhandled = unhandled_count(plan=document) if isinstance(document, Plan) else 0
     if unhandled and not unhandled_confirmed:
         raise ValidationError({"confirm_unhandled": unhandled_message(unhandled)})
-    _check_meeting_date(plan, meeting_date)
-    plan.status = Status.APPROVED
-    plan.approved_on = meeting_date
-    plan.approval_paragraph = paragraph.strip()
-    plan.approval_dnr = dnr.strip()
-    plan.approval_text = text.strip()
-    plan.sent_back_reason = ""
-    plan.full_clean()
+    _check_meeting_date(document, meeting_date)
+    document.status = Status.APPROVED
+    document.approved_on = meeting_date
+    document.approval_paragraph = paragraph.strip()
+    document.approval_dnr = dnr.strip()
+    document.approval_text = text.strip()
+    document.sent_back_reason = ""
+    document.full_clean()
     _save(
-        plan,
+        document,
         acting_user,
         [
             "status",
@@ -199,49 +215,50 @@ def record_approval(
             "sent_back_reason",
         ],
     )
-    if plan.revision_of_id:
-        earlier = Plan.objects.select_for_update().get(pk=plan.revision_of_id)
-        earlier.superseded_by = plan
+    if getattr(document, "revision_of_id", None):
+        earlier = Plan.objects.select_for_update().get(pk=document.revision_of_id)
+        earlier.superseded_by = document
         earlier._history_user = acting_user
         earlier.save(update_fields=["superseded_by", "updated_at"])
-    # The archived PDFs are made from the plan as approved, after the decision is
+    # The archived PDFs are made from the document as approved, after the decision is
     # committed; if rendering fails the decision stands (robust) and the first
     # download renders them instead.
-    transaction.on_commit(lambda: extensions.plan_approved(plan=plan), robust=True)
-    return plan
+    transaction.on_commit(lambda: extensions.document_approved(document=document), robust=True)
+    return document
 
 
-def _check_meeting_date(plan: Plan, meeting_date: datetime.date | None) -> None:
+def _check_meeting_date(document: BoardDecided, meeting_date: datetime.date | None) -> None:
     if meeting_date is None:
         raise ValidationError({"meeting_date": _("Give the date of the board meeting.")})
     if meeting_date > timezone.localdate():
         raise ValidationError({"meeting_date": _("The meeting date cannot be in the future.")})
-    if meeting_date.year < plan.year - 1:
-        # A plan is approved in the autumn before its first year at the earliest.
+    earliest = document.earliest_decision_year
+    if meeting_date.year < earliest:
+        # A plan is approved in the autumn before its first year at the earliest; a
+        # report on a year, in that year at the earliest.
         raise ValidationError(
             {
-                "meeting_date": _(
-                    "A plan for %(year)s is approved in %(earliest)s or later: check the year."
-                )
-                % {"year": plan.year, "earliest": plan.year - 1}
+                "meeting_date": str(document.WORKFLOW_WORDS["earliest"])
+                % {"year": document.year, "earliest": earliest}
             }
         )
 
 
 @transaction.atomic
-def record_sent_back(*, plan: Plan, acting_user, reason: str) -> Plan:
-    """Record that the board sent the plan back, and why. The kansli can then edit it again."""
-    plan = _locked(plan)
-    _check(RECORD_SENT_BACK, plan, acting_user)
+def record_sent_back(*, document: BoardDecided, acting_user, reason: str) -> BoardDecided:
+    """Record that the board sent the document back, and why. The kansli can then edit it
+    again."""
+    document = _locked(document)
+    _check(RECORD_SENT_BACK, document, acting_user)
     if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the board sent the plan back.")})
-    plan.status = Status.SENT_BACK
-    plan.sent_back_reason = reason.strip()
-    return _save(plan, acting_user, ["status", "sent_back_reason"])
+        raise ValidationError({"reason": _("Say why the board sent the document back.")})
+    document.status = Status.SENT_BACK
+    document.sent_back_reason = reason.strip()
+    return _save(document, acting_user, ["status", "sent_back_reason"])
 
 
 @transaction.atomic
-def start_revision(*, plan: Plan, acting_user) -> Plan:
+def start_revision(*, document: Plan, acting_user) -> Plan:
     """A new draft of the same plan, with all its parts and its budget copied.
 
     The approved plan is only read. The revision links to it (``revision_of``)
@@ -249,7 +266,7 @@ def start_revision(*, plan: Plan, acting_user) -> Plan:
     """
     from .services import copy_plan_parts
 
-    plan = _locked(plan)
+    plan = _locked(document)
     _check(START_REVISION, plan, acting_user)
     revision = Plan(
         association_id=plan.association_id,

@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["finsam", "associations", "plans", "budgets", "followup", "documents"]
+LAYERS = ["finsam", "associations", "plans", "budgets", "followup", "documents", "reports"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 COMPOSITION_ROOT = {"finsam.urls", "finsam.settings", "finsam.wsgi"}
 

@@ -32,7 +32,7 @@ def plan_transitions(plan, user):
     """The workflow transitions ``user`` may make on ``plan`` now (names, for the buttons)."""
     from plans.workflow import available
 
-    return available(plan=plan, user=user)
+    return available(document=plan, user=user)
 
 
 @register.simple_tag

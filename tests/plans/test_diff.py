@@ -133,7 +133,7 @@ def test_budget_line_amount_change_found_after_a_real_revision(scoped, members):
     add_budget(earlier)
     earlier.status = Plan.Status.APPROVED
     earlier.save()
-    revision = workflow.start_revision(plan=earlier, acting_user=members["kansli"])
+    revision = workflow.start_revision(document=earlier, acting_user=members["kansli"])
     amount = BudgetAmount.objects.get(line__group__budget__plan=revision, line__name="Kansli")
     amount.amount = Decimal(1200)
     amount.save()

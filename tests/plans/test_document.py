@@ -672,11 +672,16 @@ def approve(plan, kansli, capture_on_commit):
     from plans import workflow
 
     workflow.send_for_review(
-        plan=plan, acting_user=kansli, deadline=timezone.localdate() + datetime.timedelta(days=7)
+        document=plan,
+        acting_user=kansli,
+        deadline=timezone.localdate() + datetime.timedelta(days=7),
     )
     with capture_on_commit(execute=True):
         workflow.record_approval(
-            plan=plan, acting_user=kansli, meeting_date=datetime.date(2021, 12, 1), paragraph="39"
+            document=plan,
+            acting_user=kansli,
+            meeting_date=datetime.date(2021, 12, 1),
+            paragraph="39",
         )
 
 

@@ -113,6 +113,14 @@ POLICY = {
     "budgets.LineOutcome": (PLAN, "the year's outcome per line: not printed in the plan"),
     "budgets.OutcomeImport": (PLAN, "an SIE file read for the outcome: not printed"),
     "budgets.AccountMapping": (PLAN, "the förbund's accounts to budget lines: not printed"),
+    # The annual report on the plan's year (issue 16): a document of its own, frozen with
+    # its own decision (tests/reports/test_frozen_report.py); not printed in the plan.
+    "reports.AnnualReport": (PLAN, "the annual report of the plan's year: not in the plan"),
+    "reports.ReportSection": (PLAN, "part of the annual report"),
+    "reports.GoalResult": (PLAN, "part of the annual report"),
+    "reports.InterventionResult": (PLAN, "part of the annual report"),
+    "reports.ControlResult": (PLAN, "part of the annual report"),
+    "reports.ReportDocument": (PLAN, "the annual report's archived PDF"),
     # Not printed in the document.
     "plans.Comment": (PLAN, "the board's review thread, never part of the document"),
     "associations.Membership": (PLAN, "access to the förbund, not printed"),
@@ -447,6 +455,16 @@ def frozen_ostra_varmland(status):
     from associations.logo import association_logo_set
     from budgets.models import Budget, BudgetAmount, OutcomeImport, StatedFigure
     from budgets.outcome import mapping_save
+    from plans.models import ControlPoint
+    from reports.models import (
+        AnnualReport,
+        ControlResult,
+        GoalResult,
+        InterventionResult,
+        ReportDocument,
+        ReportSection,
+    )
+    from reports.services import report_create
     from plans.models import MeasurementPoint, PlanIntervention, StaffingLine
     from plans.services import plan_copy_to_next_year
 
@@ -496,6 +514,24 @@ def frozen_ostra_varmland(status):
             content=b"#FLAGGA 0",
             sha256="0" * 64,
             uploaded_by=kansli,
+        )
+        if status == Plan.Status.APPROVED:
+            report = report_create(
+                association=association, acting_user=kansli, year=2022, kind="annual"
+            )
+        else:  # no report on a plan that is not approved: made as a fixture, not a service
+            report = AnnualReport.objects.create(
+                association=association, year=2022, plan=plan, title="Verksamhetsberättelse 2022"
+            )
+            for model, target in [
+                (GoalResult, {"point": point}),
+                (InterventionResult, {"plan_intervention": entry}),
+                (ControlResult, {"control_point": ControlPoint.objects.filter(plan=plan).first()}),
+                (ReportSection, {"heading": "Händelser"}),
+            ]:
+                model.objects.create(association=association, report=report, **target)
+        ReportDocument.objects.create(
+            association=association, report=report, variant="pdf", content=b"%PDF", sha256=""
         )
         Comment.objects.create(association=association, plan=plan, author=kansli, body="Bra.")
         FormSubmission.objects.create(association=association, token=uuid.uuid4())

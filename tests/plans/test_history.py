@@ -22,7 +22,9 @@ def test_plan_history_records_who_changed_what(plan, members):
     section.body = "Ny text"
     services.plan_part_save(instance=section, acting_user=kansli, expected_version=1)
     workflow.send_for_review(
-        plan=plan, acting_user=kansli, deadline=timezone.localdate() + datetime.timedelta(days=7)
+        document=plan,
+        acting_user=kansli,
+        deadline=timezone.localdate() + datetime.timedelta(days=7),
     )
     with translation.override("en"):
         entries = history.plan_history(plan=plan)

@@ -65,10 +65,10 @@ def test_renaming_in_next_years_draft_leaves_a_frozen_plan_unchanged(
     plan, entry, draft = decided
     with scope(association=association):
         send_for_review(
-            plan=plan, acting_user=members["kansli"], deadline=date.today() + timedelta(days=7)
+            document=plan, acting_user=members["kansli"], deadline=date.today() + timedelta(days=7)
         )
         if status == Plan.Status.APPROVED:
-            record_approval(plan=plan, acting_user=members["kansli"], meeting_date=date.today())
+            record_approval(document=plan, acting_user=members["kansli"], meeting_date=date.today())
         plan.refresh_from_db()
         before = rendered(plan)
         new_owner = MemberPartyFactory(association=association, name="Region Värmland")
