@@ -455,7 +455,8 @@ def frozen_ostra_varmland(status):
     from associations.logo import association_logo_set
     from budgets.models import Budget, BudgetAmount, OutcomeImport, StatedFigure
     from budgets.outcome import mapping_save
-    from plans.models import ControlPoint
+    from plans.models import ControlPoint, MeasurementPoint, PlanIntervention, StaffingLine
+    from plans.services import plan_copy_to_next_year
     from reports.models import (
         AnnualReport,
         ControlResult,
@@ -465,8 +466,6 @@ def frozen_ostra_varmland(status):
         ReportSection,
     )
     from reports.services import report_create
-    from plans.models import MeasurementPoint, PlanIntervention, StaffingLine
-    from plans.services import plan_copy_to_next_year
 
     association = load_demo_associations()["ostra-varmland"]
     plan = load_demo_plan(association, before_approval=load_demo_budget)
