@@ -26,7 +26,10 @@ class ReportCreateForm(AssociationFormMixin, forms.Form):
         label=_("Title"),
         max_length=200,
         required=False,
-        help_text=_('Leave empty for "Annual report <year>"; e.g. "Verksamhetsberättelse 2022".'),
+        help_text=_(
+            'As the förbund calls it, e.g. "Verksamhetsberättelse 2022". Left empty: '
+            '"Annual report" (or "Interim report") and the year.'
+        ),
     )
 
 
@@ -84,6 +87,7 @@ class InterventionResultForm(ReportPartForm):
         model = InterventionResult
         fields = ["narrative"]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {"narrative": SectionForm.Meta.help_texts["body"]}
 
 
 class ControlResultForm(ReportPartForm):

@@ -12,6 +12,8 @@ import uuid
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -343,3 +345,23 @@ def test_small_participant_counts_are_hidden_from_the_board_but_not_the_kansli(c
 
     assert ">3<" not in figures("styrelse")
     assert ">3<" in figures("kansli")
+
+
+def test_the_report_page_costs_the_same_queries_however_many_rows(client, demo_plans):
+    report = create_report()
+    kansli = client_for(client)
+    kansli.get(url(report, "report_detail"))  # warm: the session, the role
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert kansli.get(url(report, "report_detail")).status_code == 200
+        return len(captured)
+
+    before = queries()
+    with scope(association=report.association):
+        for number in range(5):
+            report_part_save(
+                instance=ReportSection(report=report, heading=f"Avsnitt {number}"),
+                acting_user=user(NV),
+            )
+    assert queries() == before
