@@ -35,6 +35,7 @@ urlpatterns = [
     path("f/<slug:association_slug>/plans/", include("documents.urls")),
     path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
     path("f/<slug:association_slug>/followup/", include("followup.urls")),
+    path("f/<slug:association_slug>/reports/", include("reports.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -13,6 +13,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Annual reports")
 
     def ready(self):
-        from . import freezing
+        from . import freezing, rules  # noqa: F401 (rules: registered on import)
 
         freezing.register()

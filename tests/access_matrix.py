@@ -18,6 +18,13 @@ from budgets.models import (
     OutcomeImport,
 )
 from plans.models import Comment, Plan
+from reports.models import (
+    AnnualReport,
+    ControlResult,
+    GoalResult,
+    InterventionResult,
+    ReportSection,
+)
 from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
@@ -299,6 +306,61 @@ FOLLOWUP_URLS = {
     "followup:export_csv": (None, EVERY_MEMBER),
 }
 
+
+# Annual reports: a draft report of a plan made by the factory (the service wants an
+# approved plan with its figures; the pages only want a report and its rows).
+def report(association):
+    return AnnualReport.objects.create(
+        association=association,
+        year=2022,
+        plan=PlanFactory(association=association),
+        title="Verksamhetsberättelse 2022",
+    )
+
+
+def report_part(kind):
+    def make(association):
+        parent = report(association)
+        plan = parent.plan
+        rows = {
+            "sections": lambda: ReportSection(heading="Händelser"),
+            "goal_results": lambda: GoalResult(
+                point=MeasurementPointFactory(association=association, plan=plan)
+            ),
+            "intervention_results": lambda: InterventionResult(
+                plan_intervention=PlanInterventionFactory(association=association, plan=plan)
+            ),
+            "control_results": lambda: ControlResult(
+                control_point=ControlPointFactory(association=association, plan=plan)
+            ),
+        }
+        part = rows[kind]()
+        part.association, part.report = association, parent
+        part.save()
+        return {"report_pk": parent.pk, "pk": part.pk}
+
+    return make
+
+
+def report_kwargs(association):
+    return {"report_pk": report(association).pk}
+
+
+REPORT_URLS = {
+    "reports:report_list": (None, EVERY_MEMBER),
+    "reports:report_create": (None, KANSLI_ONLY),
+    "reports:report_detail": (report_kwargs, EVERY_MEMBER),
+    "reports:report_update": (report_kwargs, KANSLI_ONLY),
+    "reports:report_fill": (report_kwargs, POST_ONLY),
+    "reports:sections_create": (report_kwargs, KANSLI_ONLY),
+    "reports:sections_update": (report_part("sections"), KANSLI_ONLY),
+    "reports:sections_delete": (report_part("sections"), KANSLI_ONLY),
+    "reports:sections_move": (report_part("sections"), POST_ONLY),
+    "reports:goal_results_update": (report_part("goal_results"), KANSLI_ONLY),
+    "reports:intervention_results_update": (report_part("intervention_results"), KANSLI_ONLY),
+    "reports:control_results_update": (report_part("control_results"), KANSLI_ONLY),
+}
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -324,6 +386,7 @@ TENANT_URLS = {
     **PLAN_URLS,
     **BUDGET_URLS,
     **FOLLOWUP_URLS,
+    **REPORT_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an
