@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView
 
-from associations.mixins import AssociationPermissionMixin, ServiceFormMixin
+from associations.mixins import ServiceFormMixin
 from plans.review_views import (
     DecisionBase,
     PlanServiceFormView,
@@ -16,32 +16,7 @@ from plans.review_views import (
 )
 
 from . import review_forms, workflow
-from .models import AnnualReport
-
-
-class ReportMixin(AssociationPermissionMixin):
-    """A page of one report of the förbund (``report_pk``; another förbund's → 404
-    before any role check)."""
-
-    permission_required = "reports.view_report"
-    report: AnnualReport
-
-    def fetch_objects(self) -> None:
-        super().fetch_objects()
-        self.report = self.own_object(
-            AnnualReport.objects.select_related("plan"), self.kwargs["report_pk"]
-        )
-
-    @property
-    def document(self) -> AnnualReport:
-        return self.report
-
-    def document_url(self) -> str:
-        return self.association_url("reports:report_detail", report_pk=self.report.pk)
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("report", self.report)
-        return super().get_context_data(**kwargs)
+from .views import ReportMixin
 
 
 class ReportReviewSendView(ReviewSendBase, ReportMixin, PlanServiceFormView):

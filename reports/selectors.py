@@ -3,7 +3,8 @@ fixed number of queries however many rows the report has."""
 
 from dataclasses import dataclass
 
-from budgets.outcome import Comparison
+from budgets.models import Budget
+from budgets.outcome import Comparison, outcome_table
 from followup.suppression import Cell, publish_count, suppress_table
 
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
@@ -105,3 +106,12 @@ def intervention_rows(*, report: AnnualReport, suppress: bool) -> list[Intervent
         )
         for result, (cells, total) in zip(results, table.rows, strict=True)
     ]
+
+
+def report_outcome(report: AnnualReport):
+    """Budget against outcome for the report's year (``budgets.outcome.outcome_table``),
+    or None where the plan that covered the year has no budget for it."""
+    budget = Budget.objects.filter(plan=report.plan).first()
+    if budget is None or report.plan.year != report.year:
+        return None
+    return outcome_table(budget=budget)

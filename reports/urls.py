@@ -2,7 +2,7 @@ from django.urls import path
 
 from associations.urls import ordered_part_urls
 
-from . import views
+from . import review_urls, views
 
 app_name = "reports"
 
@@ -22,6 +22,7 @@ urlpatterns = [
         delete_view=views.ReportPartDeleteView,
         move_view=views.ReportPartMoveView,
     ),
+    *review_urls.urlpatterns,
 ]
 
 # The result rows come from the plan: edited, never added, removed or moved here.

@@ -31,7 +31,7 @@ from plans.views import VersionedFormMixin
 
 from . import forms, services
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
-from .selectors import report_page
+from .selectors import report_outcome, report_page
 from .tables import ReportTable
 
 VIEW = "reports.view_report"
@@ -54,6 +54,14 @@ class ReportMixin(AssociationPermissionMixin):
     def report_url(self, anchor: str = "") -> str:
         url = self.association_url("reports:report_detail", report_pk=self.report.pk)
         return f"{url}#{anchor}" if anchor else url
+
+    # The board's workflow (``plans.review_views``) reads any decided document so.
+    @property
+    def document(self) -> AnnualReport:
+        return self.report
+
+    def document_url(self) -> str:
+        return self.report_url()
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("report", self.report)
@@ -121,6 +129,7 @@ class ReportDetailView(ReportMixin, TemplateView):
         may_edit = can(self.request.user, EDIT, self.association)
         return super().get_context_data(
             page=report_page(report=self.report, suppress=suppress),
+            outcome=report_outcome(self.report),
             suppressed=suppress,
             may_edit=may_edit,
             can_edit=may_edit and self.report.is_editable,

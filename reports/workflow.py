@@ -10,18 +10,16 @@ auditor replaces it, and the history keeps every version.
 
 import datetime
 
-import rules
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from associations.rules import can, is_auditor
+from associations.rules import can
 
 from .models import AnnualReport
 
-RECORD_STATEMENT = "reports.record_auditors_statement"
-rules.add_rule(RECORD_STATEMENT, is_auditor)
+RECORD_STATEMENT = "reports.record_auditors_statement"  # reports/rules.py
 
 
 def statement_refusal(*, report: AnnualReport, user) -> str | None:

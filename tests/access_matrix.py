@@ -346,6 +346,18 @@ def report_kwargs(association):
     return {"report_pk": report(association).pk}
 
 
+def report_in(status):
+    def make(association):
+        made = report(association)
+        AnnualReport.objects.filter(pk=made.pk).update(status=status)  # a draft: allowed
+        return {"report_pk": made.pk}
+
+    return make
+
+
+AUDITOR_ONLY = {**KANSLI_ONLY, "kansli": 403, "revisor": 200}
+
+
 REPORT_URLS = {
     "reports:report_list": (None, EVERY_MEMBER),
     "reports:report_create": (None, KANSLI_ONLY),
@@ -359,6 +371,11 @@ REPORT_URLS = {
     "reports:goal_results_update": (report_part("goal_results"), KANSLI_ONLY),
     "reports:intervention_results_update": (report_part("intervention_results"), KANSLI_ONLY),
     "reports:control_results_update": (report_part("control_results"), KANSLI_ONLY),
+    # The board's review: the plan's rules; the auditors' statement: an auditor's.
+    "reports:report_review_send": (report_kwargs, KANSLI_ONLY),
+    "reports:report_review_withdraw": (report_in("review"), POST_ONLY),
+    "reports:report_decision": (report_in("review"), KANSLI_ONLY),
+    "reports:auditors_statement": (report_in("approved"), AUDITOR_ONLY),
 }
 
 TENANT_URLS = {

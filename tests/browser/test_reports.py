@@ -75,3 +75,59 @@ def test_kansli_drafts_the_report(page, demo):
     )
     expect(main).to_contain_text(entry.plan_intervention.name)
     assert_no_axe_violations(page)
+
+
+def test_the_board_approves_the_report_and_an_auditor_records_the_statement(page, demo):
+    """Kansli sends the report to the board and records its decision; the report is then
+    frozen; the auditor records the auditors' statement, which the report shows."""
+    import datetime
+
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from associations.models import User
+    from reports.services import report_create
+
+    plan = load_budget(NV)
+    load_demo_outcome(plan)
+    with scope(association=plan.association):
+        report = report_create(
+            association=plan.association,
+            acting_user=User.objects.get(username=f"{NV}-kansli"),
+            year=2022,
+            kind="annual",
+        )
+    url = f"{demo}/f/{NV}/reports/{report.pk}/"
+    login(page, demo, f"{NV}-kansli")
+    page.goto(url)
+    page.get_by_role("link", name="Skicka på remiss till styrelsen").click()
+    assert_no_axe_violations(page)
+    deadline = timezone.localdate() + datetime.timedelta(days=14)
+    page.get_by_label("Synpunkter senast").fill(deadline.isoformat())
+    page.get_by_role("button", name="Skicka till styrelsen").click()
+    expect(page.locator(".alert-success")).to_contain_text("Rapporten har skickats till styrelsen")
+    expect(page.get_by_role("link", name="Hämta siffrorna igen")).to_have_count(0)
+
+    page.get_by_role("link", name="Registrera styrelsens beslut").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Datum för styrelsemötet").fill("2023-03-16")
+    page.get_by_label("Protokollsparagraf (§)").fill("§8")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    expect(page.locator("main")).to_contain_text("Fastställd av styrelsen 2023-03-16 §8")
+    expect(page.locator("main")).to_contain_text("Revisorernas uttalande är inte registrerat ännu")
+
+    page.context.clear_cookies()
+    login(page, demo, f"{NV}-revisor")
+    page.goto(url)
+    page.get_by_role("link", name="Registrera revisorernas uttalande").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Datum för uttalandet").fill("2023-04-12")
+    page.get_by_label("Revisorerna tillstyrker ansvarsfrihet").check()
+    page.get_by_label("Revisorernas uttalande").fill("Vi tillstyrker ansvarsfrihet för 2022.")
+    page.get_by_role("button", name="Registrera uttalandet").click()
+    statement = page.locator("#auditors-statement")
+    expect(statement).to_contain_text(
+        "Revisorerna tillstyrker att styrelsen beviljas ansvarsfrihet"
+    )
+    expect(statement).to_contain_text("Vi tillstyrker ansvarsfrihet för 2022.")
+    assert_no_axe_violations(page)
