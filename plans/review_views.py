@@ -358,6 +358,8 @@ class PlanHistoryView(PlanMixin, TemplateView):
         return super().get_context_data(
             entries=history.plan_history(plan=self.plan),
             page_title=_("History of the plan"),
+            document=self.plan,
+            document_url=self.plan_url(),
             **kwargs,
         )
 
@@ -371,6 +373,8 @@ class BudgetHistoryView(PlanMixin, TemplateView):
             # ``budgets.history.budget_history``, registered by budgets (plans.extensions).
             entries=extensions.HISTORIES["budget"](plan=self.plan),
             page_title=_("History of the budget"),
+            document=self.plan,
+            document_url=self.plan_url(),
             **kwargs,
         )
 

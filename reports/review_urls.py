@@ -22,6 +22,7 @@ urlpatterns = [
         review_views.ReportDecisionView.as_view(),
         name="report_decision",
     ),
+    path(f"{REPORT}history/", review_views.ReportHistoryView.as_view(), name="report_history"),
     path(
         f"{REPORT}auditors-statement/",
         review_views.AuditorsStatementView.as_view(),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from associations.mixins import ServiceFormMixin
 from plans.review_views import (
@@ -15,7 +15,7 @@ from plans.review_views import (
     ReviewWithdrawBase,
 )
 
-from . import review_forms, workflow
+from . import history, review_forms, workflow
 from .views import ReportMixin
 
 
@@ -95,3 +95,18 @@ class AuditorsStatementView(ReportMixin, ServiceFormMixin, FormView):
 
     def get_success_url(self):
         return self.document_url()
+
+
+class ReportHistoryView(ReportMixin, TemplateView):
+    """Who changed what in the report, and when."""
+
+    template_name = "plans/history.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            entries=history.report_history(report=self.report),
+            page_title=_("History of the report"),
+            document=self.report,
+            document_url=self.document_url(),
+            **kwargs,
+        )

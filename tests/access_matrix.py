@@ -376,6 +376,7 @@ REPORT_URLS = {
     "reports:report_review_withdraw": (report_in("review"), POST_ONLY),
     "reports:report_decision": (report_in("review"), KANSLI_ONLY),
     "reports:auditors_statement": (report_in("approved"), AUDITOR_ONLY),
+    "reports:report_history": (report_kwargs, EVERY_MEMBER),
 }
 
 TENANT_URLS = {

@@ -114,3 +114,22 @@ def test_an_auditor_records_the_statement_on_the_approved_report(report):
     assert report.auditors_recommend_discharge is True
     assert report.auditors_statement_by == user("revisor")
     assert report.has_auditors_statement
+
+
+def test_the_history_says_who_changed_what(report, client):
+    from django.urls import reverse
+
+    from reports.models import ReportSection
+    from reports.services import report_part_save
+
+    section = ReportSection.objects.filter(report=report).order_by("order").first()
+    section.body = "Ett år av samverkan."
+    report_part_save(instance=section, acting_user=user("kansli"), expected_version=1)
+    client.force_login(user("styrelse"))
+    html = client.get(
+        reverse(
+            "reports:report_history",
+            kwargs={"association_slug": SLUG, "report_pk": report.pk},
+        )
+    ).content.decode()
+    assert "Förbundschefen har ordet" in html and "Ett år av samverkan." in html
