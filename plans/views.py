@@ -44,46 +44,73 @@ VIEW = "plans.view_plan"
 EDIT = "plans.edit_plan"
 
 
-class PlanMixin(AssociationPermissionMixin):
-    """A page of one plan of the förbund (``plan_pk`` in the URL; another förbund's → 404,
-    before any role check: see ``AssociationPermissionMixin``)."""
+class DocumentMixin(AssociationPermissionMixin):
+    """A page of one document the board decides (a plan, an annual report), fetched
+    through the förbund by the URL's ``url_kwarg`` (another förbund's → 404, before any
+    role check: see ``AssociationPermissionMixin``). The document is ``self.document``
+    and, by its own name, ``self.<context_name>`` and in the template's context."""
 
-    permission_required = VIEW
-    plan: Plan
+    url_kwarg = ""
+    detail_url_name = ""
+    context_name = ""
 
     def fetch_objects(self) -> None:
         super().fetch_objects()
-        self.plan = self.own_object(Plan.objects, self.kwargs["plan_pk"])
+        self.document = self.own_object(self.documents(), self.kwargs[self.url_kwarg])
+        setattr(self, self.context_name, self.document)
 
-    def plan_url(self, anchor: str = "") -> str:
-        url = self.association_url("plans:plan_detail", plan_pk=self.plan.pk)
+    def documents(self):
+        """The queryset the document is fetched from (made in the förbund's scope)."""
+        raise NotImplementedError
+
+    def document_url(self, anchor: str = "") -> str:
+        url = self.association_url(self.detail_url_name, **{self.url_kwarg: self.document.pk})
         return f"{url}#{anchor}" if anchor else url
 
-    # The board's workflow reads any decided document through these two names.
-    @property
-    def document(self) -> Plan:
-        return self.plan
-
-    def document_url(self) -> str:
-        return self.plan_url()
-
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("plan", self.plan)
+        kwargs.setdefault(self.context_name, self.document)
         return super().get_context_data(**kwargs)
 
 
-class PlanEditMixin(PlanMixin):
+class DocumentEditMixin(DocumentMixin):
+    """Only while the document is a draft (or sent back): otherwise back to it, with the
+    reason."""
+
+    def ensure_editable(self) -> None:
+        raise NotImplementedError
+
+    def refusal(self):
+        try:
+            self.ensure_editable()
+        except ValidationError as error:
+            messages.error(self.request, error.messages[0])
+            return redirect(self.document_url())
+        return None
+
+
+class PlanMixin(DocumentMixin):
+    """A page of one plan of the förbund (``plan_pk`` in the URL)."""
+
+    permission_required = VIEW
+    url_kwarg = "plan_pk"
+    detail_url_name = "plans:plan_detail"
+    context_name = "plan"
+    plan: Plan
+
+    def documents(self):
+        return Plan.objects.all()
+
+    def plan_url(self, anchor: str = "") -> str:
+        return self.document_url(anchor)
+
+
+class PlanEditMixin(PlanMixin, DocumentEditMixin):
     """Kansli only, and only while the plan is a draft (or sent back)."""
 
     permission_required = EDIT
 
-    def refusal(self):
-        try:
-            services.ensure_editable(self.plan)
-        except ValidationError as error:
-            messages.error(self.request, error.messages[0])
-            return redirect(self.plan_url())
-        return None
+    def ensure_editable(self) -> None:
+        services.ensure_editable(self.plan)
 
 
 # Plans ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from associations.part_views import (
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
-from plans.views import VersionedFormMixin
+from plans.views import DocumentEditMixin, DocumentMixin, VersionedFormMixin
 
 from . import forms, services
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
@@ -38,48 +38,29 @@ VIEW = "reports.view_report"
 EDIT = "reports.edit_report"
 
 
-class ReportMixin(AssociationPermissionMixin):
-    """A page of one report of the förbund (``report_pk``; another förbund's → 404 before
-    any role check)."""
+class ReportMixin(DocumentMixin):
+    """A page of one report of the förbund (``report_pk`` in the URL)."""
 
     permission_required = VIEW
+    url_kwarg = "report_pk"
+    detail_url_name = "reports:report_detail"
+    context_name = "report"
     report: AnnualReport
 
-    def fetch_objects(self) -> None:
-        super().fetch_objects()
-        self.report = self.own_object(
-            AnnualReport.objects.select_related("plan"), self.kwargs["report_pk"]
-        )
+    def documents(self):
+        return AnnualReport.objects.select_related("plan")
 
     def report_url(self, anchor: str = "") -> str:
-        url = self.association_url("reports:report_detail", report_pk=self.report.pk)
-        return f"{url}#{anchor}" if anchor else url
-
-    # The board's workflow (``plans.review_views``) reads any decided document so.
-    @property
-    def document(self) -> AnnualReport:
-        return self.report
-
-    def document_url(self) -> str:
-        return self.report_url()
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("report", self.report)
-        return super().get_context_data(**kwargs)
+        return self.document_url(anchor)
 
 
-class ReportEditMixin(ReportMixin):
+class ReportEditMixin(ReportMixin, DocumentEditMixin):
     """Kansli only, and only while the report is a draft (or sent back)."""
 
     permission_required = EDIT
 
-    def refusal(self):
-        try:
-            services.ensure_report_editable(self.report)
-        except ValidationError as error:
-            messages.error(self.request, error.messages[0])
-            return redirect(self.report_url())
-        return None
+    def ensure_editable(self) -> None:
+        services.ensure_report_editable(self.report)
 
 
 # Reports ----------------------------------------------------------------------
