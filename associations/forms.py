@@ -33,6 +33,25 @@ class AssociationFormMixin:
         super().full_clean()
 
 
+class VersionedPartFormMixin:
+    """A form for one versioned part of a document (a plan's, a report's): the hidden
+    ``version`` is the one the editor loaded, and a textarea's line
+    breaks, which browsers send as CRLF, are stored as one kind."""
+
+    def set_version(self) -> None:
+        if not hasattr(self.instance, "version"):
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        for name, value in data.items():
+            if isinstance(value, str) and "\r" in value:
+                data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return data
+
+
 class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
     class Meta:
         model = Association

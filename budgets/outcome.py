@@ -273,13 +273,20 @@ def outcome_save(
         if after is None:
             stored[pk].delete()
             continue
-        outcome = stored.get(pk) or LineOutcome(line=lines[pk], association=budget.association)
-        outcome.amount = after
-        outcome.source = LineOutcome.Source.ENTERED
-        outcome.imported_from = None
-        outcome._history_user = acting_user
-        outcome.save()
+        _store(stored.get(pk) or _new_outcome(lines[pk]), after, acting_user)
     return changed
+
+
+def _new_outcome(line: BudgetLine) -> LineOutcome:
+    return LineOutcome(line=line, association_id=line.association_id)
+
+
+def _store(outcome: LineOutcome, amount, acting_user, imported_from=None) -> None:
+    outcome.amount = amount
+    outcome.source = LineOutcome.Source.IMPORTED if imported_from else LineOutcome.Source.ENTERED
+    outcome.imported_from = imported_from
+    outcome._history_user = acting_user
+    outcome.save()
 
 
 # The account mapping -------------------------------------------------------------------
@@ -486,11 +493,6 @@ def _apply(outcome_import: OutcomeImport, mapped: Mapped, acting_user) -> None:
     stored = {o.line_id: o for o in LineOutcome.objects.filter(line__group__budget=budget)}
     lines = {line.pk: line for line in outcome_lines(budget)}
     for pk, amount in mapped.outcomes.items():
-        outcome = stored.get(pk) or LineOutcome(line=lines[pk], association=budget.association)
-        outcome.amount = amount
-        outcome.source = LineOutcome.Source.IMPORTED
-        outcome.imported_from = outcome_import
-        outcome._history_user = acting_user
-        outcome.save()
+        _store(stored.get(pk) or _new_outcome(lines[pk]), amount, acting_user, outcome_import)
     outcome_import.status = OutcomeImport.Status.APPLIED
     outcome_import.save(update_fields=["status"])

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from associations.forms import AssociationFormMixin
+from associations.forms import AssociationFormMixin, VersionedPartFormMixin
 from associations.models import MemberParty, Role, User
 from associations.selectors import parties_for_year
 
@@ -36,7 +36,7 @@ class PlanForm(AssociationFormMixin, forms.ModelForm):
         self.fields["version"].initial = self.instance.version
 
 
-class PlanPartForm(AssociationFormMixin, forms.ModelForm):
+class PlanPartForm(VersionedPartFormMixin, AssociationFormMixin, forms.ModelForm):
     """A form for one part of ``plan``; the hidden version is the one loaded."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -44,17 +44,7 @@ class PlanPartForm(AssociationFormMixin, forms.ModelForm):
     def __init__(self, *args, plan: Plan, **kwargs):
         self.plan = plan
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = getattr(self.instance, "version", None)
-        if not hasattr(self.instance, "version"):
-            del self.fields["version"]
-
-    def clean(self):
-        data = super().clean()
-        # Browsers send a textarea's line breaks as CRLF; store one kind.
-        for name, value in data.items():
-            if isinstance(value, str) and "\r" in value:
-                data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-        return data
+        self.set_version()
 
 
 class SectionForm(PlanPartForm):

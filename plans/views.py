@@ -238,14 +238,18 @@ class PlanUpdateView(VersionedFormMixin, PlanEditMixin, ServiceFormMixin, Update
         return self.plan_url()
 
 
-class PlanPartMixin(PartMixin, PlanEditMixin):
-    """A part of the plan (``associations.part_views``), shown on the plan's page."""
+class DocumentPartMixin(PartMixin):
+    """A part of a document (``associations.part_views``), shown on the document's page."""
 
     def container(self):
-        return self.plan
+        return self.document
 
     def container_url(self, part=None) -> str:
-        return self.plan_url(self.part_anchor(part))
+        return self.document_url(self.part_anchor(part))
+
+
+class PlanPartMixin(DocumentPartMixin, PlanEditMixin):
+    """A part of the plan, shown on the plan's page."""
 
 
 class PlanPartFormView(

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from associations.forms import AssociationFormMixin
+from associations.forms import AssociationFormMixin, VersionedPartFormMixin
 from plans.models import YEAR_VALIDATORS
 
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
@@ -33,7 +33,7 @@ class ReportCreateForm(AssociationFormMixin, forms.Form):
     )
 
 
-class ReportPartForm(AssociationFormMixin, forms.ModelForm):
+class ReportPartForm(VersionedPartFormMixin, AssociationFormMixin, forms.ModelForm):
     """A form for the report itself or one of its parts; the hidden version is the one loaded."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -41,18 +41,7 @@ class ReportPartForm(AssociationFormMixin, forms.ModelForm):
     def __init__(self, *args, report: AnnualReport | None = None, **kwargs):
         self.report = report
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None:
-            del self.fields["version"]
-        else:
-            self.fields["version"].initial = self.instance.version
-
-    def clean(self):
-        data = super().clean()
-        # Browsers send a textarea's line breaks as CRLF; store one kind.
-        for name, value in data.items():
-            if isinstance(value, str) and "\r" in value:
-                data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-        return data
+        self.set_version()
 
 
 class ReportSettingsForm(ReportPartForm):

@@ -22,12 +22,11 @@ from associations.part_views import (
     PartDeleteMixin,
     PartFormMixin,
     PartKind,
-    PartMixin,
     PartMoveMixin,
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
-from plans.views import DocumentEditMixin, DocumentMixin, VersionedFormMixin
+from plans.views import DocumentEditMixin, DocumentMixin, DocumentPartMixin, VersionedFormMixin
 
 from . import forms, services
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
@@ -167,14 +166,8 @@ class ReportUpdateView(VersionedFormMixin, ReportEditMixin, ServiceFormMixin, Up
 # Parts of a report ------------------------------------------------------------
 
 
-class ReportPartMixin(PartMixin, ReportEditMixin):
-    """A part of the report (``associations.part_views``), shown on the report's page."""
-
-    def container(self):
-        return self.report
-
-    def container_url(self, part=None) -> str:
-        return self.report_url(self.part_anchor(part))
+class ReportPartMixin(DocumentPartMixin, ReportEditMixin):
+    """A part of the report, shown on the report's page."""
 
 
 class ReportPartFormView(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from associations.rules import can
 
+from .freezing import AUDITORS_FIELDS
 from .models import AnnualReport
 
 RECORD_STATEMENT = "reports.record_auditors_statement"  # reports/rules.py
@@ -69,14 +70,5 @@ def record_auditors_statement(
     report.auditors_statement_by = acting_user
     report.version += 1
     report._history_user = acting_user
-    report.save(
-        update_fields=[
-            "auditors_statement_on",
-            "auditors_recommend_discharge",
-            "auditors_statement",
-            "auditors_statement_by",
-            "version",
-            "updated_at",
-        ]
-    )
+    report.save(update_fields=sorted(AUDITORS_FIELDS))
     return report
