@@ -33,11 +33,14 @@ RESULT_ACCOUNTS = range(3000, 9000)
 
 UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 UTF8_BOM = b"\xef\xbb\xbf"
-# In code page 437 the bytes from 0xA8 up are symbols, box drawing and Greek; the Swedish
-# letters are below (å 0x86, ä 0x84, ö 0x94, Å 0x8F, Ä 0x8E, Ö 0x99, é 0x82, ü 0x81). In
-# Windows-1252/Latin-1 these bytes are the letters, å ä ö among them: such a byte is the
-# sign of a file saved in the wrong encoding.
-LATIN1_ONLY_BYTES = re.compile(rb"[\xa8-\xff]")
+# In code page 437 the Swedish letters are below 0x9A (å 0x86, ä 0x84, ö 0x94, Å 0x8F,
+# Ä 0x8E, Ö 0x99, é 0x82, ü 0x81); 0xB0-0xDF draw boxes, which no account name has. In
+# Windows-1252/Latin-1 the Nordic and accented letters are 0xC0-0xFF (å 0xE5, ä 0xE4,
+# ö 0xF6, Å 0xC5, Ä 0xC4, Ö 0xD6, é 0xE9, ü 0xFC). So a box-drawing byte, or a byte
+# that is a letter in Latin-1 and Greek or a symbol in CP437 (0xE0-0xFF but for the
+# symbols a real PC8 text may hold: ß 0xE1, µ 0xE6, ± 0xF1, ÷ 0xF6 is ö, ° 0xF8, · 0xFA,
+# ² 0xFD), is the sign of a file saved in the wrong encoding.
+LATIN1_ONLY_BYTES = re.compile(rb"[\xb0-\xe0\xe2-\xe5\xe7-\xf0\xf2-\xf7\xf9\xfb\xfc\xfe\xff]")
 SIE_LABELS = re.compile(rb"#(FLAGGA|SIETYP)\b", re.IGNORECASE)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

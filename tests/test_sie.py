@@ -431,3 +431,13 @@ def test_every_problem_is_collected_and_the_messages_are_capped():
     messages = refused.value.messages
     assert messages[0] == "Line 8: “x” is not an amount (such as -12345.50)."
     assert messages[-1] == "… and 13 more problems."
+
+
+def test_symbols_of_a_real_pc8_file_are_read():
+    """ß, µ, °, ± and ² are bytes from 0xE0 up in code page 437, and no Latin-1 letter."""
+    name = "Kyl ° och µ-filter ± 2² Straße"
+    data = (
+        "#FLAGGA 0\r\n#SIETYP 4\r\n#RAR 0 20220101 20221231\r\n"
+        f'#KONTO 5410 "{name}"\r\n#RES 0 5410 100.00\r\n'
+    ).encode("cp437")
+    assert read_sie(data).account_names["5410"] == name
