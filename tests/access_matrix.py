@@ -299,6 +299,28 @@ FOLLOWUP_URLS = {
     "followup:export_csv": (None, EVERY_MEMBER),
 }
 
+
+# reports: document
+def annual_report(association):
+    """A draft report of 2022 on an approved plan of the förbund; the URL takes its pk
+    as ``report_pk``."""
+    from plans.models import Plan as PlanModel
+    from reports.models import AnnualReport
+
+    covered = PlanFactory(association=association, year=2022, status=PlanModel.Status.APPROVED)
+    report = AnnualReport.objects.create(
+        association=association, year=2022, title="Verksamhetsberättelse 2022", plan=covered
+    )
+    return {"report_pk": report.pk}
+
+
+REPORT_DOCUMENT_URLS = {
+    "reports:report_document": (annual_report, EVERY_MEMBER),
+    "reports:report_document_pdf": (annual_report, EVERY_MEMBER),
+    "reports:report_document_pdfa": (annual_report, EVERY_MEMBER),
+}
+
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -324,6 +346,8 @@ TENANT_URLS = {
     **PLAN_URLS,
     **BUDGET_URLS,
     **FOLLOWUP_URLS,
+    # reports: document
+    **REPORT_DOCUMENT_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an
