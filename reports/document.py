@@ -57,7 +57,7 @@ class InterventionPage:
     ended_work: Cell
     ended_studies: Cell
     money: Comparison
-    chart: str
+    chart: str  # empty when no quarter of the year has a figure: no chart of nothing
 
 
 def goal_groups(report: AnnualReport) -> list[GoalGroup]:
@@ -101,15 +101,7 @@ def intervention_pages(report: AnnualReport) -> list[InterventionPage]:
             [[figures.get((iid, q, PARTICIPANTS, g)) for g in GENDERS] for q in quarters],
             suppress=True,
         )
-        name = result.plan_intervention.intervention.name
-        chart = participants_by_gender_chart(
-            [
-                (f"K{q}", cells[0].shown, cells[1].shown)
-                for q, cells in zip(quarters, table.cells, strict=True)
-            ],
-            title=_("%(name)s: participants by gender per quarter") % {"name": name},
-            for_document=True,
-        )
+        chart = quarter_chart(result, quarters, table)
         pages.append(
             InterventionPage(
                 result=result,
@@ -123,6 +115,23 @@ def intervention_pages(report: AnnualReport) -> list[InterventionPage]:
             )
         )
     return pages
+
+
+def quarter_chart(result: InterventionResult, quarters, table: PublishedTable) -> str:
+    """The chart of the published participants by gender per quarter; none when no
+    quarter has a figure (a chart of empty quarters says nothing, and each one costs
+    the PDF a tenth of a second and memory)."""
+    if all(cell.value is None for row in table.cells for cell in row):
+        return ""
+    name = result.plan_intervention.intervention.name
+    return participants_by_gender_chart(
+        [
+            (f"K{q}", cells[0].shown, cells[1].shown)
+            for q, cells in zip(quarters, table.cells, strict=True)
+        ],
+        title=_("%(name)s: participants by gender per quarter") % {"name": name},
+        for_document=True,
+    )
 
 
 def finances(report: AnnualReport) -> tuple[OutcomeTable | None, OutcomeSummary | None]:
