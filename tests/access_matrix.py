@@ -302,15 +302,17 @@ FOLLOWUP_URLS = {
 
 # reports: document
 def annual_report(association):
-    """A draft report of 2022 on an approved plan of the förbund; the URL takes its pk
-    as ``report_pk``."""
+    """The förbund's report of 2022 (a draft on an approved plan, made the first time:
+    one report a year); the URL takes its pk as ``report_pk``."""
     from plans.models import Plan as PlanModel
     from reports.models import AnnualReport
 
-    covered = PlanFactory(association=association, year=2022, status=PlanModel.Status.APPROVED)
-    report = AnnualReport.objects.create(
-        association=association, year=2022, title="Verksamhetsberättelse 2022", plan=covered
-    )
+    report = AnnualReport.objects.filter(association=association, year=2022).first()
+    if report is None:
+        covered = PlanFactory(association=association, year=2022, status=PlanModel.Status.APPROVED)
+        report = AnnualReport.objects.create(
+            association=association, year=2022, title="Verksamhetsberättelse 2022", plan=covered
+        )
     return {"report_pk": report.pk}
 
 
