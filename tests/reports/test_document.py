@@ -179,3 +179,31 @@ def test_every_role_downloads_and_another_forbund_gets_404(report, role):
     stranger.force_login(user(role, slug="samspelet"))
     for name in ("report_document", "report_document_pdf", "report_document_pdfa"):
         assert stranger.get(url(name, report, slug="samspelet")).status_code == 404
+
+
+@override_settings(PDF_RENDER_NICE=0)
+def test_a_draft_pdf_goes_through_the_plan_drafts_cache(report, monkeypatch):
+    """Rendered once while the draft shows the same; again once it changed."""
+    from django.core.cache import caches
+
+    from documents import pdf, rendering
+    from reports.models import ReportSection
+
+    caches[rendering.DOCUMENT_CACHE].clear()
+    calls = []
+
+    def fake_render(*, html, context, variant):
+        calls.append(html)
+        return b"%PDF-fake " + variant.encode()
+
+    monkeypatch.setattr(pdf, "render_pdf", fake_render)
+    client = Client()
+    client.force_login(user("revisor"))
+    first = client.get(url("report_document_pdf", report)).content
+    assert client.get(url("report_document_pdf", report)).content == first
+    assert len(calls) == 1
+    with scope(association=report.association):
+        ReportSection.objects.filter(report=report).update(body="Ett händelserikt år.")
+    client.get(url("report_document_pdf", report))
+    assert len(calls) == 2
+    assert "Ett händelserikt år." in calls[1]
