@@ -44,8 +44,18 @@ OUTCOME_SIDES = (BudgetGroup.Side.INCOME, BudgetGroup.Side.COST)
 # Who may enter it, and when ----------------------------------------------------------
 
 
+# Apps above budgets that close a year's outcome register a check here from their
+# ``AppConfig.ready()``: ``lock(plan) -> str | None`` (``reports``: the year's annual
+# report is on review or approved).
+OUTCOME_LOCKS: list = []
+
+
 def outcome_refusal(plan: Plan) -> str | None:
     """Why the outcome of ``plan``'s year cannot be entered now, or None if it can."""
+    for lock in OUTCOME_LOCKS:
+        message = lock(plan)
+        if message:
+            return str(message)
     if plan.status != Plan.Status.APPROVED:
         return _(
             "The outcome is entered against the budget the board approved: this plan is "

@@ -35,8 +35,7 @@ urlpatterns = [
     path("f/<slug:association_slug>/plans/", include("documents.urls")),
     path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
     path("f/<slug:association_slug>/followup/", include("followup.urls")),
-    # The report document (the lead folds this into ``reports.urls``'s namespace).
-    path("f/<slug:association_slug>/reports/", include(("reports.document_urls", "reports"))),
+    path("f/<slug:association_slug>/reports/", include("reports.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -346,8 +346,10 @@ class DecisionForm(AssociationFormMixin, forms.Form):
     )
     confirm_unhandled = forms.BooleanField(required=False)
 
-    def __init__(self, *args, unhandled: int = 0, **kwargs):
+    def __init__(self, *args, unhandled: int = 0, reason_label=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if reason_label:
+            self.fields["reason"].label = reason_label
         if unhandled:
             self.fields["confirm_unhandled"].label = ngettext(
                 "Approve the plan although %(count)s comment of the board is not handled",

@@ -96,6 +96,12 @@ PARENT_LOOKUPS = {
     "plans.PlanInterventionMunicipality": ("planintervention", "plans.PlanIntervention"),
     "plans.CountedIntervention": ("measurementpoint", "plans.MeasurementPoint"),
 }
+# Rows an app above plans freezes by a rule of its own, on every write path: label ->
+# ``frozen(model, pks) -> str | None`` for stored rows and ``frozen_new(objs) -> str | None``
+# for new ones, each the message of a refusal (``register_row_guard``; ``reports`` freezes
+# the year's outcome once its annual report is on review or approved).
+ROW_GUARDS: dict = {}
+
 # What a plan names from outside itself, with the fields of it that a plan prints
 # (a change to those is refused while a frozen plan names it).
 REFERENCED_MODELS = {
@@ -279,6 +285,40 @@ def refuse_bulk_create(model, objs) -> None:
             _refuse(label)
 
 
+def _row_guard_refuses(model, pks=None, objs=None) -> None:
+    guard = ROW_GUARDS.get(model._meta.label)
+    if guard is None:
+        return
+    message = guard[0](model, pks) if objs is None else guard[1](objs)
+    if message:
+        raise FrozenPlanError(str(message), code="frozen")
+
+
+def guard_row_save(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    if instance.pk is not None and not instance._state.adding:
+        _row_guard_refuses(sender, pks=[instance.pk])
+    _row_guard_refuses(sender, objs=[instance])
+
+
+def guard_row_delete(sender, instance, origin=None, **kwargs):
+    if _removing_the_forbund(origin):
+        return
+    _row_guard_refuses(sender, pks=[instance.pk])
+
+
+def register_row_guard(label: str, *, frozen, frozen_new) -> None:
+    """Freeze rows of ``label`` by a rule of the app that calls this (from its
+    ``AppConfig.ready()``): save, delete, ``update()`` and ``bulk_*`` ask ``frozen(model,
+    pks)`` of the stored rows and ``frozen_new(objs)`` of new or changed ones; each
+    returns the message of a refusal, or None."""
+    ROW_GUARDS[label] = (frozen, frozen_new)
+    model = apps.get_model(label)
+    pre_save.connect(guard_row_save, sender=model, dispatch_uid=f"row-guard-{label}-save")
+    pre_delete.connect(guard_row_delete, sender=model, dispatch_uid=f"row-guard-{label}-delete")
+
+
 class FrozenGuardQuerySet(models.QuerySet):
     """``update()`` (and ``bulk_update``, which calls it) refuses to write a row of a
     frozen plan, whether the row was in one before or is moved into one; a plain
@@ -287,6 +327,14 @@ class FrozenGuardQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if self.model._meta.label in REFERENCED_MODELS:
             refuse_referenced_update(self, kwargs)
+        if self.model._meta.label in ROW_GUARDS:
+            with transaction.atomic(using=self.db, savepoint=True):
+                pks = list(self.values_list("pk", flat=True))
+                _row_guard_refuses(self.model, pks=pks)
+                updated = super().update(**kwargs)
+                # Rows moved under a frozen rule (e.g. to another line); rolled back.
+                _row_guard_refuses(self.model, pks=pks)
+                return updated
         if not _guarded(self.model):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db, savepoint=True):
@@ -310,6 +358,7 @@ class FrozenGuardQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         refuse_bulk_create(self.model, objs)
+        _row_guard_refuses(self.model, objs=objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     bulk_create.alters_data = True
@@ -320,6 +369,7 @@ class FrozenGuardManager(models.Manager.from_queryset(FrozenGuardQuerySet)):
         # Also without an active scope, where django-scopes lets creation through.
         objs = list(objs)
         refuse_bulk_create(self.model, objs)
+        _row_guard_refuses(self.model, objs=objs)
         # Checked once: straight to the plain queryset's (scoped or not) insert.
         return models.QuerySet.bulk_create(self.get_queryset(), objs, *args, **kwargs)
 

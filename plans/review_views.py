@@ -22,8 +22,12 @@ from .models import Comment, Plan
 from .views import PlanMixin
 
 
-class TransitionMixin(PlanMixin):
-    """A workflow transition on the plan: the role from the rules, the state from the workflow."""
+class TransitionMixin:
+    """A workflow transition on a document the board decides: the role from the rules,
+    the state from the workflow. Mixed in first, then a mixin that fetches
+    ``self.document`` and gives ``document_url()`` (``PlanMixin`` for a plan, the
+    report's for a report), then the view: ``(ReviewSendBase, PlanMixin,
+    PlanServiceFormView)``."""
 
     transition: workflow.Transition
 
@@ -32,10 +36,10 @@ class TransitionMixin(PlanMixin):
         return self.transition.rule
 
     def refusal(self):
-        message = workflow.refusal(self.transition, document=self.plan, user=self.request.user)
+        message = workflow.refusal(self.transition, document=self.document, user=self.request.user)
         if message:
             messages.error(self.request, message)
-            return redirect(self.plan_url())
+            return redirect(self.document_url())
         return None
 
 
@@ -46,61 +50,60 @@ class PlanServiceFormView(ServiceFormMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=self.page_title, intro=self.intro, cancel_url=self.plan_url(), **kwargs
+            page_title=self.page_title,
+            intro=self.intro,
+            cancel_url=self.document_url(),
+            document=self.document,
+            **kwargs,
         )
 
     def get_success_url(self):
-        return self.plan_url()
+        return self.document_url()
 
 
-class ReviewSendView(TransitionMixin, PlanServiceFormView):
+class ReviewSendBase(TransitionMixin):
+    """Send the document to the board."""
+
     transition = workflow.SEND_FOR_REVIEW
     form_class = forms.ReviewSendForm
-    page_title = _("Send the plan to the board for review")
-    intro = _(
-        "The board members of the förbund see the plan and its budget on their home page and "
-        "can comment until the deadline. The plan and its budget cannot be changed while the "
-        "board reviews them; take the plan back to change it."
-    )
-    success_message = _("The plan has been sent to the board for review.")
 
     def perform(self, form):
         workflow.send_for_review(
-            document=self.plan,
+            document=self.document,
             acting_user=self.request.user,
             deadline=form.cleaned_data["deadline"],
             message=form.cleaned_data["message"],
         )
 
 
-class ReviewWithdrawView(TransitionMixin, View):
+class ReviewWithdrawBase(TransitionMixin):
+    """Take the document back from the board (POST)."""
+
     transition = workflow.WITHDRAW_REVIEW
     http_method_names = ["post"]
+    success_message = ""
 
     def post(self, request, *args, **kwargs):
         try:
-            workflow.withdraw_review(document=self.plan, acting_user=request.user)
+            workflow.withdraw_review(document=self.document, acting_user=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(request, _("The plan has been taken back and is a draft again."))
-        return redirect(self.plan_url())
+            messages.success(request, self.success_message)
+        return redirect(self.document_url())
 
 
-class DecisionView(TransitionMixin, PlanServiceFormView):
+class DecisionBase(TransitionMixin):
+    """Record the board's decision: approved (date, §, dnr) or sent back (why)."""
+
     transition = workflow.RECORD_APPROVAL  # same rule and state as sending back
     form_class = forms.DecisionForm
     page_title = _("Record the board's decision")
-    intro = _(
-        "Approved: give the date of the meeting, the minute paragraph and the file number where "
-        "the förbund uses one. The plan and its budget are then frozen. Sent back: say why; the "
-        "kansli can then change the plan and send it again."
-    )
     success_message = _("The board's decision has been recorded.")
 
     @cached_property
     def unhandled(self) -> int:
-        return comments.unhandled_count(plan=self.plan)
+        return 0
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "unhandled": self.unhandled}
@@ -114,11 +117,11 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
         data = form.cleaned_data
         if data["outcome"] == forms.DecisionForm.SENT_BACK:
             workflow.record_sent_back(
-                document=self.plan, acting_user=self.request.user, reason=data["reason"]
+                document=self.document, acting_user=self.request.user, reason=data["reason"]
             )
         else:
             workflow.record_approval(
-                document=self.plan,
+                document=self.document,
                 acting_user=self.request.user,
                 meeting_date=data["meeting_date"],
                 paragraph=data["paragraph"],
@@ -128,7 +131,33 @@ class DecisionView(TransitionMixin, PlanServiceFormView):
             )
 
 
-class RevisionStartView(TransitionMixin, TemplateView):
+class ReviewSendView(ReviewSendBase, PlanMixin, PlanServiceFormView):
+    page_title = _("Send the plan to the board for review")
+    intro = _(
+        "The board members of the förbund see the plan and its budget on their home page and "
+        "can comment until the deadline. The plan and its budget cannot be changed while the "
+        "board reviews them; take the plan back to change it."
+    )
+    success_message = _("The plan has been sent to the board for review.")
+
+
+class ReviewWithdrawView(ReviewWithdrawBase, PlanMixin, View):
+    success_message = _("The plan has been taken back and is a draft again.")
+
+
+class DecisionView(DecisionBase, PlanMixin, PlanServiceFormView):
+    intro = _(
+        "Approved: give the date of the meeting, the minute paragraph and the file number where "
+        "the förbund uses one. The plan and its budget are then frozen. Sent back: say why; the "
+        "kansli can then change the plan and send it again."
+    )
+
+    @cached_property
+    def unhandled(self) -> int:
+        return comments.unhandled_count(plan=self.plan)
+
+
+class RevisionStartView(TransitionMixin, PlanMixin, TemplateView):
     transition = workflow.START_REVISION
     template_name = "plans/revision_confirm.html"
 
@@ -329,6 +358,8 @@ class PlanHistoryView(PlanMixin, TemplateView):
         return super().get_context_data(
             entries=history.plan_history(plan=self.plan),
             page_title=_("History of the plan"),
+            document=self.plan,
+            document_url=self.plan_url(),
             **kwargs,
         )
 
@@ -342,6 +373,8 @@ class BudgetHistoryView(PlanMixin, TemplateView):
             # ``budgets.history.budget_history``, registered by budgets (plans.extensions).
             entries=extensions.HISTORIES["budget"](plan=self.plan),
             page_title=_("History of the budget"),
+            document=self.plan,
+            document_url=self.plan_url(),
             **kwargs,
         )
 

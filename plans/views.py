@@ -59,6 +59,14 @@ class PlanMixin(AssociationPermissionMixin):
         url = self.association_url("plans:plan_detail", plan_pk=self.plan.pk)
         return f"{url}#{anchor}" if anchor else url
 
+    # The board's workflow reads any decided document through these two names.
+    @property
+    def document(self) -> Plan:
+        return self.plan
+
+    def document_url(self) -> str:
+        return self.plan_url()
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("plan", self.plan)
         return super().get_context_data(**kwargs)

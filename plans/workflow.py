@@ -251,7 +251,7 @@ def record_sent_back(*, document: BoardDecided, acting_user, reason: str) -> Boa
     document = _locked(document)
     _check(RECORD_SENT_BACK, document, acting_user)
     if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the board sent the document back.")})
+        raise ValidationError({"reason": str(document.WORKFLOW_WORDS["reason"])})
     document.status = Status.SENT_BACK
     document.sent_back_reason = reason.strip()
     return _save(document, acting_user, ["status", "sent_back_reason"])

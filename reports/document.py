@@ -17,21 +17,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from associations.models import AssociationLogo
-from budgets.models import Budget
-from budgets.outcome import Comparison, OutcomeSummary, OutcomeTable, outcome_summary, outcome_table
+from budgets.outcome import OutcomeSummary, OutcomeTable, outcome_summary
 from documents import pdf
 from followup.charts import participants_by_gender_chart
 from followup.selectors import QUARTERS, year_figures
-from followup.suppression import Cell, PublishedTable, publish_count, suppress_table
+from followup.suppression import PublishedTable, suppress_table
 
-from .models import (
-    AnnualReport,
-    ControlResult,
-    GoalResult,
-    InterventionResult,
-    ReportDocument,
-    ReportSection,
-)
+from .models import AnnualReport, ReportDocument
+from .selectors import InterventionRow, report_outcome, report_page
 
 TEMPLATE = "reports/document/document.html"
 ARCHIVE = pdf.Archive(ReportDocument, "report")
@@ -41,89 +34,41 @@ GENDERS = ("women", "men")
 
 
 @dataclass
-class GoalGroup:
-    """The mätpunkter of one målområde (or of one intervention's own goals), by goal."""
-
-    heading: str
-    goals: list[tuple]  # (Goal, [GoalResult])
-
-
-@dataclass
 class InterventionPage:
-    """One intervention's year as the report prints it, every count published."""
+    """One intervention's year as the report prints it: its published figures (as the
+    report page shows them to anyone but the kansli) and its chart."""
 
-    result: InterventionResult
-    participants: PublishedTable  # one row: women, men, and their total
-    ended_work: Cell
-    ended_studies: Cell
-    money: Comparison
+    row: InterventionRow
     chart: str  # empty when no quarter of the year has a figure: no chart of nothing
-
-
-def goal_groups(report: AnnualReport) -> list[GoalGroup]:
-    """The goal results in the plan's order, grouped by målområde and goal."""
-    results = GoalResult.objects.filter(report=report).select_related(
-        "point__goal__goal_area", "point__goal__plan_intervention__intervention"
-    )
-    groups: dict[tuple, GoalGroup] = {}
-    for result in results:
-        goal = result.point.goal
-        if goal.goal_area is not None:
-            key, heading = ("area", goal.goal_area_id), goal.goal_area.name
-        elif goal.plan_intervention is not None:
-            key = ("intervention", goal.plan_intervention_id)
-            heading = goal.plan_intervention.intervention.name
-        else:
-            key, heading = ("plan", 0), _("Other goals")
-        group = groups.setdefault(key, GoalGroup(heading, []))
-        if not group.goals or group.goals[-1][0].pk != goal.pk:
-            group.goals.append((goal, []))
-        group.goals[-1][1].append(result)
-    return list(groups.values())
 
 
 def quarters_of(report: AnnualReport) -> tuple[int, ...]:
     return QUARTERS[:2] if report.kind == AnnualReport.Kind.INTERIM else QUARTERS
 
 
-def intervention_pages(report: AnnualReport) -> list[InterventionPage]:
-    """Each intervention's counts published with suppression, its money, and its chart
-    of participants by gender per quarter (the quarters' counts suppressed as well)."""
+def intervention_pages(report: AnnualReport, rows: list[InterventionRow]) -> list[InterventionPage]:
+    """Each intervention's published row with its chart of participants by gender per
+    quarter, the quarters' counts suppressed as every count of the report is."""
     figures = year_figures(association=report.association, year=report.year)
     quarters = quarters_of(report)
     pages = []
-    results = InterventionResult.objects.filter(report=report).select_related(
-        "plan_intervention__intervention"
-    )
-    for result in results:
-        iid = result.plan_intervention.intervention_id
+    for row in rows:
+        iid = row.result.plan_intervention.intervention_id
         table = suppress_table(
             [[figures.get((iid, q, PARTICIPANTS, g)) for g in GENDERS] for q in quarters],
             suppress=True,
         )
-        chart = quarter_chart(result, quarters, table)
-        pages.append(
-            InterventionPage(
-                result=result,
-                participants=suppress_table(
-                    [[result.participants_women, result.participants_men]], suppress=True
-                ),
-                ended_work=publish_count(result.ended_work, suppress=True),
-                ended_studies=publish_count(result.ended_studies, suppress=True),
-                money=Comparison(result.budget, result.outcome),
-                chart=chart,
-            )
-        )
+        pages.append(InterventionPage(row, quarter_chart(row, quarters, table)))
     return pages
 
 
-def quarter_chart(result: InterventionResult, quarters, table: PublishedTable) -> str:
+def quarter_chart(row: InterventionRow, quarters, table: PublishedTable) -> str:
     """The chart of the published participants by gender per quarter; none when no
     quarter has a figure (a chart of empty quarters says nothing, and each one costs
     the PDF a tenth of a second and memory)."""
-    if all(cell.value is None for row in table.cells for cell in row):
+    if all(cell.value is None for cells in table.cells for cell in cells):
         return ""
-    name = result.plan_intervention.intervention.name
+    name = row.result.plan_intervention.name
     return participants_by_gender_chart(
         [
             (f"K{q}", cells[0].shown, cells[1].shown)
@@ -135,13 +80,11 @@ def quarter_chart(result: InterventionResult, quarters, table: PublishedTable) -
 
 
 def finances(report: AnnualReport) -> tuple[OutcomeTable | None, OutcomeSummary | None]:
-    """Budget against outcome and the year's summary, when the plan's budget is the
-    report's year's (a plan of several years has its outcome in its first year)."""
-    budget = Budget.objects.filter(plan=report.plan).first()
-    if budget is None or report.plan.year != report.year:
+    """Budget against outcome (``selectors.report_outcome``) and the year's summary."""
+    table = report_outcome(report)
+    if table is None:
         return None, None
-    table = outcome_table(budget=budget)
-    return table, outcome_summary(budget=budget, table=table)
+    return table, outcome_summary(budget=table.budget, table=table)
 
 
 def document_context(
@@ -152,18 +95,18 @@ def document_context(
         today = today or timezone.localdate()
         logo = AssociationLogo.objects.filter(association=association).first()
         outcome, summary = finances(report)
+        # What the report page shows anyone but the kansli: the report is public.
+        page = report_page(report=report, suppress=True)
         return {
             "report": report,
             "association": association,
             "document_title": report.title,
             "approval_line": pdf.approval_line(report, today=today),
             "document_date": pdf.document_date(report, today=today),
-            "sections": [s for s in ReportSection.objects.filter(report=report) if s.body.strip()],
-            "goal_groups": goal_groups(report),
-            "interventions": intervention_pages(report),
-            "controls": list(
-                ControlResult.objects.filter(report=report).select_related("control_point")
-            ),
+            "sections": [section for section in page.sections if section.body.strip()],
+            "goal_groups": page.goal_groups,
+            "interventions": intervention_pages(report, page.interventions),
+            "controls": page.controls,
             "outcome_table": outcome,
             "summary": summary,
             "logo": logo,

@@ -6,28 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from associations.mixins import AssociationPermissionMixin
 from documents import rendering
 from documents.views import PendingPdfMixin
 from finsam.downloads import content_disposition
 
 from . import document
-from .models import AnnualReport, ReportDocument
-
-VIEW = "reports.view_report"
-
-
-class ReportMixin(AssociationPermissionMixin):
-    """A page of one report of the förbund (``report_pk``; another förbund's → 404)."""
-
-    permission_required = VIEW
-    report: AnnualReport
-
-    def fetch_objects(self) -> None:
-        super().fetch_objects()
-        self.report = self.own_object(
-            AnnualReport.objects.select_related("plan"), self.kwargs["report_pk"]
-        )
+from .models import ReportDocument
+from .views import ReportMixin
 
 
 class ReportDocumentView(ReportMixin, View):
@@ -57,7 +42,7 @@ class ReportDocumentPdfView(ReportMixin, PendingPdfMixin, View):
             return self.pending(
                 request,
                 document_title=self.report.title,
-                back_url=self.association_url("reports:report_document", report_pk=self.report.pk),
+                back_url=self.report_url(),
                 back_label=_("Back to the report"),
             )
         response = HttpResponse(content, content_type="application/pdf")

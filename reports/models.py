@@ -77,6 +77,29 @@ class AnnualReport(BoardDecided):
     def __str__(self):
         return self.title
 
+    WORKFLOW_WORDS = {
+        "status": _("The report is %(status)s, so you cannot %(action)s."),
+        "earliest": _("A report on %(year)s is approved in %(earliest)s or later: check the year."),
+        "reason": _("Say why the board sent the report back."),
+    }
+    WORKFLOW_ACTIONS = {
+        "send_for_review": _("send the report to the board for review"),
+        "withdraw_review": _("take the report back from the board"),
+        "record_approval": _("record that the board approved the report"),
+        "record_sent_back": _("record that the board sent the report back"),
+    }
+
+    @property
+    def earliest_decision_year(self) -> int:
+        # A report on a year (or its first half) is decided in that year at the earliest.
+        return self.year
+
+    @property
+    def period_label(self) -> str:
+        if self.kind == self.Kind.INTERIM:
+            return _("January–June %(year)s") % {"year": self.year}
+        return str(self.year)
+
     @property
     def has_auditors_statement(self) -> bool:
         return self.auditors_statement_on is not None

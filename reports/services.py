@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_update_with_history
 
 from associations.versioning import claim_version
 from budgets.models import Budget
@@ -22,6 +24,7 @@ from followup import evaluation
 from followup.dashboard import dashboard
 from followup.selectors import year_figures
 from plans.models import ControlPoint, MeasurementPoint, Plan, PlanIntervention
+from plans.services import reordered
 
 from .models import (
     AnnualReport,
@@ -225,3 +228,64 @@ def _fill_interventions(report: AnnualReport, acting_user) -> None:
             setattr(result, name, value)
         result._history_user = acting_user
         result.save(update_fields=list(values))
+
+
+# Drafting: the report's title and its parts ---------------------------------------
+
+
+@transaction.atomic
+def report_update(
+    *, report: AnnualReport, acting_user, expected_version: int | None
+) -> AnnualReport:
+    """Save the report's settings (its title) as the kansli edited them on ``report``."""
+    ensure_report_editable(AnnualReport.objects.get(pk=report.pk))
+    report.full_clean(validate_constraints=False)
+    if expected_version is not None:
+        report.version = claim_version(AnnualReport, report.pk, expected_version)
+    report._history_user = acting_user
+    report.save(update_fields=["title", "version", "updated_at"])
+    return report
+
+
+def _next_order(queryset) -> int:
+    return (queryset.aggregate(top=Max("order"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def report_part_save(*, instance, acting_user, expected_version: int | None = None):
+    """Create or update a part of a report (a section, a goal, intervention or control
+    result) while the report is a draft. ``expected_version`` is the version the editor
+    loaded (None when creating); a newer saved version raises ``EditConflict`` and
+    nothing is written."""
+    report = AnnualReport.objects.get(pk=instance.report_id)
+    ensure_report_editable(report)
+    instance.association_id = report.association_id
+    instance._history_user = acting_user
+    instance.full_clean()
+    if instance.pk is None:
+        if not instance.order:
+            instance.order = _next_order(type(instance).objects.filter(report=report))
+    elif expected_version is not None:
+        instance.version = claim_version(type(instance), instance.pk, expected_version)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def report_part_delete(*, instance, acting_user) -> None:
+    ensure_report_editable(AnnualReport.objects.get(pk=instance.report_id))
+    instance._history_user = acting_user
+    instance.delete()
+
+
+@transaction.atomic
+def report_part_move(*, instance, acting_user, offset: int) -> None:
+    """Move a section up (-1) or down (+1) among the report's sections."""
+    ensure_report_editable(AnnualReport.objects.get(pk=instance.report_id))
+    siblings = list(
+        type(instance).objects.filter(report_id=instance.report_id).order_by("order", "pk")
+    )
+    new_order = reordered(siblings, instance, offset)
+    for position, sibling in enumerate(new_order, start=1):
+        sibling.order = position
+    bulk_update_with_history(new_order, type(instance), ["order"], default_user=acting_user)

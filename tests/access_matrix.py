@@ -18,6 +18,13 @@ from budgets.models import (
     OutcomeImport,
 )
 from plans.models import Comment, Plan
+from reports.models import (
+    AnnualReport,
+    ControlResult,
+    GoalResult,
+    InterventionResult,
+    ReportSection,
+)
 from tests.factories import (
     BoardSeatFactory,
     CommunicationItemFactory,
@@ -300,28 +307,87 @@ FOLLOWUP_URLS = {
 }
 
 
-# reports: document
-def annual_report(association):
-    """The förbund's report of 2022 (a draft on an approved plan, made the first time:
-    one report a year); the URL takes its pk as ``report_pk``."""
-    from plans.models import Plan as PlanModel
-    from reports.models import AnnualReport
-
-    report = AnnualReport.objects.filter(association=association, year=2022).first()
-    if report is None:
-        covered = PlanFactory(association=association, year=2022, status=PlanModel.Status.APPROVED)
-        report = AnnualReport.objects.create(
-            association=association, year=2022, title="Verksamhetsberättelse 2022", plan=covered
-        )
-    return {"report_pk": report.pk}
+# Annual reports: a draft report of a plan made by the factory (the service wants an
+# approved plan with its figures; the pages only want a report and its rows).
+def report(association):
+    # One report of a kind a year: each call takes a year of its own (the demo förbund
+    # of scripts/check_html.py already has 2022's).
+    year = 2030 + AnnualReport.objects.filter(association=association).count()
+    return AnnualReport.objects.create(
+        association=association,
+        year=year,
+        plan=PlanFactory(association=association),
+        title="Verksamhetsberättelse 2022",
+    )
 
 
-REPORT_DOCUMENT_URLS = {
-    "reports:report_document": (annual_report, EVERY_MEMBER),
-    "reports:report_document_pdf": (annual_report, EVERY_MEMBER),
-    "reports:report_document_pdfa": (annual_report, EVERY_MEMBER),
+def report_part(kind):
+    def make(association):
+        parent = report(association)
+        plan = parent.plan
+        rows = {
+            "sections": lambda: ReportSection(heading="Händelser"),
+            "goal_results": lambda: GoalResult(
+                point=MeasurementPointFactory(association=association, plan=plan)
+            ),
+            "intervention_results": lambda: InterventionResult(
+                plan_intervention=PlanInterventionFactory(association=association, plan=plan)
+            ),
+            "control_results": lambda: ControlResult(
+                control_point=ControlPointFactory(association=association, plan=plan)
+            ),
+        }
+        part = rows[kind]()
+        part.association, part.report = association, parent
+        part.save()
+        return {"report_pk": parent.pk, "pk": part.pk}
+
+    return make
+
+
+def report_kwargs(association):
+    return {"report_pk": report(association).pk}
+
+
+def report_in(status):
+    def make(association):
+        made = report(association)
+        AnnualReport.objects.filter(pk=made.pk).update(status=status)  # a draft: allowed
+        return {"report_pk": made.pk}
+
+    return make
+
+
+AUDITOR_ONLY = {**KANSLI_ONLY, "kansli": 403, "revisor": 200}
+
+
+REPORT_URLS = {
+    "reports:report_list": (None, EVERY_MEMBER),
+    "reports:report_create": (None, KANSLI_ONLY),
+    "reports:report_detail": (report_kwargs, EVERY_MEMBER),
+    "reports:report_update": (report_kwargs, KANSLI_ONLY),
+    "reports:report_fill": (report_kwargs, POST_ONLY),
+    "reports:sections_create": (report_kwargs, KANSLI_ONLY),
+    "reports:sections_update": (report_part("sections"), KANSLI_ONLY),
+    "reports:sections_delete": (report_part("sections"), KANSLI_ONLY),
+    "reports:sections_move": (report_part("sections"), POST_ONLY),
+    "reports:goal_results_update": (report_part("goal_results"), KANSLI_ONLY),
+    "reports:intervention_results_update": (report_part("intervention_results"), KANSLI_ONLY),
+    "reports:control_results_update": (report_part("control_results"), KANSLI_ONLY),
+    # The board's review: the plan's rules; the auditors' statement: an auditor's.
+    "reports:report_review_send": (report_kwargs, KANSLI_ONLY),
+    "reports:report_review_withdraw": (report_in("review"), POST_ONLY),
+    "reports:report_decision": (report_in("review"), KANSLI_ONLY),
+    "reports:auditors_statement": (report_in("approved"), AUDITOR_ONLY),
+    "reports:report_history": (report_kwargs, EVERY_MEMBER),
 }
 
+# reports: document
+REPORT_DOCUMENT_URLS = {
+    "reports:report_document": (report_kwargs, EVERY_MEMBER),
+    "reports:report_document_pdf": (report_kwargs, EVERY_MEMBER),
+    "reports:report_document_pdfa": (report_kwargs, EVERY_MEMBER),
+}
 
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
@@ -348,6 +414,7 @@ TENANT_URLS = {
     **PLAN_URLS,
     **BUDGET_URLS,
     **FOLLOWUP_URLS,
+    **REPORT_URLS,
     # reports: document
     **REPORT_DOCUMENT_URLS,
 }

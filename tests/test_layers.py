@@ -1,5 +1,5 @@
 """The apps depend one way: finsam's base utilities ← associations ← plans ← budgets ←
-followup ← documents. A module imports only from its own layer or the layers below it;
+followup ← documents ← reports. A module imports only from its own layer or the layers below it;
 imports inside functions count too. A model named by its label (``"budgets.BudgetLine"``,
 ``apps.get_model``) is not an import. ``finsam.urls``, ``finsam.settings`` and
 ``finsam.wsgi`` are the composition root and may import anything.

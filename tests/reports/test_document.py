@@ -120,8 +120,8 @@ def test_small_counts_are_suppressed_for_every_reader(report, monkeypatch):
     assert '<td class="num">3</td>' not in html
     assert "färre än 5" in html
     assert "K 3" not in html  # the bar of the women in K1
-    # The men's 12 beside the total 15 would give the women away: hidden too.
-    assert '<td class="num">12</td>' not in html
+    # The men's 12 beside the total 15 would give the women away: one of them is hidden.
+    assert not ('<td class="num">12</td>' in html and '<td class="num">15</td>' in html)
 
 
 @override_settings(STORAGES=PLAIN_STATIC, PDF_RENDER_NICE=0)

@@ -1,6 +1,7 @@
-"""``manage.py load_demo``: the seed förbund with their plans, budgets, follow-up and the
-board's review. A command of the top layer: it calls each app's demo loader in order
-(a plan's budget is loaded before the plan is approved, as the board approved both).
+"""``manage.py load_demo``: the seed förbund with their plans, budgets, the year's
+outcome, follow-up, the board's review and the annual reports. A command of the top
+layer: it calls each app's demo loader in order (a plan's budget is loaded before the
+plan is approved, as the board approved both).
 """
 
 from django.core.management.base import BaseCommand
@@ -11,6 +12,7 @@ from budgets.demo import change_demo_revision_budget, load_demo_budget, load_dem
 from followup.demo import load_demo_followup
 from plans.demo import load_demo_plan
 from plans.demo_review import load_demo_review
+from reports.demo import load_demo_reports
 
 
 class Command(BaseCommand):
@@ -25,10 +27,11 @@ class Command(BaseCommand):
             load_demo_outcome(plan, user=kansli)
             load_demo_followup(association, plan)
         load_demo_review(associations, change_budget=change_demo_revision_budget)
+        load_demo_reports(associations)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans, budgets and "
-                "follow-up. "
+                f"Demo data loaded: {len(DEMO_SLUGS)} förbund with their plans, budgets, "
+                "follow-up and annual reports. "
                 "Users <slug>-kansli, "
                 "<slug>-styrelse, <slug>-projektledare, <slug>-revisor, flera-forbund and "
                 "admin, all with the password 'demo'."
