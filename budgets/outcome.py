@@ -28,11 +28,12 @@ from .models import (
     BudgetGroup,
     BudgetLine,
     Category,
+    FinancialRule,
     LineOutcome,
     OutcomeImport,
     name_key,
 )
-from .selectors import budget_table
+from .selectors import BudgetTable, budget_table
 from .sie import SieError, SieFile, SieProblem, read_sie
 
 # Income that is the förbund's own equity taken into the budget is not in the books'
@@ -145,6 +146,7 @@ class OutcomeTable:
     interventions: list[InterventionOutcome] = field(default_factory=list)
     entered: int = 0  # lines with an outcome
     line_count: int = 0
+    planned: BudgetTable | None = None  # the budget as the budget page computes it
 
     @property
     def sides(self) -> list[tuple]:
@@ -188,7 +190,7 @@ def outcome_table(*, budget: Budget) -> OutcomeTable:
     )
     outcomes = {o.line_id: o.amount for o in LineOutcome.objects.filter(line__group__budget=budget)}
     column = table.columns[index] if index is not None else None
-    result = OutcomeTable(budget=budget, year=year, column=column)
+    result = OutcomeTable(budget=budget, year=year, column=column, planned=table)
     by_intervention: dict[int, list] = {}
     for blocks, target in ((table.income, result.income), (table.costs, result.costs)):
         for block in blocks:
@@ -224,6 +226,82 @@ def _difference(income: Comparison, costs: Comparison) -> Comparison:
         return None if a is None or b is None else a - b
 
     return Comparison(minus(income.budget, costs.budget), minus(income.outcome, costs.outcome))
+
+
+# The year in summary ---------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeSummary:
+    """The year's finances as they turned out: income, costs and årets resultat from
+    the outcome, eget kapital at the start of the year (as the budget has it) and at its
+    end, and each financial rule evaluated on the outcome."""
+
+    year: int
+    income: calculations.Computed
+    costs: calculations.Computed
+    result: calculations.Computed
+    equity_start: calculations.Computed
+    equity_end: calculations.Computed
+    rules: list[tuple]  # (FinancialRule, calculations.RuleOutcome)
+
+
+def _outcome_side(blocks: list[OutcomeBlock], gap: calculations.Gap) -> calculations.Computed:
+    """A side's outcome: missing while any of its lines has none (half a side entered
+    is not the year's figure)."""
+    rows = [row for block in blocks for row in block.rows]
+    if not rows or any(row.figures.outcome is None for row in rows):
+        return calculations.Computed.missing(gap)
+    return calculations.side_total([row.figures.outcome for row in rows], gap=gap)
+
+
+def _outcome_costs_by_category(table: OutcomeTable) -> dict:
+    """The outcome's costs per category (the board counted with the administration, as
+    ``budgets.selectors`` counts the budget's)."""
+    by_category: dict[str, Decimal] = {}
+    for block in table.costs:
+        group = block.group
+        category = Category.ADMINISTRATION if group.category == Category.BOARD else group.category
+        by_category[category] = by_category.get(category, calculations.ZERO) + (
+            block.total.outcome or calculations.ZERO
+        )
+    return by_category
+
+
+def outcome_summary(*, budget: Budget, table: OutcomeTable | None = None) -> OutcomeSummary:
+    """The financial summary of the plan year from its outcome, computed as the budget's
+    own figures are (``calculations.year_result``, ``equity_end``, ``evaluate_rule``):
+    the outcome has no line for equity taken into the budget, so its income is the
+    year's own income; the equity at the start is the budget column's (stated, or
+    carried from the year before); the end is the start plus the outcome's result.
+    ``table``: the ``outcome_table`` already computed, if the caller has it."""
+    table = table or outcome_table(budget=budget)
+    Gap = calculations.Gap
+    income = _outcome_side(table.income, Gap.NO_INCOME)
+    costs = _outcome_side(table.costs, Gap.NO_COSTS)
+    result = calculations.year_result(income=income, equity_used=0, costs=costs)
+    planned = table.planned or budget_table(budget=budget)
+    if table.column is not None and table.column in planned.columns:
+        start = planned.equity_start[planned.columns.index(table.column)].value
+    else:
+        start = calculations.Computed.missing(Gap.NO_OPENING)
+    end = calculations.equity_end(start=start, result=result)
+    figures = calculations.YearFigures(
+        income=income,
+        costs=costs,
+        equity_end=end,
+        costs_by_category=_outcome_costs_by_category(table),
+    )
+    rules = [
+        (
+            rule,
+            calculations.evaluate_rule(
+                rule.kind, rule.value, figures, category=rule.category or None
+            ),
+        )
+        for rule in FinancialRule.objects.filter(association=budget.association_id)
+    ]
+    return OutcomeSummary(table.year, income, costs, result, start, end, rules)
 
 
 # Entering the outcome by hand ----------------------------------------------------------

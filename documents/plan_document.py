@@ -2,30 +2,22 @@
 
 ``document_context`` gathers what the document shows (the plan, fully prefetched; the
 budget table as ``budgets.selectors`` computes it; the board; the logo).
-``render_document_html`` renders ``documents/plan/document.html``; ``render_pdf`` feeds
-that HTML to WeasyPrint with a URL fetcher that reads the stylesheet and the shipped
-fonts from disk and the logo from the database, and fetches nothing else (no network,
-and nothing a plan text could point at). ``plan_pdf`` serves an approved plan's PDF
-from ``PlanDocument`` once it has been rendered; a draft's is cached by what it shows
-and rendered under ``documents.rendering``'s limits.
+``render_document_html`` renders ``documents/plan/document.html``; ``render_pdf``
+(``documents.pdf``, shared with the annual report) feeds that HTML to WeasyPrint with
+a URL fetcher that reads the stylesheet and the shipped fonts from disk and the logo
+from the database, and fetches nothing else. ``plan_pdf`` serves an approved plan's
+PDF from ``PlanDocument`` once it has been rendered; a draft's is cached by what it
+shows and rendered under ``documents.rendering``'s limits (``documents.pdf``).
 
 The document is always rendered in the site language (Swedish): it is the förbund's
 plan, whatever language the reader chose for the application.
 """
 
 import datetime
-import hashlib
-import mimetypes
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -37,40 +29,20 @@ from budgets.selectors import budget_table
 from plans.models import Plan, PlanDocument
 from plans.selectors import plan_document
 
-from . import rendering
+from . import pdf
+from .pdf import (  # noqa: F401 (the plan document's names for the shared machinery)
+    BASE_URL,
+    PDF_VARIANTS,
+    approval_key,
+    approval_line,
+    document_date,
+    document_url_fetcher,
+    logo_url,
+    render_pdf,
+)
 
 TEMPLATE = "documents/plan/document.html"
-# Resources are resolved against this base; the fetcher serves only its own paths.
-BASE_URL = "https://document.invalid/"
-PDF_VARIANTS = {PlanDocument.Variant.PDF: None, PlanDocument.Variant.PDFA: "pdf/a-3b"}
-
-
-def approval_line(plan: Plan, *, today: datetime.date) -> str:
-    """The line on the front page: the board's decision (``Plan.approval_line``), or
-    "Utkast" with today's date while the plan is not approved."""
-    if plan.status != Plan.Status.APPROVED:
-        return _("Draft %(date)s") % {"date": today.isoformat()}
-    return plan.approval_line() or str(Plan.Status.APPROVED.label)
-
-
-def approval_key(plan: Plan) -> str:
-    """What identifies an approval; a stored PDF belongs to exactly one."""
-    return "|".join(
-        [
-            plan.status,
-            plan.approved_on.isoformat() if plan.approved_on else "",
-            plan.approval_paragraph,
-            plan.approval_dnr,
-            plan.approval_text,
-        ]
-    )
-
-
-def logo_url(association, logo: AssociationLogo | None) -> str:
-    if logo is None:
-        return ""
-    url = reverse("associations:logo", kwargs={"association_slug": association.slug})
-    return f"{url}?v={logo.sha256[:12]}"
+ARCHIVE = pdf.Archive(PlanDocument, "plan")
 
 
 def _words(text: str) -> str:
@@ -150,12 +122,9 @@ def _document_context(*, plan: Plan, association, today: datetime.date | None) -
     return {
         **prepare_document(plan_document(plan=plan)),
         "association": association,
+        "document_title": plan.title,
         "approval_line": approval_line(plan, today=today),
-        # The PDF's creation date: the approval date for an approved plan, so the
-        # stored file and any re-rendering of it carry the same metadata.
-        "document_date": plan.approved_on
-        if plan.status == Plan.Status.APPROVED and plan.approved_on
-        else today,
+        "document_date": document_date(plan, today=today),
         "budget": budget,
         "budget_table": budget_table(budget=budget) if budget else None,
         "unit": budget.unit if budget else Budget.Unit.KR,
@@ -190,75 +159,6 @@ def render_document_html(*, context: dict, request=None, for_screen: bool) -> st
         )
 
 
-@dataclass
-class _Resource:
-    body: bytes
-    mime_type: str
-
-
-def _static_file(path: str) -> Path | None:
-    """A file under STATIC_URL: from the finders in development, from STATIC_ROOT
-    (hashed names included) after collectstatic."""
-    found = finders.find(path)
-    if found:
-        return Path(found)
-    candidate = Path(settings.STATIC_ROOT) / path
-    root = Path(settings.STATIC_ROOT).resolve()
-    if candidate.resolve().is_relative_to(root) and candidate.is_file():
-        return candidate
-    return None
-
-
-def document_url_fetcher(resources: dict[str, _Resource]):
-    """A WeasyPrint URL fetcher for static files and the given in-memory resources only."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
-    base = urlsplit(BASE_URL)
-
-    class DocumentURLFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
-                raise ValueError(f"The document fetches nothing from outside: {url}")
-            if parts.path in resources:
-                resource = resources[parts.path]
-                return URLFetcherResponse(
-                    url, resource.body, headers={"Content-Type": resource.mime_type}
-                )
-            if ".." in parts.path.split("/"):
-                raise ValueError(f"Not a resource of the document: {url}")
-            if parts.path.startswith(static_prefix):
-                path = _static_file(parts.path.removeprefix(static_prefix))
-                if path is not None:
-                    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(
-                        url, path.read_bytes(), headers={"Content-Type": mime_type}
-                    )
-            raise ValueError(f"Not a resource of the document: {url}")
-
-    return DocumentURLFetcher()
-
-
-def render_pdf(*, html: str, context: dict, variant: str) -> bytes:
-    """The PDF of a rendered document; ``variant`` is a ``PlanDocument.Variant``."""
-    from weasyprint import HTML
-
-    resources = {}
-    logo = context.get("logo")
-    if logo is not None:
-        resources[urlsplit(context["logo_url"]).path] = _Resource(
-            bytes(logo.image), logo.content_type
-        )
-    return HTML(
-        string=html, base_url=BASE_URL, url_fetcher=document_url_fetcher(resources)
-    ).write_pdf(
-        pdf_variant=PDF_VARIANTS[variant],
-        pdf_identifier=True,  # derived from the content: the same input gives the same file
-        pdf_tags=True,
-    )
-
-
 def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = None) -> bytes:
     """The plan's PDF. An approved plan's is rendered once and then served as stored.
 
@@ -267,40 +167,27 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
     render at a time for ``user_id``, ``PDF_RENDER_LIMIT`` in the installation.
     Raises ``rendering.RenderBusy`` when no slot frees in time."""
     if plan.status != Plan.Status.APPROVED:
-        return _draft_pdf(plan=plan, association=association, variant=variant, user_id=user_id)
-    key = approval_key(plan)
-    stored = PlanDocument.objects.filter(plan=plan, variant=variant).first()
-    if stored is not None and stored.approval_key == key:
-        return bytes(stored.content)
-    context = document_context(plan=plan, association=association)
-    content = render_pdf(
-        html=render_document_html(context=context, for_screen=False),
-        context=context,
+        return pdf.draft_pdf(
+            owner=f"plan:{plan.pk}",
+            variant=variant,
+            user_id=user_id,
+            build=lambda: _print(plan=plan, association=association),
+            render=_render_pdf,
+        )
+    return pdf.stored_pdf(
+        archive=ARCHIVE,
+        document=plan,
         variant=variant,
+        key=approval_key(plan),
+        build=lambda: _print(plan=plan, association=association),
+        render=render_pdf,
     )
-    _store(plan=plan, variant=variant, key=key, content=content)
-    return content
 
 
-def _draft_pdf(*, plan: Plan, association, variant: str, user_id: int | None) -> bytes:
-    """A person's downloads one at a time (the HTML too: ten at once would build it ten
-    times); the cached file if the draft shows what it showed then; else a render in
-    one of the installation's slots."""
-    with rendering.person_slot(user_id=user_id):
-        context = document_context(plan=plan, association=association)
-        html = render_document_html(context=context, for_screen=False)
-        digest = rendering.content_hash(html=html, variant=variant)
-        cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
-        if cached is not None:
-            return cached
-        with rendering.installation_slot():
-            # Another person may have rendered the same draft while this one waited.
-            cached = rendering.cached_pdf(plan_id=plan.pk, variant=variant, digest=digest)
-            if cached is not None:
-                return cached
-            content = rendering.run_niced(_render_pdf, html=html, context=context, variant=variant)
-        rendering.cache_pdf(plan_id=plan.pk, variant=variant, digest=digest, content=content)
-        return content
+def _print(*, plan: Plan, association) -> tuple[str, dict]:
+    """The HTML the PDF is made from, and the context it was rendered with."""
+    context = document_context(plan=plan, association=association)
+    return render_document_html(context=context, for_screen=False), context
 
 
 def _render_pdf(**kwargs) -> bytes:
@@ -317,24 +204,3 @@ def store_approved_documents(*, plan: Plan) -> None:
     download instead."""
     for variant in PDF_VARIANTS:
         plan_pdf(plan=plan, association=plan.association, variant=variant)
-
-
-def _store(*, plan: Plan, variant: str, key: str, content: bytes) -> None:
-    """Keep the rendered file; when two first downloads race, the first one stays."""
-    digest = hashlib.sha256(content).hexdigest()
-    try:
-        with transaction.atomic():
-            updated = PlanDocument.objects.filter(plan=plan, variant=variant).update(
-                approval_key=key, content=content, sha256=digest
-            )
-            if not updated:
-                PlanDocument.objects.create(
-                    association_id=plan.association_id,
-                    plan=plan,
-                    variant=variant,
-                    approval_key=key,
-                    content=content,
-                    sha256=digest,
-                )
-    except IntegrityError:
-        pass

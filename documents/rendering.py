@@ -18,9 +18,10 @@ installation, so one person's downloads must not slow every other förbund's pag
   requests get the processor first and the render takes what is left; its memory
   also goes with the child instead of staying in the worker.
 - **Cache.** A draft's PDF is kept in the ``documents`` cache (the database, shared by
-  every worker) under its plan and variant, with the SHA-256 of what it shows (the
-  document HTML, which names the logo's hash, and the variant): an unchanged draft is
-  not rendered again, and only the latest file of a plan and variant is kept.
+  every worker) under its document (plan or report) and variant, with the SHA-256 of
+  what it shows (the document HTML, which names the logo's hash, and the variant): an
+  unchanged draft is not rendered again, and only the latest file of a document and
+  variant is kept.
 
 Claims must not run inside a transaction that is still open while rendering
 (``ATOMIC_REQUESTS`` is off): on PostgreSQL another worker's claim would then wait
@@ -176,18 +177,19 @@ def content_hash(*, html: str, variant: str) -> str:
     return hashlib.sha256(f"{variant}\n{html}".encode()).hexdigest()
 
 
-def _cache_key(*, plan_id: int, variant: str) -> str:
-    return f"draft-pdf:{plan_id}:{variant}"
+def _cache_key(*, owner: str, variant: str) -> str:
+    return f"draft-pdf:{owner}:{variant}"
 
 
-def cached_pdf(*, plan_id: int, variant: str, digest: str) -> bytes | None:
-    """The stored file of this plan and variant if it was rendered from the same input."""
-    entry = caches[DOCUMENT_CACHE].get(_cache_key(plan_id=plan_id, variant=variant))
+def cached_pdf(*, owner: str, variant: str, digest: str) -> bytes | None:
+    """The stored file of this document ("plan:12", "report:3") and variant if it was
+    rendered from the same input."""
+    entry = caches[DOCUMENT_CACHE].get(_cache_key(owner=owner, variant=variant))
     if entry is not None and entry[0] == digest:
         return entry[1]
     return None
 
 
-def cache_pdf(*, plan_id: int, variant: str, digest: str, content: bytes) -> None:
-    """Keep ``content`` as the plan's latest file of this variant (replacing the last)."""
-    caches[DOCUMENT_CACHE].set(_cache_key(plan_id=plan_id, variant=variant), (digest, content))
+def cache_pdf(*, owner: str, variant: str, digest: str, content: bytes) -> None:
+    """Keep ``content`` as the document's latest file of this variant (replacing the last)."""
+    caches[DOCUMENT_CACHE].set(_cache_key(owner=owner, variant=variant), (digest, content))

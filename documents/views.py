@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic.base import ContextMixin
 
@@ -23,7 +24,28 @@ class PlanDocumentView(PlanMixin, View):
         )
 
 
-class PlanDocumentPdfView(PlanMixin, ContextMixin, View):
+class PendingPdfMixin(ContextMixin):
+    """The answer of a PDF view when no slot is free (``rendering.RenderBusy``)."""
+
+    def pending(self, request, *, document_title: str, back_url: str, back_label: str):
+        """No slot to render now: a page that says so and asks again by itself
+        (a meta refresh: no script), answered 503 with Retry-After, never cached."""
+        response = render(
+            request,
+            "documents/document_pending.html",
+            self.get_context_data(
+                retry_after=rendering.RETRY_AFTER,
+                document_title=document_title,
+                back_url=back_url,
+                back_label=back_label,
+            ),
+            status=503,
+        )
+        response["Retry-After"] = str(rendering.RETRY_AFTER)
+        return mark_not_cached(response)
+
+
+class PlanDocumentPdfView(PlanMixin, PendingPdfMixin, View):
     """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
 
     variant = PlanDocument.Variant.PDF
@@ -37,7 +59,12 @@ class PlanDocumentPdfView(PlanMixin, ContextMixin, View):
                 user_id=request.user.pk,
             )
         except rendering.RenderBusy:
-            return self.pending(request)
+            return self.pending(
+                request,
+                document_title=self.plan.title,
+                back_url=self.plan_url(),
+                back_label=_("Back to the plan"),
+            )
         response = HttpResponse(content, content_type="application/pdf")
         name = plan_document.document_filename(
             plan=self.plan,
@@ -47,15 +74,3 @@ class PlanDocumentPdfView(PlanMixin, ContextMixin, View):
         )
         response["Content-Disposition"] = content_disposition(name, as_attachment=False)
         return response
-
-    def pending(self, request):
-        """No slot to render now: a page that says so and asks again by itself
-        (a meta refresh: no script), answered 503 with Retry-After, never cached."""
-        response = render(
-            request,
-            "documents/document_pending.html",
-            self.get_context_data(retry_after=rendering.RETRY_AFTER),
-            status=503,
-        )
-        response["Retry-After"] = str(rendering.RETRY_AFTER)
-        return mark_not_cached(response)

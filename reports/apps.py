@@ -13,6 +13,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Annual reports")
 
     def ready(self):
+        from plans import extensions
+
         from . import freezing, rules  # noqa: F401 (rules: registered on import)
+        from .document import store_approved_documents
 
         freezing.register()
+        # The board's approval archives the PDF and PDF/A as they are at the decision.
+        extensions.on_document_approved("reports.AnnualReport", store_approved_documents)

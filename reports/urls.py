@@ -2,7 +2,7 @@ from django.urls import path
 
 from associations.urls import ordered_part_urls
 
-from . import review_urls, views
+from . import document_urls, review_urls, views
 
 app_name = "reports"
 
@@ -23,6 +23,8 @@ urlpatterns = [
         move_view=views.ReportPartMoveView,
     ),
     *review_urls.urlpatterns,
+    # The report as a document: HTML, PDF, PDF/A.
+    *document_urls.urlpatterns,
 ]
 
 # The result rows come from the plan: edited, never added, removed or moved here.

@@ -26,6 +26,7 @@ from associations.part_views import (
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
+from budgets.outcome import outcome_summary
 from plans.views import DocumentEditMixin, DocumentMixin, DocumentPartMixin, VersionedFormMixin
 
 from . import forms, services
@@ -107,9 +108,11 @@ class ReportDetailView(ReportMixin, TemplateView):
     def get_context_data(self, **kwargs):
         suppress = not can(self.request.user, "followup.see_real_figures", self.association)
         may_edit = can(self.request.user, EDIT, self.association)
+        outcome = report_outcome(self.report)
         return super().get_context_data(
             page=report_page(report=self.report, suppress=suppress),
-            outcome=report_outcome(self.report),
+            outcome=outcome,
+            summary=outcome_summary(budget=outcome.budget, table=outcome) if outcome else None,
             suppressed=suppress,
             may_edit=may_edit,
             can_edit=may_edit and self.report.is_editable,

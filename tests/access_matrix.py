@@ -382,6 +382,13 @@ REPORT_URLS = {
     "reports:report_history": (report_kwargs, EVERY_MEMBER),
 }
 
+# reports: document
+REPORT_DOCUMENT_URLS = {
+    "reports:report_document": (report_kwargs, EVERY_MEMBER),
+    "reports:report_document_pdf": (report_kwargs, EVERY_MEMBER),
+    "reports:report_document_pdfa": (report_kwargs, EVERY_MEMBER),
+}
+
 TENANT_URLS = {
     "associations:home": (None, EVERY_MEMBER),
     "associations:details_update": (None, KANSLI_ONLY),
@@ -408,6 +415,8 @@ TENANT_URLS = {
     **BUDGET_URLS,
     **FOLLOWUP_URLS,
     **REPORT_URLS,
+    # reports: document
+    **REPORT_DOCUMENT_URLS,
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

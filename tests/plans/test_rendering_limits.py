@@ -217,7 +217,7 @@ def test_a_changed_draft_is_rendered_again(association, members, client, draft, 
     assert len(renders) == 2
     assert "reviderad" in renders[1]
     # Only the latest file of the plan and variant is kept.
-    key = rendering._cache_key(plan_id=draft.pk, variant="pdf")
+    key = rendering._cache_key(owner=f"plan:{draft.pk}", variant="pdf")
     digest, _content = caches[rendering.DOCUMENT_CACHE].get(key)
     assert digest == rendering.content_hash(html=renders[1], variant="pdf")
 

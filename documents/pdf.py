@@ -1,0 +1,228 @@
+"""What every printed document shares: the PDF render, its URL fetcher, the draft cache
+and slots, and the archive of an approved document's files.
+
+The plan document (``documents.plan_document``) and the annual report
+(``reports.document``) are both an HTML page rendered from templates and fed to
+WeasyPrint here. ``render_pdf`` resolves resources against ``BASE_URL`` with a fetcher
+that reads the stylesheet and the shipped fonts from disk and the logo from memory, and
+fetches nothing else (no network, and nothing a document's text could point at).
+``draft_pdf`` serves a draft's file from the cache while what it shows is unchanged and
+otherwise renders it under ``documents.rendering``'s limits; ``stored_pdf`` serves an
+approved document's archived file, rendering and storing it the first time.
+"""
+
+import datetime
+import hashlib
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from associations.models import AssociationLogo
+from plans.models import BoardDecided
+
+from . import rendering
+
+# Resources are resolved against this base; the fetcher serves only its own paths.
+BASE_URL = "https://document.invalid/"
+# The variants every stored document has ("pdf", "pdfa"), and WeasyPrint's name for each.
+PDF_VARIANTS = {"pdf": None, "pdfa": "pdf/a-3b"}
+
+
+def approval_line(document: BoardDecided, *, today: datetime.date) -> str:
+    """The line on the front page: the board's decision (``approval_line()``), or
+    "Utkast" with today's date while the document is not approved. Translated in the
+    language active when called."""
+    if document.status != BoardDecided.Status.APPROVED:
+        return _("Draft %(date)s") % {"date": today.isoformat()}
+    return document.approval_line() or str(BoardDecided.Status.APPROVED.label)
+
+
+def approval_key(document: BoardDecided) -> str:
+    """What identifies an approval; a stored PDF belongs to exactly one."""
+    return "|".join(
+        [
+            document.status,
+            document.approved_on.isoformat() if document.approved_on else "",
+            document.approval_paragraph,
+            document.approval_dnr,
+            document.approval_text,
+        ]
+    )
+
+
+def document_date(document: BoardDecided, *, today: datetime.date) -> datetime.date:
+    """The PDF's creation date: the approval date for an approved document, so the
+    stored file and any re-rendering of it carry the same metadata."""
+    if document.status == BoardDecided.Status.APPROVED and document.approved_on:
+        return document.approved_on
+    return today
+
+
+def logo_url(association, logo: AssociationLogo | None) -> str:
+    """The logo's URL with its hash, so that a new logo is a new URL (and a new HTML)."""
+    if logo is None:
+        return ""
+    url = reverse("associations:logo", kwargs={"association_slug": association.slug})
+    return f"{url}?v={logo.sha256[:12]}"
+
+
+@dataclass
+class _Resource:
+    body: bytes
+    mime_type: str
+
+
+def _static_file(path: str) -> Path | None:
+    """A file under STATIC_URL: from the finders in development, from STATIC_ROOT
+    (hashed names included) after collectstatic."""
+    found = finders.find(path)
+    if found:
+        return Path(found)
+    candidate = Path(settings.STATIC_ROOT) / path
+    root = Path(settings.STATIC_ROOT).resolve()
+    if candidate.resolve().is_relative_to(root) and candidate.is_file():
+        return candidate
+    return None
+
+
+def document_url_fetcher(resources: dict[str, _Resource]):
+    """A WeasyPrint URL fetcher for static files and the given in-memory resources only."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+    base = urlsplit(BASE_URL)
+
+    class DocumentURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+                raise ValueError(f"The document fetches nothing from outside: {url}")
+            if parts.path in resources:
+                resource = resources[parts.path]
+                return URLFetcherResponse(
+                    url, resource.body, headers={"Content-Type": resource.mime_type}
+                )
+            if ".." in parts.path.split("/"):
+                raise ValueError(f"Not a resource of the document: {url}")
+            if parts.path.startswith(static_prefix):
+                path = _static_file(parts.path.removeprefix(static_prefix))
+                if path is not None:
+                    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, path.read_bytes(), headers={"Content-Type": mime_type}
+                    )
+            raise ValueError(f"Not a resource of the document: {url}")
+
+    return DocumentURLFetcher()
+
+
+def render_pdf(*, html: str, context: dict, variant: str) -> bytes:
+    """The PDF of a rendered document; ``variant`` is "pdf" or "pdfa". ``context`` gives
+    the logo (``logo``, ``logo_url``) the HTML shows, if any."""
+    from weasyprint import HTML
+
+    resources = {}
+    logo = context.get("logo")
+    if logo is not None:
+        resources[urlsplit(context["logo_url"]).path] = _Resource(
+            bytes(logo.image), logo.content_type
+        )
+    return HTML(
+        string=html, base_url=BASE_URL, url_fetcher=document_url_fetcher(resources)
+    ).write_pdf(
+        pdf_variant=PDF_VARIANTS[variant],
+        pdf_identifier=True,  # derived from the content: the same input gives the same file
+        pdf_tags=True,
+    )
+
+
+def draft_pdf(
+    *,
+    owner: str,
+    variant: str,
+    user_id: int | None,
+    build: Callable[[], tuple[str, dict]],
+    render: Callable[..., bytes],
+) -> bytes:
+    """A draft's PDF. A person's downloads one at a time (the HTML too: ten at once
+    would build it ten times); the cached file of ``owner`` (say "plan:12") if the
+    draft shows what it showed then; else a render in one of the installation's slots.
+
+    ``build()`` gives ``(html, context)`` for the print; ``render(html=, context=,
+    variant=)`` makes the file (in a child process at a lower priority). Raises
+    ``rendering.RenderBusy`` when no slot frees in time."""
+    with rendering.person_slot(user_id=user_id):
+        html, context = build()
+        digest = rendering.content_hash(html=html, variant=variant)
+        cached = rendering.cached_pdf(owner=owner, variant=variant, digest=digest)
+        if cached is not None:
+            return cached
+        with rendering.installation_slot():
+            # Another person may have rendered the same draft while this one waited.
+            cached = rendering.cached_pdf(owner=owner, variant=variant, digest=digest)
+            if cached is not None:
+                return cached
+            content = rendering.run_niced(render, html=html, context=context, variant=variant)
+        rendering.cache_pdf(owner=owner, variant=variant, digest=digest, content=content)
+        return content
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Where an approved document's files are kept: ``model`` has ``variant``,
+    ``approval_key``, ``content`` and ``sha256``, one row per ``owner`` and variant
+    (``PlanDocument`` with ``plan``, ``ReportDocument`` with ``report``)."""
+
+    model: type
+    owner_field: str
+
+
+def stored_pdf(
+    *,
+    archive: Archive,
+    document,
+    variant: str,
+    key: str,
+    build: Callable[[], tuple[str, dict]],
+    render: Callable[..., bytes],
+) -> bytes:
+    """An approved document's file: as stored if it was rendered for this approval
+    (``key``), else rendered now from ``build()`` and stored."""
+    owner = {archive.owner_field: document}
+    stored = archive.model.objects.filter(**owner, variant=variant).first()
+    if stored is not None and stored.approval_key == key:
+        return bytes(stored.content)
+    html, context = build()
+    content = render(html=html, context=context, variant=variant)
+    _store(archive=archive, document=document, variant=variant, key=key, content=content)
+    return content
+
+
+def _store(*, archive: Archive, document, variant: str, key: str, content: bytes) -> None:
+    """Keep the rendered file; when two first downloads race, the first one stays."""
+    digest = hashlib.sha256(content).hexdigest()
+    owner = {archive.owner_field: document}
+    try:
+        with transaction.atomic():
+            updated = archive.model.objects.filter(**owner, variant=variant).update(
+                approval_key=key, content=content, sha256=digest
+            )
+            if not updated:
+                archive.model.objects.create(
+                    association_id=document.association_id,
+                    **owner,
+                    variant=variant,
+                    approval_key=key,
+                    content=content,
+                    sha256=digest,
+                )
+    except IntegrityError:
+        pass
