@@ -178,11 +178,14 @@ def draft_pdf(
 @dataclass(frozen=True)
 class Archive:
     """Where an approved document's files are kept: ``model`` has ``variant``,
-    ``approval_key``, ``content`` and ``sha256``, one row per ``owner`` and variant
-    (``PlanDocument`` with ``plan``, ``ReportDocument`` with ``report``)."""
+    ``approval_key``, ``content`` and ``sha256`` (``PlanDocument`` with ``plan``,
+    ``ReportDocument`` with ``report``). A plan's approval never changes once made: one
+    row per variant. ``every_version``: a row per variant and key, none ever changed (an
+    annual report is archived as approved, then again with the auditors' statement)."""
 
     model: type
     owner_field: str
+    every_version: bool = False
 
 
 def stored_pdf(
@@ -197,8 +200,8 @@ def stored_pdf(
     """An approved document's file: as stored if it was rendered for this approval
     (``key``), else rendered now from ``build()`` and stored."""
     owner = {archive.owner_field: document}
-    stored = archive.model.objects.filter(**owner, variant=variant).first()
-    if stored is not None and stored.approval_key == key:
+    stored = archive.model.objects.filter(**owner, variant=variant, approval_key=key).first()
+    if stored is not None:
         return bytes(stored.content)
     html, context = build()
     content = render(html=html, context=context, variant=variant)
@@ -212,8 +215,12 @@ def _store(*, archive: Archive, document, variant: str, key: str, content: bytes
     owner = {archive.owner_field: document}
     try:
         with transaction.atomic():
-            updated = archive.model.objects.filter(**owner, variant=variant).update(
-                approval_key=key, content=content, sha256=digest
+            updated = (
+                0
+                if archive.every_version
+                else archive.model.objects.filter(**owner, variant=variant).update(
+                    approval_key=key, content=content, sha256=digest
+                )
             )
             if not updated:
                 archive.model.objects.create(

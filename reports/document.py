@@ -8,6 +8,7 @@ plan's, it is always rendered in the site language.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,7 +28,24 @@ from .models import AnnualReport, ReportDocument
 from .selectors import InterventionRow, report_outcome, report_page
 
 TEMPLATE = "reports/document/document.html"
-ARCHIVE = pdf.Archive(ReportDocument, "report")
+ARCHIVE = pdf.Archive(ReportDocument, "report", every_version=True)
+
+
+def archive_key(report: AnnualReport) -> str:
+    """The approval, and the auditors' statement once recorded: the archive keeps the
+    report as the board approved it and, once audited, with the statement too."""
+    statement = ""
+    if report.has_auditors_statement:
+        statement = "|".join(
+            [
+                report.auditors_statement_on.isoformat(),
+                str(report.auditors_recommend_discharge),
+                hashlib.sha256(report.auditors_statement.encode()).hexdigest()[:16],
+            ]
+        )
+    return f"{pdf.approval_key(report)}|{statement}"
+
+
 # The measure the chart counts per quarter: the participants active in it.
 PARTICIPANTS = "active"
 GENDERS = ("women", "men")
@@ -161,7 +179,7 @@ def report_pdf(
         archive=ARCHIVE,
         document=report,
         variant=variant,
-        key=pdf.approval_key(report),
+        key=archive_key(report),
         build=build,
         render=pdf.render_pdf,
     )

@@ -253,7 +253,8 @@ class ControlResult(TenantModel):
 
 class ReportDocument(TenantModel):
     """The PDF of an approved report as first rendered, served unchanged afterwards
-    (as ``plans.PlanDocument`` for a plan)."""
+    (as ``plans.PlanDocument`` for a plan); once the auditors' statement is recorded,
+    another with it (``reports.document.archive_key``): the first is kept."""
 
     class Variant(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -273,7 +274,8 @@ class ReportDocument(TenantModel):
         verbose_name_plural = _("stored report documents")
         constraints = [
             models.UniqueConstraint(
-                fields=["report", "variant"], name="report_document_once_per_variant"
+                fields=["report", "variant", "approval_key"],
+                name="report_document_once_per_variant_and_key",
             )
         ]
 

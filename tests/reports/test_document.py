@@ -13,7 +13,7 @@ import re
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
 from associations.models import Association, User
@@ -207,3 +207,41 @@ def test_a_draft_pdf_goes_through_the_plan_drafts_cache(report, monkeypatch):
     client.get(url("report_document_pdf", report))
     assert len(calls) == 2
     assert "Ett händelserikt år." in calls[1]
+
+
+@pytest.mark.usefixtures("fake_pdf")
+def test_the_archive_keeps_the_approved_report_and_adds_the_audited_one(report, monkeypatch):
+    """The board's version stays as archived; once the auditors' statement is recorded,
+    the download is the report with the statement, archived beside the first."""
+    from reports.workflow import record_auditors_statement
+
+    rendered = []
+    real = document.render_document_html
+
+    def spy(**kwargs):
+        html = real(**kwargs)
+        rendered.append(html)
+        return html
+
+    monkeypatch.setattr(document, "render_document_html", spy)
+    with scope(association=report.association):
+        approve(report)
+        assert not any("Revisorernas uttalande" in html for html in rendered)
+        record_auditors_statement(
+            report=report,
+            acting_user=user("revisor"),
+            statement_on=datetime.date(2023, 4, 12),
+            recommends_discharge=True,
+            text="Vi tillstyrker ansvarsfrihet.",
+        )
+    client = Client()
+    client.force_login(user("styrelse"))
+    assert client.get(url("report_document_pdf", report)).status_code == 200
+    assert "Vi tillstyrker ansvarsfrihet." in rendered[-1]
+    with scopes_disabled():
+        keys = list(
+            ReportDocument.objects.filter(report=report, variant="pdf").values_list(
+                "approval_key", flat=True
+            )
+        )
+    assert len(keys) == 2 and keys[0] != keys[1]
