@@ -281,7 +281,7 @@ def _intervention_block(
         missing=missing,
         budget=budget,
         outcome=outcome,
-        cost_per_participant=_cost_per_participant(
+        cost_per_participant=cost_per_participant(
             outcome if outcome is not None else budget, year_table.grand_total.shown
         ),
         cost_from_budget=outcome is None,
@@ -299,7 +299,7 @@ def _year_figures(figures, intervention, focus, headline) -> list:
     return [evaluation.year_sum(figures, {intervention.pk}, headline, (g,)) for g in GENDERS]
 
 
-def _cost_per_participant(spent, participants) -> Decimal | None:
+def cost_per_participant(spent, participants) -> Decimal | None:
     """The money spent (the outcome, or without one the budget) per published
     participant, in whole kronor."""
     if spent is None or not participants:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from budgets.models import Budget
 from budgets.outcome import Comparison, outcome_table
+from followup.dashboard import cost_per_participant
 from followup.suppression import Cell, publish_count, suppress_table
 
 from .models import AnnualReport, ControlResult, GoalResult, InterventionResult, ReportSection
@@ -29,6 +30,12 @@ class InterventionRow:
     ended_work: Cell
     ended_studies: Cell
     money: Comparison
+
+    @property
+    def cost_per_participant(self):
+        """The outcome per published participant (none where the count is hidden: the
+        money and the cost would give it away)."""
+        return cost_per_participant(self.money.outcome, self.participants.shown)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from budgets.outcome import (
     outcome_table,
     pending_result,
 )
-from followup.dashboard import _cost_per_participant, dashboard
+from followup.dashboard import cost_per_participant, dashboard
 from plans.models import Plan
 
 NV = "norra-vastmanland"
@@ -79,11 +79,11 @@ def test_deviation_in_kronor_and_per_cent(budget, outcome, deviation, percent):
     assert figures.deviation_percent == percent
 
 
-def test_cost_per_participant_in_whole_kronor():
+def testcost_per_participant_in_whole_kronor():
     # 1 561 200 kr for 37 participants: 42 194.59 → 42 195 kr; none without participants.
-    assert _cost_per_participant(Decimal(1561200), 37) == Decimal(42195)
-    assert _cost_per_participant(Decimal(1561200), 0) is None
-    assert _cost_per_participant(None, 10) is None
+    assert cost_per_participant(Decimal(1561200), 37) == Decimal(42195)
+    assert cost_per_participant(Decimal(1561200), 0) is None
+    assert cost_per_participant(None, 10) is None
 
 
 def test_the_sample_file_gives_each_line_its_accounts(demo_plans):

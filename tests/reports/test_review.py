@@ -133,3 +133,26 @@ def test_the_history_says_who_changed_what(report, client):
         )
     ).content.decode()
     assert "Förbundschefen har ordet" in html and "Ett år av samverkan." in html
+
+
+def test_cost_per_participant_from_the_real_outcome(demo_plans):
+    """Norra Västmanland 2022, Samordningsteam FNS: 1 561 200 kr read from the books
+    (account 4011) for 19 women and 16 men: 1 561 200 / 35 = 44 605.71 → 44 606 kr."""
+    from reports.selectors import intervention_rows
+
+    association = Association.objects.get(slug="norra-vastmanland")
+    with scope(association=association):
+        report = report_create(
+            association=association,
+            acting_user=User.objects.get(username="norra-vastmanland-kansli"),
+            year=2022,
+            kind="annual",
+        )
+        rows = {
+            r.result.plan_intervention.name: r
+            for r in intervention_rows(report=report, suppress=True)
+        }
+    fns = rows["Samordningsteam FNS"]
+    assert (fns.result.participants_women, fns.result.participants_men) == (19, 16)
+    assert fns.money.outcome == Decimal(1561200)
+    assert fns.cost_per_participant == Decimal(44606)
