@@ -119,6 +119,7 @@ def report_outcome(report: AnnualReport):
     """Budget against outcome for the report's year (``budgets.outcome.outcome_table``),
     or None where the plan that covered the year has no budget for it."""
     budget = Budget.objects.filter(plan=report.plan).first()
-    if budget is None or report.plan.year != report.year:
+    # The outcome is the year's: an interim report on the first half has none.
+    if budget is None or report.plan.year != report.year or report.kind != report.Kind.ANNUAL:
         return None
     return outcome_table(budget=budget)

@@ -206,7 +206,8 @@ def _fill_interventions(report: AnnualReport, acting_user) -> None:
         figures = {key: value for key, value in figures.items() if key[1] <= 2}
     budget = Budget.objects.filter(plan=report.plan).first()
     money = {}
-    if budget is not None and report.plan.year == report.year:
+    # The outcome is the year's: an interim report on the first half takes none.
+    if budget is not None and report.plan.year == report.year and report.kind == "annual":
         money = {
             item.intervention.pk: item.figures
             for item in outcome_table(budget=budget).interventions

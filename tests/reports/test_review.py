@@ -156,3 +156,34 @@ def test_cost_per_participant_from_the_real_outcome(demo_plans):
     assert (fns.result.participants_women, fns.result.participants_men) == (19, 16)
     assert fns.money.outcome == Decimal(1561200)
     assert fns.cost_per_participant == Decimal(44606)
+
+
+def test_an_interim_report_takes_the_first_half_and_no_outcome(demo_plans, client):
+    from django.urls import reverse
+
+    from followup import evaluation
+    from followup.selectors import year_figures
+    from reports.selectors import report_outcome
+
+    association = Association.objects.get(slug="norra-vastmanland")
+    kansli = User.objects.get(username="norra-vastmanland-kansli")
+    with scope(association=association):
+        interim = report_create(
+            association=association, acting_user=kansli, year=2022, kind="interim"
+        )
+        fns = interim.intervention_results.get(plan_intervention__name="Samordningsteam FNS")
+        figures = year_figures(association=association, year=2022)
+        first_half = {key: value for key, value in figures.items() if key[1] <= 2}
+        iid = fns.plan_intervention.intervention_id
+        assert fns.participants_women == evaluation.year_participants(first_half, {iid}, "women")
+        assert (fns.budget, fns.outcome) == (None, None)
+        assert report_outcome(interim) is None
+    client.force_login(kansli)
+    html = client.get(
+        reverse(
+            "reports:report_detail",
+            kwargs={"association_slug": "norra-vastmanland", "report_pk": interim.pk},
+        )
+    ).content.decode()
+    assert "Utfallet gäller hela året" in html
+    assert "Delårsrapport 2022" in html
