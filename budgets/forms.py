@@ -340,6 +340,20 @@ class OutcomeForm(forms.Form):
                 )
                 self.lines[name] = row.line.pk
 
+    def clean(self):
+        data = super().clean()
+        for name in self.lines:
+            value = data.get(name)
+            if value is not None and value < 0:
+                self.add_error(
+                    name,
+                    _(
+                        "Enter the outcome without a minus sign: income and costs are "
+                        "both positive amounts."
+                    ),
+                )
+        return data
+
     def changes(self) -> dict:
         """``line pk → (as loaded, as wanted)`` for the cells the editor changed."""
         changes = {}

@@ -109,7 +109,9 @@ class Comparison:
         """The deviation as a share of the budget, one decimal; none for a budget of 0."""
         if self.deviation is None or not self.budget:
             return None
-        return (self.deviation * 100 / self.budget).quantize(Decimal("0.1"))
+        # Of the budget's size: a negative budgeted result that turns out better is a
+        # deviation above zero in per cent too, as in kronor.
+        return (self.deviation * 100 / abs(self.budget)).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -247,11 +249,15 @@ class OutcomeSummary:
 
 
 def _outcome_side(blocks: list[OutcomeBlock], gap: calculations.Gap) -> calculations.Computed:
-    """A side's outcome: missing while any of its lines has none (half a side entered
-    is not the year's figure)."""
+    """A side's outcome: missing while a line with a budget has none (half a side
+    entered is not the year's figure); a line with neither (a heading line, a line of
+    another year) does not count."""
     rows = [row for block in blocks for row in block.rows]
-    if not rows or any(row.figures.outcome is None for row in rows):
+    if not any(row.figures.outcome is not None for row in rows) or any(
+        row.figures.outcome is None and row.figures.budget for row in rows
+    ):
         return calculations.Computed.missing(gap)
+    rows = [row for row in rows if row.figures.outcome is not None]
     return calculations.side_total([row.figures.outcome for row in rows], gap=gap)
 
 

@@ -468,7 +468,7 @@ class _Reader:
                     "series": voucher.series,
                     "number": voucher.number,
                     "date": voucher.date.isoformat(),
-                    "difference": difference,
+                    "difference": format_money(difference),
                 },
             )
         self.sie.vouchers.append(voucher)
@@ -482,6 +482,14 @@ def _year_index(value) -> int:
     if isinstance(value, str) and re.fullmatch(r"-?\d{1,2}", value):
         return int(value)
     raise _RowError(_("“%(value)s” is not a year number (0, -1, ...).") % {"value": _shown(value)})
+
+
+def format_money(amount: Decimal) -> str:
+    """``Decimal("-100.5")`` → ``−100,50 kr``: öre kept, Swedish style."""
+    sign = "\u2212" if amount < 0 else ""
+    whole, _dot, ore = f"{abs(amount):.2f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", "\u00a0")
+    return f"{sign}{groups},{ore}\u00a0kr"
 
 
 def normalise_org_number(value: str) -> str:

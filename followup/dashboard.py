@@ -264,7 +264,7 @@ def _intervention_block(
     label = str(Measure.Key(headline).label)
     chart = charts.participants_by_gender_chart(
         [
-            (f"K{q}", cells[0].shown, cells[1].shown)
+            (f"Kv{q}", cells[0].shown, cells[1].shown)
             for q, cells in zip(QUARTERS, table.cells, strict=True)
         ],
         title=f"{intervention.name}: {label}",

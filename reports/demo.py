@@ -71,16 +71,20 @@ def _write(report: AnnualReport, data: dict) -> None:
         [GoalResult.Status.PARTLY, GoalResult.Status.NOT_REACHED, GoalResult.Status.REACHED]
     )
     for result in GoalResult.objects.filter(report=report).order_by("order"):
-        if not result.status:
+        # The follow-up's own status where it counted the point; the others get one of
+        # each status in turn, as the kansli would set them.
+        if not result.status and not result.computed:
             result.status = next(statuses)
+        if not result.status:
+            continue
         if not result.comment:
             result.comment = COMMENTS[result.status]
         result.save()
     for index, result in enumerate(ControlResult.objects.filter(report=report).order_by("order")):
         result.result = ControlResult.Result.DEVIATION if index == 1 else ControlResult.Result.DONE
         if index == 1:
-            result.deviation = "Två fakturor attesterades av samma person som beställt."
-            result.action = "Attestordningen har förtydligats och gåtts igenom med kansliet."
+            result.deviation = "Kontrollen visade att rutinen inte följts fullt ut under året."
+            result.action = "Rutinen har gåtts igenom med kansliet och följs upp nästa år."
         result.save()
 
 

@@ -89,7 +89,7 @@ def quarter_chart(row: InterventionRow, quarters, table: PublishedTable) -> str:
     name = row.result.plan_intervention.name
     return participants_by_gender_chart(
         [
-            (f"K{q}", cells[0].shown, cells[1].shown)
+            (f"Kv{q}", cells[0].shown, cells[1].shown)
             for q, cells in zip(quarters, table.cells, strict=True)
         ],
         title=_("%(name)s: participants by gender per quarter") % {"name": name},

@@ -12,6 +12,7 @@ review or approved is frozen with its parts (``reports.freezing``).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -249,6 +250,20 @@ class ControlResult(TenantModel):
 
     def __str__(self):
         return str(self.control_point)
+
+    def clean(self):
+        """A deviation is described; a control done without one has none to describe."""
+        if self.result == self.Result.DEVIATION and not self.deviation.strip():
+            raise ValidationError({"deviation": _("Describe the deviation the control found.")})
+        if self.result == self.Result.DONE and self.deviation.strip():
+            raise ValidationError(
+                {
+                    "deviation": _(
+                        "The control is marked done without a deviation: remove the text, "
+                        "or mark it as a deviation."
+                    )
+                }
+            )
 
 
 class ReportDocument(TenantModel):

@@ -362,7 +362,7 @@ def test_an_unbalanced_voucher_is_refused_on_its_ver_line_naming_it():
     )
     [(line, message)] = problems(data)
     assert line == 8
-    assert "B 17" in message and "2022-03-15" in message and "0.50" in message
+    assert "B 17" in message and "2022-03-15" in message and "0,50\xa0kr" in message
 
 
 def test_malformed_rows_are_each_refused_with_their_line():

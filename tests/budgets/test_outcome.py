@@ -69,6 +69,9 @@ def forget_outcome(budget) -> None:
         (Decimal(801800), Decimal(778200), Decimal(-23600), Decimal("-2.9")),
         (Decimal(1590000), Decimal(1590000), Decimal(0), Decimal("0.0")),
         (Decimal(0), Decimal(12000), Decimal(12000), None),  # no per cent of nothing
+        # A result budgeted at −592 500 kr that came out at −565 250 kr: 27 250 kr better,
+        # +4.6 % of the budget's size (the sign follows the kronor).
+        (Decimal(-592500), Decimal(-565250), Decimal(27250), Decimal("4.6")),
         (None, Decimal(100), None, None),
         (Decimal(100), None, None, None),
     ],
@@ -406,3 +409,34 @@ def test_the_grid_saves_what_was_typed(client, demo_plans):
     data[f"o-{line.line_id}"] = "fyra"
     html = client.post(url("outcome_edit", budget), data).content.decode()
     assert "är inte ett belopp i kronor" in html or "inte ett belopp" in html
+
+
+def test_a_line_with_neither_budget_nor_outcome_does_not_blank_the_summary(demo_plans):
+    """Samspelet's income has a line with no budget for 2022 and no outcome: the year's
+    income, result and equity are still computed, from the lines that have figures."""
+    from budgets.outcome import outcome_summary
+
+    with scopes_disabled():
+        budget = Budget.objects.get(plan__association__slug="samspelet", plan__year=2022)
+    with scope(association=budget.association):
+        table = outcome_table(budget=budget)
+        summary = outcome_summary(budget=budget, table=table)
+    empty = [r for b in table.income for r in b.rows if r.figures.budget is None]
+    assert empty and all(r.figures.outcome is None for r in empty)
+    assert summary.income.value == table.income_total.outcome == 9790000
+    assert summary.result.value == table.result.outcome
+
+
+def test_the_grid_refuses_a_minus_sign(client, demo_plans):
+    budget = nv_budget()
+    with scopes_disabled():
+        line = LineOutcome.objects.get(line__name="Styrelse", line__group__budget=budget)
+    client.force_login(kansli())
+    form = client.get(url("outcome_edit", budget)).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update({f"initial-{name}": form[name].value() for name in form.fields})
+    data[f"o-{line.line_id}"] = "-5 000"
+    html = client.post(url("outcome_edit", budget), data).content.decode()
+    assert "utan minustecken" in html
+    line.refresh_from_db()
+    assert line.amount == 457300

@@ -365,3 +365,21 @@ def test_the_report_page_costs_the_same_queries_however_many_rows(client, demo_p
                 acting_user=user(NV),
             )
     assert queries() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"result": "deviation", "deviation": "", "action": ""}, "Beskriv avvikelsen"),
+        ({"result": "done", "deviation": "Ett fel.", "action": ""}, "utan avvikelse"),
+    ],
+)
+def test_a_control_result_cannot_contradict_itself(client, demo_plans, data, message):
+    report = create_report(EDITED)
+    part = first(ControlResult, report)
+    response = client_for(client, EDITED).post(
+        url(report, "control_results_update", pk=part.pk), {**data, "version": part.version}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert fresh(part).version == part.version
