@@ -440,3 +440,31 @@ def test_the_grid_refuses_a_minus_sign(client, demo_plans):
     assert "utan minustecken" in html
     line.refresh_from_db()
     assert line.amount == 457300
+
+
+def test_the_outcome_page_takes_as_many_queries_for_40_more_lines(client, demo_plans):
+    """The page reads the budget table and the outcomes in a fixed number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from budgets.models import BudgetGroup, BudgetLine
+
+    budget = nv_budget()
+    client.force_login(User.objects.get(username=f"{NV}-styrelse"))
+    counts = []
+    for more in (0, 40):
+        with scopes_disabled():
+            Plan._base_manager.filter(pk=budget.plan_id).update(status=Plan.Status.DRAFT)
+            group = BudgetGroup.objects.filter(budget=budget, side="cost").first()
+            for i in range(more):
+                line = BudgetLine.objects.create(
+                    association=budget.association, group=group, name=f"Rad {i}", order=100 + i
+                )
+                LineOutcome.objects.create(
+                    association=budget.association, line=line, amount=Decimal(1000 + i)
+                )
+            Plan._base_manager.filter(pk=budget.plan_id).update(status=Plan.Status.APPROVED)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url("outcome", budget)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
