@@ -72,6 +72,11 @@ def test_kansli_imports_the_sie_file_and_sees_budget_against_outcome(page, demo)
     expect(page.locator("main")).to_contain_text("Inläst från norra-vastmanland-2022.se")
     assert_no_axe_violations(page)
 
+    # The mapping chosen for 4011 is kept for next year, beside the others.
+    page.get_by_role("link", name="Konton och budgetrader").click()
+    expect(page.locator("main table")).to_contain_text("Samordningsteam FNS")
+    assert_no_axe_violations(page)
+
 
 def test_kansli_types_an_outcome_and_the_board_reads_it(page, demo):
     plan = load_budget(NV)

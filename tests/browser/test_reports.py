@@ -131,3 +131,7 @@ def test_the_board_approves_the_report_and_an_auditor_records_the_statement(page
     )
     expect(statement).to_contain_text("Vi tillstyrker ansvarsfrihet för 2022.")
     assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Rapportens historik").click()
+    expect(page.locator("main table")).to_contain_text("Revisorernas uttalande")
+    assert_no_axe_violations(page)
