@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic.base import ContextMixin
 
@@ -45,32 +45,46 @@ class PendingPdfMixin(ContextMixin):
         return mark_not_cached(response)
 
 
-class PlanDocumentPdfView(PlanMixin, PendingPdfMixin, View):
-    """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
+class DocumentPdfMixin(PendingPdfMixin):
+    """A PDF view of a document the board decides (``self.document``, ``document_url()``):
+    the file, or the pending page while no slot is free. ``variant``: "pdf" or "pdfa"."""
 
     variant = PlanDocument.Variant.PDF
+    back_label = ""
+
+    def make_pdf(self, *, user_id) -> bytes:
+        raise NotImplementedError
+
+    def filename(self, *, today) -> str:
+        raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
         try:
-            content = plan_document.plan_pdf(
-                plan=self.plan,
-                association=self.association,
-                variant=self.variant,
-                user_id=request.user.pk,
-            )
+            content = self.make_pdf(user_id=request.user.pk)
         except rendering.RenderBusy:
             return self.pending(
                 request,
-                document_title=self.plan.title,
-                back_url=self.plan_url(),
-                back_label=_("Back to the plan"),
+                document_title=self.document.title,
+                back_url=self.document_url(),
+                back_label=self.back_label,
             )
         response = HttpResponse(content, content_type="application/pdf")
-        name = plan_document.document_filename(
-            plan=self.plan,
-            association=self.association,
-            variant=self.variant,
-            today=timezone.localdate(),
-        )
+        name = self.filename(today=timezone.localdate())
         response["Content-Disposition"] = content_disposition(name, as_attachment=False)
         return response
+
+
+class PlanDocumentPdfView(PlanMixin, DocumentPdfMixin, View):
+    """The plan as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
+
+    back_label = _("Back to the plan")
+
+    def make_pdf(self, *, user_id) -> bytes:
+        return plan_document.plan_pdf(
+            plan=self.plan, association=self.association, variant=self.variant, user_id=user_id
+        )
+
+    def filename(self, *, today) -> str:
+        return plan_document.document_filename(
+            plan=self.plan, association=self.association, variant=self.variant, today=today
+        )

@@ -2,16 +2,12 @@
 for every member of the förbund (the report is public; its counts are suppressed)."""
 
 from django.http import HttpResponse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from documents import rendering
-from documents.views import PendingPdfMixin
-from finsam.downloads import content_disposition
+from documents.views import DocumentPdfMixin
 
 from . import document
-from .models import ReportDocument
 from .views import ReportMixin
 
 
@@ -25,32 +21,17 @@ class ReportDocumentView(ReportMixin, View):
         )
 
 
-class ReportDocumentPdfView(ReportMixin, PendingPdfMixin, View):
+class ReportDocumentPdfView(ReportMixin, DocumentPdfMixin, View):
     """The report as a PDF (``variant`` "pdf") or as PDF/A for the archive ("pdfa")."""
 
-    variant = ReportDocument.Variant.PDF
+    back_label = _("Back to the report")
 
-    def get(self, request, *args, **kwargs):
-        try:
-            content = document.report_pdf(
-                report=self.report,
-                association=self.association,
-                variant=self.variant,
-                user_id=request.user.pk,
-            )
-        except rendering.RenderBusy:
-            return self.pending(
-                request,
-                document_title=self.report.title,
-                back_url=self.report_url(),
-                back_label=_("Back to the report"),
-            )
-        response = HttpResponse(content, content_type="application/pdf")
-        name = document.document_filename(
-            report=self.report,
-            association=self.association,
-            variant=self.variant,
-            today=timezone.localdate(),
+    def make_pdf(self, *, user_id) -> bytes:
+        return document.report_pdf(
+            report=self.report, association=self.association, variant=self.variant, user_id=user_id
         )
-        response["Content-Disposition"] = content_disposition(name, as_attachment=False)
-        return response
+
+    def filename(self, *, today) -> str:
+        return document.document_filename(
+            report=self.report, association=self.association, variant=self.variant, today=today
+        )
