@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from associations.models import AssociationLogo
@@ -122,6 +124,17 @@ def document_url_fetcher(resources: dict[str, _Resource]):
             raise ValueError(f"Not a resource of the document: {url}")
 
     return DocumentURLFetcher()
+
+
+def render_html(template: str, *, context: dict, request=None, for_screen: bool) -> str:
+    """A document's HTML, in the installation's language whoever reads it: the page
+    (``for_screen``) or the exact input of its PDF."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            template,
+            {**context, "for_screen": for_screen, "document_language": settings.LANGUAGE_CODE},
+            request=request,
+        )
 
 
 def render_pdf(*, html: str, context: dict, variant: str) -> bytes:

@@ -17,7 +17,6 @@ import datetime
 import re
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -151,12 +150,7 @@ def document_filename(*, plan: Plan, association, variant: str, today: datetime.
 
 
 def render_document_html(*, context: dict, request=None, for_screen: bool) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string(
-            TEMPLATE,
-            {**context, "for_screen": for_screen, "document_language": settings.LANGUAGE_CODE},
-            request=request,
-        )
+    return pdf.render_html(TEMPLATE, context=context, request=request, for_screen=for_screen)
 
 
 def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = None) -> bytes:

@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -133,12 +132,7 @@ def document_context(
 
 
 def render_document_html(*, context: dict, request=None, for_screen: bool) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string(
-            TEMPLATE,
-            {**context, "for_screen": for_screen, "document_language": settings.LANGUAGE_CODE},
-            request=request,
-        )
+    return pdf.render_html(TEMPLATE, context=context, request=request, for_screen=for_screen)
 
 
 def document_filename(
