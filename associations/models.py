@@ -6,6 +6,8 @@ without an active ``scope(association=...)`` raises ``ScopeError`` instead of
 returning other förbunds' rows.
 """
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -81,6 +83,35 @@ class Association(models.Model):
             "as the kansli can."
         ),
     )
+    # When work is due (notifications: the to-do lists and the reminders).
+    quarter_deadline_days = models.PositiveSmallIntegerField(
+        _("days to report a quarter"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("A quarter's figures are due this many days after the quarter ends."),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder, days before the deadline"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "Project leaders who have not submitted are reminded this many days before a "
+            "quarter's deadline, and again the day after it."
+        ),
+    )
+    next_plan_month = models.PositiveSmallIntegerField(
+        _("next year's plan started by, month"),
+        default=9,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    next_plan_day = models.PositiveSmallIntegerField(
+        _("next year's plan started by, day"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_(
+            "If next year's plan does not exist by this date, the kansli's to-do list says so."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +125,19 @@ class Association(models.Model):
     @property
     def display_name(self):
         return self.short_name or self.name
+
+    def clean(self):
+        super().clean()
+        try:
+            self.next_plan_start(2023)  # not a leap year: 29 February is refused
+        except ValueError:
+            raise ValidationError(
+                {"next_plan_day": _("Choose a day that exists in that month every year.")}
+            ) from None
+
+    def next_plan_start(self, year: int) -> datetime.date:
+        """The date in ``year`` by which the plan for ``year + 1`` should be started."""
+        return datetime.date(year, self.next_plan_month, self.next_plan_day)
 
 
 class Role(models.TextChoices):
@@ -361,3 +405,46 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class OutgoingMail(models.Model):
+    """One e-mail in the outbox (``associations.outbox``): written in the transaction of
+    what caused it, delivered by the job runner once that commits, tried again when the
+    mail server fails, and after ``OUTBOX_MAX_ATTEMPTS`` tries shown on the kansli's
+    to-do list. ``association`` is the förbund the mail concerns (none for a password
+    reset)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Could not be sent")
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+    from_email = models.CharField(max_length=254)
+    to = models.JSONField(default=list)
+    subject = models.TextField(_("subject"))
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+
+    def __str__(self):
+        return self.subject

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from finsam import ratelimit
 
-from .models import Association, Membership, Role, User
+from . import outbox
+from .models import Association, Membership, OutgoingMail, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,9 @@ def _unique_username(email: str) -> str:
 def _send_invitation_on_commit(
     invitation: Invitation, *, acting_user, new: bool, base_url: str
 ) -> None:
+    """Put the invitation in the outbox (``associations.outbox``); once the transaction
+    commits, ``invitation.mail_sent`` says whether the runner has sent it (None while a
+    worker has not yet tried)."""
     membership = invitation.membership
     association, user = membership.association, membership.user
     context = {
@@ -175,24 +178,24 @@ def _send_invitation_on_commit(
         context["set_password_url"] = base_url + reverse(
             "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
         )
-    # A name saved before control characters were refused must not break the header.
-    name = " ".join(str(association).split())
-    subject = _("You have been given access to %(association)s") % {"association": name}
+    subject = _("You have been given access to %(association)s") % {"association": association}
     body = render_to_string("associations/email/invitation.txt", context)
+    mail = outbox.queue_mail(
+        to=[user.email], subject=subject, body=body, association=association, kind="invitation"
+    )
 
-    def send():
+    def sent():
         ratelimit.INVITATIONS_PER_ASSOCIATION.hit(association.pk)
-        try:
-            send_mail(subject, body, None, [user.email])
-        except Exception:
-            # Whatever the mail server or backend raised: the membership stands, the
-            # kansli is told and can send again. The log line has the request id.
-            log.exception("invitation mail not sent (membership %s)", membership.pk)
-            invitation.mail_sent = False
-        else:
+        mail.refresh_from_db(fields=["status", "attempts"])
+        if mail.status == OutgoingMail.Status.SENT:
             invitation.mail_sent = True
+        elif mail.attempts:
+            # Whatever the mail server or backend raised: the membership stands, the
+            # kansli is told and can send again; the outbox also tries again later.
+            log.warning("invitation mail not sent (membership %s)", membership.pk)
+            invitation.mail_sent = False
 
-    transaction.on_commit(send)
+    transaction.on_commit(sent)
 
 
 @transaction.atomic

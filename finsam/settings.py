@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "finsam",
     "associations",
     "plans",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "followup",
     "documents",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -208,12 +211,35 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-EMAIL_BACKEND = env.str(
+# Every e-mail is written to the outbox (associations/outbox.py) in the transaction of
+# what caused it and delivered by the job runner after commit, retried when it fails.
+# EMAIL_BACKEND in the environment names the backend that really delivers.
+EMAIL_BACKEND = "associations.outbox.OutboxBackend"
+OUTBOX_DELIVERY_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Tries before a mail is given up and shown on the kansli's to-do list; sent mails are
+# deleted after OUTBOX_KEEP_DAYS (they hold names and addresses).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
+
+# The job runner (django-tasks, the API of Django's own tasks framework). "immediate":
+# a job runs in the process that queues it, once its transaction has committed (no
+# worker needed: development and tests). "database": jobs wait in the database for
+# `manage.py db_worker` (one or more processes; docker-compose.yml's `worker`).
+TASKS_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": TASKS_BACKENDS[env.str("TASKS_BACKEND", default="immediate")],
+        "QUEUES": ["default", "documents"],
+    }
+}
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="finsam@localhost")

@@ -17,7 +17,7 @@ from associations.rules import is_kansli, is_project_leader
 from associations.versioning import EditConflict, claim_version, ensure_version
 from plans.models import Intervention, MeasurementPoint
 
-from . import validation, workflow
+from . import signals, validation, workflow
 from .models import (
     InterventionFollowUp,
     Measure,
@@ -322,6 +322,13 @@ def quarter_report_transition(
         user=acting_user,
         from_status=old_status,
         to_status=new_status,
+        reason=reason.strip(),
+    )
+    signals.quarter_report_transitioned.send(
+        sender=QuarterReport,
+        report=report,
+        action=action,
+        acting_user=acting_user,
         reason=reason.strip(),
     )
     return report

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from associations.rules import can
 
+from . import signals
 from .models import Comment, Goal, MeasurementPoint, Plan, PlanIntervention, Section
 
 TARGET_MODELS = {
@@ -224,6 +225,7 @@ def comment_reply(*, parent: Comment, acting_user, body: str) -> Comment:
     )
     reply._history_user = acting_user
     reply.save()
+    signals.comment_answered.send(sender=Comment, reply=reply, acting_user=acting_user)
     return reply
 
 

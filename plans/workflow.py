@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from associations.rules import can
 
-from . import extensions
+from . import extensions, signals
 from .comments import unhandled_count
 from .models import BoardDecided, Plan
 
@@ -150,7 +150,9 @@ def send_for_review(
     document.status = Status.REVIEW
     document.review_deadline = deadline
     document.review_message = message.strip()
-    return _save(document, acting_user, ["status", "review_deadline", "review_message"])
+    _save(document, acting_user, ["status", "review_deadline", "review_message"])
+    signals.sent_for_review.send(sender=type(document), document=document, acting_user=acting_user)
+    return document
 
 
 @transaction.atomic
@@ -224,6 +226,9 @@ def record_approval(
     # committed; if rendering fails the decision stands (robust) and the first
     # download renders them instead.
     transaction.on_commit(lambda: extensions.document_approved(document=document), robust=True)
+    signals.decision_recorded.send(
+        sender=type(document), document=document, acting_user=acting_user, approved=True
+    )
     return document
 
 
@@ -254,7 +259,11 @@ def record_sent_back(*, document: BoardDecided, acting_user, reason: str) -> Boa
         raise ValidationError({"reason": str(document.WORKFLOW_WORDS["reason"])})
     document.status = Status.SENT_BACK
     document.sent_back_reason = reason.strip()
-    return _save(document, acting_user, ["status", "sent_back_reason"])
+    _save(document, acting_user, ["status", "sent_back_reason"])
+    signals.decision_recorded.send(
+        sender=type(document), document=document, acting_user=acting_user, approved=False
+    )
+    return document
 
 
 @transaction.atomic

@@ -21,6 +21,17 @@ def plain_settings() -> dict:
         "SECURE_SSL_REDIRECT": False,
         "ALLOWED_HOSTS": ["testserver", "localhost", "127.0.0.1"],
         "LANGUAGE_CODE": "sv",
+        # Mails go through the outbox, as in production, and are delivered to Django's
+        # in-memory ``mail.outbox`` by the immediate job runner once the test's
+        # transaction "commits" (``django_capture_on_commit_callbacks(execute=True)``).
+        "EMAIL_BACKEND": "associations.outbox.OutboxBackend",
+        "OUTBOX_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "TASKS": {
+            "default": {
+                "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                "QUEUES": ["default", "documents"],
+            }
+        },
     }
 
 

@@ -1,15 +1,24 @@
 """The apps depend one way: finsam's base utilities ← associations ← plans ← budgets ←
-followup ← documents ← reports. A module imports only from its own layer or the layers below it;
-imports inside functions count too. A model named by its label (``"budgets.BudgetLine"``,
-``apps.get_model``) is not an import. ``finsam.urls``, ``finsam.settings`` and
-``finsam.wsgi`` are the composition root and may import anything.
+followup ← documents ← reports ← notifications. A module imports only from its own layer
+or the layers below it; imports inside functions count too. A model named by its label
+(``"budgets.BudgetLine"``, ``apps.get_model``) is not an import. ``finsam.urls``,
+``finsam.settings`` and ``finsam.wsgi`` are the composition root and may import anything.
 """
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["finsam", "associations", "plans", "budgets", "followup", "documents", "reports"]
+LAYERS = [
+    "finsam",
+    "associations",
+    "plans",
+    "budgets",
+    "followup",
+    "documents",
+    "reports",
+    "notifications",
+]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 COMPOSITION_ROOT = {"finsam.urls", "finsam.settings", "finsam.wsgi"}
 

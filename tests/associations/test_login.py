@@ -64,8 +64,9 @@ def test_session_expires_after_a_working_day_of_inactivity():
     assert settings.SESSION_SAVE_EVERY_REQUEST
 
 
-def test_password_reset_sends_a_working_link(client, person):
-    response = client.post(reverse("password_reset"), {"email": "anna@example.se"})
+def test_password_reset_sends_a_working_link(client, person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "anna@example.se"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_failing_mail_keeps_the_membership_and_tells_the_kansli(
     kansli_client, association, settings
 ):
-    settings.EMAIL_BACKEND = FAILING
+    settings.OUTBOX_DELIVERY_BACKEND = FAILING
     response = invite(kansli_client, association)
     assert response.status_code == 200
     page = response.content.decode()
@@ -48,9 +48,9 @@ def test_a_failing_mail_keeps_the_membership_and_tells_the_kansli(
 
 
 def test_the_resend_button_sends_a_link_to_choose_a_password(kansli_client, association, settings):
-    settings.EMAIL_BACKEND = FAILING
+    settings.OUTBOX_DELIVERY_BACKEND = FAILING
     invite(kansli_client, association)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.OUTBOX_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with scope(association=association):
         membership = Membership.objects.get(user__email="ny.person@example.se")
     response = kansli_client.post(
@@ -63,7 +63,7 @@ def test_the_resend_button_sends_a_link_to_choose_a_password(kansli_client, asso
 
 
 def test_resend_fails_visibly_too(kansli_client, association, settings):
-    settings.EMAIL_BACKEND = FAILING
+    settings.OUTBOX_DELIVERY_BACKEND = FAILING
     invite(kansli_client, association)
     with scope(association=association):
         membership = Membership.objects.get(user__email="ny.person@example.se")
