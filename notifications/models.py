@@ -82,9 +82,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["created_at", "pk"]
-        indexes = [
-            models.Index(fields=["delivery", "digested_at"], name="notification_digest_idx")
-        ]
+        indexes = [models.Index(fields=["delivery", "digested_at"], name="notification_digest_idx")]
 
     def __str__(self):
         return self.subject
