@@ -18,7 +18,9 @@ A mail is claimed by one conditional ``UPDATE`` before it is sent, so two worker
 given the same mail send it once.
 """
 
+import contextvars
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -41,6 +43,24 @@ STALE_CLAIM = timedelta(minutes=15)
 ERROR_LENGTH = 1000
 
 
+_muted = contextvars.ContextVar("outbox_muted", default=False)
+
+
+@contextmanager
+def muted():
+    """No mail is queued and no one notified while this runs (``load_demo``: the demo's
+    events are not news to anyone, and its addresses are made up)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def is_muted() -> bool:
+    return _muted.get()
+
+
 def queue_mail(
     *,
     to: list[str],
@@ -51,8 +71,11 @@ def queue_mail(
     kind: str = "",
     from_email: str | None = None,
     headers: dict | None = None,
-) -> OutgoingMail:
-    """Put one mail in the outbox; it is delivered after the transaction commits."""
+) -> OutgoingMail | None:
+    """Put one mail in the outbox; it is delivered after the transaction commits.
+    None while ``muted``."""
+    if is_muted():
+        return None
     # A name saved before control characters were refused must not break the header.
     subject = " ".join(str(subject).split())
     mail = OutgoingMail(

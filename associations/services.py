@@ -186,6 +186,8 @@ def _send_invitation_on_commit(
 
     def sent():
         ratelimit.INVITATIONS_PER_ASSOCIATION.hit(association.pk)
+        if mail is None:  # muted
+            return
         mail.refresh_from_db(fields=["status", "attempts"])
         if mail.status == OutgoingMail.Status.SENT:
             invitation.mail_sent = True

@@ -243,6 +243,9 @@ TASKS = {
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="finsam@localhost")
+# The address links in notifications and reminders start with (they are made without a
+# request: in the job runner, in the daily `send_reminders`).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Security: strict unless DEBUG is on; each can be relaxed from the environment
 # (the loopback benchmark serves plain HTTP, for instance).

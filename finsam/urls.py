@@ -26,6 +26,7 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=RateLimitedPasswordResetForm),
         name="password_reset",
     ),
+    path("accounts/notifications/", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

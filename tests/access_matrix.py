@@ -427,6 +427,8 @@ GLOBAL_URLS = {
     "logout": {"member": 405, "anonymous": 405},  # logout is POST only
     "password_change": {"member": 200, "anonymous": LOGIN},
     "password_change_done": {"member": 200, "anonymous": LOGIN},
+    # Each person's own choice of mails, in every förbund they belong to.
+    "notifications:preferences": {"member": 200, "anonymous": LOGIN},
     "password_reset": {"member": 200, "anonymous": 200},
     "password_reset_done": {"member": 200, "anonymous": 200},
     "password_reset_confirm": {"member": 200, "anonymous": 200},

@@ -6,6 +6,7 @@ plan is approved, as the board approved both).
 
 from django.core.management.base import BaseCommand
 
+from associations import outbox
 from associations.demo import DEMO_SLUGS, load_demo_associations
 from associations.models import User
 from budgets.demo import change_demo_revision_budget, load_demo_budget, load_demo_outcome
@@ -19,6 +20,11 @@ class Command(BaseCommand):
     help = "Create (or refresh) the five seed förbund and their demo users. Idempotent."
 
     def handle(self, *args, **options):
+        # The demo's events (plans sent to the board, decisions) mail nobody.
+        with outbox.muted():
+            self.load()
+
+    def load(self):
         associations = load_demo_associations()
         for association in associations.values():
             plan = load_demo_plan(association, before_approval=load_demo_budget)
