@@ -171,6 +171,8 @@ def _send_invitation_on_commit(
         "inviter": acting_user,
         "new": new,
         "login_url": base_url + reverse("login"),
+        # Resolved by name: the page is the notifications app's, above this one.
+        "preferences_url": base_url + reverse("notifications:preferences"),
     }
     if new:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
