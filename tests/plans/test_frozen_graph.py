@@ -52,7 +52,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
-from associations.models import FormSubmission
+from associations.models import FormSubmission, OutgoingMail
 from budgets.demo import load_demo_budget
 from documents.plan_document import (
     document_context,
@@ -62,6 +62,7 @@ from documents.plan_document import (
     store_approved_documents,
 )
 from followup.demo import load_demo_followup
+from notifications.models import Delivery, Kind, Notification, NotificationPreference
 from plans.demo import load_demo_plan
 from plans.models import Comment, Plan, PlanDocument
 
@@ -132,6 +133,10 @@ POLICY = {
     "contenttypes.ContentType": (PLAN, "Django's model registry, not printed"),
     "admin.LogEntry": (PLAN, "the admin's log, not printed"),
     "associations.FormSubmission": (PLAN, "a create form's one-time token, not printed"),
+    # Mails and notifications (issue 17): about the plan's events, never printed.
+    "associations.OutgoingMail": (PLAN, "a mail in the outbox, not printed"),
+    "notifications.Notification": (PLAN, "an event told to a person, not printed"),
+    "notifications.NotificationPreference": (PLAN, "a person's choice of mails, not printed"),
     # Follow-up: not printed in the plan's document.
     "followup.Measure": (PLAN, "follow-up measures"),
     "followup.InterventionFollowUp": (PLAN, "follow-up settings"),
@@ -534,6 +539,20 @@ def frozen_ostra_varmland(status):
         )
         Comment.objects.create(association=association, plan=plan, author=kansli, body="Bra.")
         FormSubmission.objects.create(association=association, token=uuid.uuid4())
+        sent = OutgoingMail.objects.create(
+            association=association, to=[kansli.email], subject="Ämne", body="Text"
+        )
+        Notification.objects.create(
+            association=association,
+            user=kansli,
+            kind=Kind.DECISION,
+            delivery=Delivery.IMMEDIATE,
+            subject="Ämne",
+            text="Text",
+            url="/",
+            mail=sent,
+        )
+        NotificationPreference.objects.create(user=kansli, kind=Kind.REVIEW)
         if status == Plan.Status.APPROVED:
             store_approved_documents(plan=plan)
     with scopes_disabled():
