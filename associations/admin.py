@@ -4,7 +4,15 @@ kansli user. It runs with the tenant scope disabled (see the middleware)."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact, User
+from .models import (
+    Association,
+    BoardSeat,
+    MemberParty,
+    Membership,
+    OfficeContact,
+    OutgoingMail,
+    User,
+)
 
 
 @admin.register(User)
@@ -41,3 +49,19 @@ class MembershipAdmin(admin.ModelAdmin):
 
 admin.site.register(BoardSeat)
 admin.site.register(OfficeContact)
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """The outbox, for the platform administrator: what waits, what failed and why. Read
+    only: a mail is tried again from the kansli's to-do list (or ``send_reminders``)."""
+
+    list_display = ["created_at", "association", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "association"]
+    readonly_fields = [field.name for field in OutgoingMail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
