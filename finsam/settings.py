@@ -221,6 +221,9 @@ OUTBOX_DELIVERY_BACKEND = env.str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Where the file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.
+# EmailBackend) writes each mail as a file: a development or test setting.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=None)
 # Tries before a mail is given up and shown on the kansli's to-do list; sent mails are
 # deleted after OUTBOX_KEEP_DAYS (they hold names and addresses).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
@@ -229,7 +232,9 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # The job runner (django-tasks, the API of Django's own tasks framework). "immediate":
 # a job runs in the process that queues it, once its transaction has committed (no
 # worker needed: development and tests). "database": jobs wait in the database for
-# `manage.py db_worker` (one or more processes; docker-compose.yml's `worker`).
+# `manage.py db_worker --queue-name default,documents` (one or more processes;
+# docker-compose.yml's `worker`). Queues: "default" (mails), "documents" (PDF renders:
+# a draft's on request, an approved document's archive after the decision).
 TASKS_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
