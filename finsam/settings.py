@@ -297,10 +297,13 @@ CACHES = {
 }
 CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
 
-# PDF rendering (documents/rendering.py): at most PDF_RENDER_LIMIT drafts are rendered at
-# once in the whole installation (each takes a core for about a second), and one per
-# person. A download waits up to PDF_RENDER_WAIT seconds for a free slot, then gets a
-# page saying the PDF is being prepared, which asks again by itself. 0 by default: a
+# PDF rendering (documents/rendering.py): a draft's PDF is rendered by a job (queue
+# "documents": in the worker, or in the request with the immediate backend); at most
+# PDF_RENDER_LIMIT drafts are rendered at once in the whole installation (each takes a
+# core for about a second), and one download at a time per person. A render waits up to
+# PDF_RENDER_WAIT seconds for a free slot (a worker's job is then queued again a moment
+# later); until the file is made the download gets a page saying the PDF is being
+# prepared, which asks again by itself. 0 by default: a
 # waiting request holds a sync worker, and with two workers that blocks other förbund's
 # pages (bench/abuse.py measured their p95 at 3.2x idle with 5 s, 2.7x with 2 s, 1.7x
 # with 0). A slot left by a killed worker frees itself after PDF_RENDER_SLOT_TIMEOUT s.

@@ -224,10 +224,18 @@ def record_approval(
         earlier.superseded_by = document
         earlier._history_user = acting_user
         earlier.save(update_fields=["superseded_by", "updated_at"])
-    # The archived PDFs are made from the document as approved, by a job queued once the
-    # decision is committed (``tasks.document_approved``: in the worker, or at once with
-    # the immediate backend). If queueing or rendering fails the decision stands
-    # (robust; a failed job is only logged) and the first download renders them instead.
+    _archive_after_commit(document)
+    signals.decision_recorded.send(
+        sender=type(document), document=document, acting_user=acting_user, approved=True
+    )
+    return document
+
+
+def _archive_after_commit(document: BoardDecided) -> None:
+    """The archived PDFs are made from the document as approved, by a job queued once the
+    decision is committed (``tasks.document_approved``: in the worker, or at once with
+    the immediate backend). If queueing or rendering fails the decision stands (robust;
+    a failed job is only logged) and the first download renders them instead."""
     transaction.on_commit(
         functools.partial(
             tasks.document_approved.enqueue,
@@ -237,10 +245,6 @@ def record_approval(
         ),
         robust=True,
     )
-    signals.decision_recorded.send(
-        sender=type(document), document=document, acting_user=acting_user, approved=True
-    )
-    return document
 
 
 def _check_meeting_date(document: BoardDecided, meeting_date: datetime.date | None) -> None:

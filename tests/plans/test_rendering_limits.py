@@ -329,6 +329,7 @@ def test_with_a_worker_the_download_queues_the_render_once_and_then_serves_it(
     first = client.get(url)
     assert first.status_code == 503  # answered at once: the render waits for the worker
     assert "PDF:en förbereds" in first.content.decode()
+    assert "Sidan frågar igen av sig själv" in first.content.decode()
     assert renders == []
     assert job_queue.names() == [RENDER_JOB]
     assert job_queue.waiting[0].task.queue_name == "documents"
