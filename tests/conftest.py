@@ -142,8 +142,8 @@ def user_without_association(db):
 
 class JobQueue:
     """The jobs queued through django-tasks while a worker would run them later: the
-    ``DummyBackend`` keeps them, ``run_next()`` runs the oldest as ``db_worker`` would
-    (in this process and transaction) and returns what it returned."""
+    ``DummyBackend`` keeps them, ``run_next()`` runs the oldest (of a task) as
+    ``db_worker`` would (in this process and transaction) and returns what it returned."""
 
     def __init__(self):
         from django_tasks import task_backends
@@ -157,8 +157,9 @@ class JobQueue:
     def names(self) -> list[str]:
         return [job.task.name for job in self.waiting]
 
-    def run_next(self):
-        job = self.waiting[0]
+    def run_next(self, name: str | None = None):
+        """Run the oldest waiting job (of the task ``name``, if given)."""
+        job = next(job for job in self.waiting if name in (None, job.task.name))
         object.__setattr__(job, "status", "RUNNING")
         try:
             returned = job.task.call(*job.args, **job.kwargs)
