@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
 
 from associations.models import AssociationLogo
@@ -165,6 +166,7 @@ def draft_pdf(
     variant: str,
     user_id: int | None,
     build: Callable[[], tuple[str, dict]],
+    render: Callable[..., bytes],
     job: Task,
     job_kwargs: dict,
 ) -> bytes:
@@ -172,22 +174,34 @@ def draft_pdf(
     what it showed then; else its render is queued, once while it is pending, as
     ``job(**job_kwargs, variant=, digest=)`` (a task on the "documents" queue whose body
     is ``render_draft``), and ``rendering.RenderBusy`` is raised: the view answers the
-    page that asks again. With the immediate backend the job has run by then and the
-    file it made is returned. A person's downloads one at a time (the HTML too: ten at
+    page that asks again. A person's downloads one at a time (the HTML too: ten at
     once would build it ten times).
+
+    With the immediate backend the job would run here and now: its body runs instead,
+    on the HTML just built (``render(html=, context=, variant=)`` makes the file), and
+    the file is returned; a render that fails raises as it did in the job.
 
     ``build()`` gives ``(html, context)`` for the print. Raises
     ``rendering.RenderFailed`` when the render of this input failed lately."""
     with rendering.person_slot(user_id=user_id):
-        html, _context = build()
+        html, context = build()
         digest = rendering.content_hash(html=html, variant=variant)
         marked = {"owner": owner, "variant": variant, "digest": digest}
         cached = rendering.cached_pdf(**marked)
         if cached is not None:
             return cached
         if rendering.mark_queued(**marked):
-            job.enqueue(**job_kwargs, variant=variant, digest=digest)
-            cached = rendering.cached_pdf(**marked)  # the immediate backend ran it here
+            if isinstance(job.get_backend(), ImmediateBackend):
+                render_draft(
+                    **marked,
+                    build=lambda: (html, context),
+                    render=render,
+                    job=job,
+                    job_kwargs=job_kwargs,
+                )
+            else:
+                job.enqueue(**job_kwargs, variant=variant, digest=digest)
+            cached = rendering.cached_pdf(**marked)
             if cached is not None:
                 return cached
         if rendering.job_failed(**marked):

@@ -170,6 +170,7 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
             variant=variant,
             user_id=user_id,
             build=lambda: _print(plan=plan, association=association),
+            render=_render_pdf,
             job=render_draft,
             job_kwargs={"plan_id": plan.pk, "association_id": association.pk},
         )

@@ -12,8 +12,8 @@ installation, so one person's downloads must not slow every other förbund's pag
   the ``documents`` cache under the document, variant and digest of what it shows
   (``mark_queued``); a render that failed is marked so for a while (``job_failed``),
   and the download is then an error instead of a waiting page that never ends. With
-  the immediate backend (no worker) the job runs inside the request, which then finds
-  the file in the cache and serves it, as before.
+  the immediate backend (no worker) the job's body runs inside the request, on the
+  HTML the request has just built, and the request serves the file, as before.
 - **Slots.** At most ``PDF_RENDER_LIMIT`` renders run at once in the whole
   installation, wherever they run: each web process with the immediate backend, and
   each worker, takes a slot for its render. The limit is held in the database

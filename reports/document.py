@@ -164,6 +164,7 @@ def report_pdf(
             variant=variant,
             user_id=user_id,
             build=lambda: _print(report=report, association=association),
+            render=pdf.render_pdf,
             job=render_draft,
             job_kwargs={"report_id": report.pk, "association_id": association.pk},
         )

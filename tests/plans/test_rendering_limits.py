@@ -407,13 +407,39 @@ def test_a_failed_render_is_an_error_not_a_waiting_page_for_ever(
 def test_with_the_immediate_backend_a_failed_render_is_an_error_at_once(
     association, members, client, draft, monkeypatch
 ):
+    tries = []
+
     def broken(**kwargs):
+        tries.append(kwargs["html"])
         raise ValueError("WeasyPrint failed")
 
     monkeypatch.setattr(document, "render_pdf", broken)
     client.force_login(members["revisor"])
+    with pytest.raises(ValueError, match="WeasyPrint failed"):
+        client.get(pdf_url(association, draft))
+    # Not tried again at every download while it fails (for ``JOB_TIMEOUT`` seconds).
     with pytest.raises(rendering.RenderFailed):
         client.get(pdf_url(association, draft))
+    assert len(tries) == 1
+    assert set(RenderSlot.objects.values_list("holder", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_with_the_immediate_backend_the_draft_is_built_once_per_download(
+    association, members, client, draft, renders, monkeypatch
+):
+    built = []
+    real = document.render_document_html
+
+    def counted(**kwargs):
+        built.append(kwargs["for_screen"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(document, "render_document_html", counted)
+    client.force_login(members["revisor"])
+    assert client.get(pdf_url(association, draft)).status_code == 200
+    assert built == [False]
+    assert len(renders) == 1
 
 
 @pytest.mark.django_db
