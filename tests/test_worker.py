@@ -1,6 +1,8 @@
 """A real worker (``manage.py db_worker``) against PostgreSQL: the jobs the application
-queues with ``TASKS_BACKEND=database`` are run by another process, which finds them and
-the data they need in the database alone.
+queues with ``TASKS_BACKEND=database`` (the archive of an approved plan, a mail, a
+draft's PDF) are run by another process, which finds them and the data they need in the
+database alone. The worker renders as in production: a draft in a child process at
+``PDF_RENDER_NICE``.
 
 Runs only when the test database is PostgreSQL: an in-memory SQLite test database is
 invisible to another process.
@@ -54,7 +56,6 @@ def run_worker(mail_folder: Path) -> subprocess.CompletedProcess:
         "TASKS_BACKEND": "database",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_folder),
-        "PDF_RENDER_NICE": "0",
     }
     return subprocess.run(
         [
@@ -131,3 +132,32 @@ def test_the_worker_archives_an_approved_plan_and_sends_the_mail(
     assert mail.status == OutgoingMail.Status.SENT
     written = [path.read_text() for path in tmp_path.iterdir()]
     assert any("To: styrelsen@example.se" in text for text in written)
+
+
+def test_the_worker_renders_the_draft_a_download_asked_for(
+    association, members, database_jobs, client, tmp_path
+):
+    from django.core.cache import caches
+    from django.urls import reverse
+
+    from documents import rendering
+
+    caches[rendering.DOCUMENT_CACHE].clear()
+    with scope(association=association):
+        draft = PlanFactory(association=association, title="Verksamhetsplan 2025")
+    url = reverse(
+        "documents:plan_document_pdf",
+        kwargs={"association_slug": association.slug, "plan_pk": draft.pk},
+    )
+    client.force_login(members["revisor"])
+    assert client.get(url).status_code == 503  # the pending page: the render is queued
+    assert client.get(url).status_code == 503
+    assert DBTaskResult.objects.filter(queue_name="documents").count() == 1
+
+    worker = run_worker(tmp_path)
+
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
