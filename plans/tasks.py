@@ -6,7 +6,9 @@ plan's PDF and PDF/A, ``reports`` an annual report's). It is queued on "document
 ``workflow.record_approval`` after the commit, so the decision is answered without
 waiting 2–3 s for the renders: a worker (``manage.py db_worker``) makes them, or, with
 the immediate backend, the web process right after the commit. Plans knows no app
-above it: the job names the document by its model's label and primary key.
+above it: the job names the document by its model's label and primary key. The
+document itself is frozen from the decision on; what its print takes from the förbund
+(logo, board) is as it stands when the job runs, seconds later with a running worker.
 
 A job that fails or never runs loses nothing: the decision is committed before the job
 is queued, and the first download of an approved document that has no stored file
