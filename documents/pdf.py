@@ -7,8 +7,9 @@ WeasyPrint here. ``render_pdf`` resolves resources against ``BASE_URL`` with a f
 that reads the stylesheet and the shipped fonts from disk and the logo from memory, and
 fetches nothing else (no network, and nothing a document's text could point at).
 ``draft_pdf`` serves a draft's file from the cache while what it shows is unchanged and
-otherwise renders it under ``documents.rendering``'s limits; ``stored_pdf`` serves an
-approved document's archived file, rendering and storing it the first time.
+otherwise queues its render (``render_draft``, a job run by the worker under
+``documents.rendering``'s limits); ``stored_pdf`` serves an approved document's archived
+file, rendering and storing it the first time.
 """
 
 import datetime
@@ -24,8 +25,10 @@ from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks.base import Task
 
 from associations.models import AssociationLogo
 from plans.models import BoardDecided
@@ -164,28 +167,88 @@ def draft_pdf(
     user_id: int | None,
     build: Callable[[], tuple[str, dict]],
     render: Callable[..., bytes],
+    job: Task,
+    job_kwargs: dict,
 ) -> bytes:
-    """A draft's PDF. A person's downloads one at a time (the HTML too: ten at once
-    would build it ten times); the cached file of ``owner`` (say "plan:12") if the
-    draft shows what it showed then; else a render in one of the installation's slots.
+    """A draft's PDF: the cached file of ``owner`` (say "plan:12") if the draft shows
+    what it showed then; else its render is queued, once while it is pending, as
+    ``job(**job_kwargs, variant=, digest=)`` (a task on the "documents" queue whose body
+    is ``render_draft``), and ``rendering.RenderBusy`` is raised: the view answers the
+    page that asks again. A person's downloads one at a time (the HTML too: ten at
+    once would build it ten times).
 
-    ``build()`` gives ``(html, context)`` for the print; ``render(html=, context=,
-    variant=)`` makes the file (in a child process at a lower priority). Raises
-    ``rendering.RenderBusy`` when no slot frees in time."""
+    With the immediate backend the job would run here and now: its body runs instead,
+    on the HTML just built (``render(html=, context=, variant=)`` makes the file), and
+    the file is returned; a render that fails raises as it did in the job.
+
+    ``build()`` gives ``(html, context)`` for the print. Raises
+    ``rendering.RenderFailed`` when the render of this input failed lately."""
     with rendering.person_slot(user_id=user_id):
         html, context = build()
         digest = rendering.content_hash(html=html, variant=variant)
-        cached = rendering.cached_pdf(owner=owner, variant=variant, digest=digest)
+        marked = {"owner": owner, "variant": variant, "digest": digest}
+        cached = rendering.cached_pdf(**marked)
         if cached is not None:
             return cached
-        with rendering.installation_slot():
-            # Another person may have rendered the same draft while this one waited.
-            cached = rendering.cached_pdf(owner=owner, variant=variant, digest=digest)
+        if rendering.mark_queued(**marked):
+            if isinstance(job.get_backend(), ImmediateBackend):
+                render_draft(
+                    **marked,
+                    build=lambda: (html, context),
+                    render=render,
+                    job=job,
+                    job_kwargs=job_kwargs,
+                )
+            else:
+                job.enqueue(**job_kwargs, variant=variant, digest=digest)
+            cached = rendering.cached_pdf(**marked)
             if cached is not None:
                 return cached
-            content = rendering.run_niced(render, html=html, context=context, variant=variant)
-        rendering.cache_pdf(owner=owner, variant=variant, digest=digest, content=content)
-        return content
+        if rendering.job_failed(**marked):
+            raise rendering.RenderFailed(f"The render of {owner} ({variant}) failed.")
+    raise rendering.RenderBusy
+
+
+def render_draft(
+    *,
+    owner: str,
+    variant: str,
+    digest: str,
+    build: Callable[[], tuple[str, dict]],
+    render: Callable[..., bytes],
+    job: Task,
+    job_kwargs: dict,
+) -> str:
+    """The body of the job ``draft_pdf`` queues: render the draft into the cache in one
+    of the installation's slots. ``digest`` is what the request saw; the draft is built
+    again here, and the file is kept under what it shows now. When no slot is free the
+    job is queued again a moment later if the runner can wait (a worker), else it gives
+    way (the immediate backend: the request answers the waiting page). Returns what was
+    done, for the job's result; a failed render is marked so (``rendering.job_failed``)
+    and raised."""
+    marked = {"owner": owner, "variant": variant, "digest": digest}
+    try:
+        if rendering.cached_pdf(**marked) is not None:
+            rendering.job_finished(**marked)
+            return "cached"
+        try:
+            with rendering.installation_slot():
+                html, context = build()
+                content = rendering.run_niced(render, html=html, context=context, variant=variant)
+        except rendering.RenderBusy:
+            if not job.get_backend().supports_defer:
+                rendering.job_finished(**marked)
+                return "busy"
+            later = timezone.now() + datetime.timedelta(seconds=rendering.REQUEUE_DELAY)
+            job.using(run_after=later).enqueue(**job_kwargs, variant=variant, digest=digest)
+            return "queued again"
+        shown = rendering.content_hash(html=html, variant=variant)
+        rendering.cache_pdf(owner=owner, variant=variant, digest=shown, content=content)
+        rendering.job_finished(**marked)
+        return "rendered"
+    except Exception:
+        rendering.job_finished(**marked, failed=True)
+        raise
 
 
 @dataclass(frozen=True)

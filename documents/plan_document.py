@@ -7,7 +7,8 @@ budget table as ``budgets.selectors`` computes it; the board; the logo).
 a URL fetcher that reads the stylesheet and the shipped fonts from disk and the logo
 from the database, and fetches nothing else. ``plan_pdf`` serves an approved plan's
 PDF from ``PlanDocument`` once it has been rendered; a draft's is cached by what it
-shows and rendered under ``documents.rendering``'s limits (``documents.pdf``).
+shows and rendered by a job (``render_draft``) under ``documents.rendering``'s limits
+(``documents.pdf``).
 
 The document is always rendered in the site language (Swedish): it is the förbund's
 plan, whatever language the reader chose for the application.
@@ -20,8 +21,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_scopes import scope
+from django_tasks import task
 
-from associations.models import AssociationLogo
+from associations.models import Association, AssociationLogo
 from associations.selectors import association_overview
 from budgets.models import Budget
 from budgets.selectors import budget_table
@@ -157,9 +160,10 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
     """The plan's PDF. An approved plan's is rendered once and then served as stored.
 
     A draft's (any plan not approved) is served from the cache while what it shows
-    is unchanged, and otherwise rendered under ``documents.rendering``'s limits: one
-    render at a time for ``user_id``, ``PDF_RENDER_LIMIT`` in the installation.
-    Raises ``rendering.RenderBusy`` when no slot frees in time."""
+    is unchanged; otherwise its render is queued (``render_draft``) and
+    ``rendering.RenderBusy`` raised until it is made (at once with the immediate
+    backend). One download at a time for ``user_id``; ``PDF_RENDER_LIMIT`` renders in
+    the installation (``documents.rendering``)."""
     if plan.status != Plan.Status.APPROVED:
         return pdf.draft_pdf(
             owner=f"plan:{plan.pk}",
@@ -167,6 +171,8 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
             user_id=user_id,
             build=lambda: _print(plan=plan, association=association),
             render=_render_pdf,
+            job=render_draft,
+            job_kwargs={"plan_id": plan.pk, "association_id": association.pk},
         )
     return pdf.stored_pdf(
         archive=ARCHIVE,
@@ -176,6 +182,24 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
         build=lambda: _print(plan=plan, association=association),
         render=render_pdf,
     )
+
+
+@task(queue_name="documents")
+def render_draft(*, plan_id: int, association_id: int, variant: str, digest: str) -> str:
+    """The job that renders a draft plan's PDF into the cache (``pdf.render_draft``),
+    the plan read in the scope of its förbund."""
+    association = Association.objects.get(pk=association_id)
+    with scope(association=association):
+        plan = Plan.objects.get(pk=plan_id)
+        return pdf.render_draft(
+            owner=f"plan:{plan.pk}",
+            variant=variant,
+            digest=digest,
+            build=lambda: _print(plan=plan, association=association),
+            render=_render_pdf,
+            job=render_draft,
+            job_kwargs={"plan_id": plan_id, "association_id": association_id},
+        )
 
 
 def _print(*, plan: Plan, association) -> tuple[str, dict]:
@@ -193,8 +217,9 @@ def store_approved_documents(*, plan: Plan) -> None:
     """Render and keep the PDF and the PDF/A of a plan the board has just approved, so
     that the archived file is the plan as it stood at the decision (logo and board of
     that day), not as it stood whenever somebody first downloads
-    it. Called by ``workflow.record_approval`` once the decision is committed; a plan
-    approved without it (demo data, or a render that failed) is stored at its first
-    download instead."""
+    it. Run by the job ``plans.tasks.document_approved``, which
+    ``workflow.record_approval`` queues once the decision is committed; a plan approved
+    without it (demo data, or a job that failed or has not run yet) is stored at its
+    first download instead."""
     for variant in PDF_VARIANTS:
         plan_pdf(plan=plan, association=plan.association, variant=variant)

@@ -1,30 +1,47 @@
-"""How many PDFs are rendered at once, and which drafts need no rendering at all.
+"""How many PDFs are rendered at once, where, and which drafts need no rendering at all.
 
 A PDF takes WeasyPrint about a second of one core. Many förbund share one
 installation, so one person's downloads must not slow every other förbund's pages:
 
+- **Jobs.** A draft's PDF is rendered by a job of the runner (django-tasks, queue
+  "documents"; ``documents.pdf.draft_pdf`` queues it, ``documents.pdf.render_draft``
+  is its body), not by the request that asks for it: with a worker
+  (``TASKS_BACKEND=database``, ``manage.py db_worker``) the request answers the page
+  "PDF:en förbereds" at once, which asks again by itself until the file is in the
+  cache. The same render is queued once while it is pending: a short-lived marker in
+  the ``documents`` cache under the document, variant and digest of what it shows
+  (``mark_queued``); a render that failed is marked so for a while (``job_failed``),
+  and the download is then an error instead of a waiting page that never ends. With
+  the immediate backend (no worker) the job's body runs inside the request, on the
+  HTML the request has just built, and the request serves the file, as before.
 - **Slots.** At most ``PDF_RENDER_LIMIT`` renders run at once in the whole
-  installation and one per person. The limit is held in the database (``RenderSlot``
-  rows), so it holds across gunicorn workers and machines, on SQLite and PostgreSQL
-  alike: a slot is claimed by one conditional ``UPDATE`` (it matches only a free or
-  expired row, so of two claims one wins) and freed in a ``finally``. A slot is held
-  for at most ``PDF_RENDER_SLOT_TIMEOUT`` seconds: a worker killed mid-render (gunicorn's
-  timeout) frees it by expiring. A person's second render at once is refused at
-  once; a render waits for an installation slot up to ``PDF_RENDER_WAIT`` seconds and
-  is then refused. A refusal is ``RenderBusy``: the view answers with a page that
-  offers the PDF again in a moment.
-- **Priority.** The render runs in a child process forked from the worker at a lower
-  CPU priority (``PDF_RENDER_NICE``), so that on a machine of few cores the other
+  installation, wherever they run: each web process with the immediate backend, and
+  each worker, takes a slot for its render. The limit is held in the database
+  (``RenderSlot`` rows), so it holds across processes and machines, on SQLite and
+  PostgreSQL alike: a slot is claimed by one conditional ``UPDATE`` (it matches only a
+  free or expired row, so of two claims one wins) and freed in a ``finally``. A worker
+  renders one job at a time, so with fewer workers than slots the worker count is the
+  real limit; with more, the slots are: a job that finds none is queued again a moment
+  later (``REQUEUE_DELAY``) instead of holding its worker, which also delivers the
+  mails. A slot is held for at most ``PDF_RENDER_SLOT_TIMEOUT`` seconds: a process
+  killed mid-render frees it by expiring. The person limit is the requests': one
+  person builds one draft's document and queues its render at a time (the HTML is
+  built to know whether the cached file is still right); a second download at once is
+  refused at once. With the immediate backend the render waits for an installation
+  slot up to ``PDF_RENDER_WAIT`` seconds. A refusal is ``RenderBusy``: the view
+  answers with the page that offers the PDF again in a moment.
+- **Priority.** The render runs in a child process forked from its process at a
+  lower CPU priority (``PDF_RENDER_NICE``), so that on a machine of few cores the
   requests get the processor first and the render takes what is left; its memory
   also goes with the child instead of staying in the worker.
 - **Cache.** A draft's PDF is kept in the ``documents`` cache (the database, shared by
-  every worker) under its document (plan or report) and variant, with the SHA-256 of
+  every process) under its document (plan or report) and variant, with the SHA-256 of
   what it shows (the document HTML, which names the logo's hash, and the variant): an
   unchanged draft is not rendered again, and only the latest file of a document and
   variant is kept.
 
 Claims must not run inside a transaction that is still open while rendering
-(``ATOMIC_REQUESTS`` is off): on PostgreSQL another worker's claim would then wait
+(``ATOMIC_REQUESTS`` is off): on PostgreSQL another process's claim would then wait
 for the row lock instead of seeing the slot taken.
 """
 
@@ -51,12 +68,24 @@ from plans.models import RenderSlot
 POLL_INTERVAL = 0.25
 # What the waiting page asks the browser to wait before asking again, in seconds.
 RETRY_AFTER = 5
+# Seconds before a render job that found no free slot in a worker is run again.
+REQUEUE_DELAY = 2
+# Seconds a queued render is taken as pending: a request after that queues it again (its
+# job may have been lost with a killed worker; a second job of the same render finds the
+# file in the cache and does nothing). A failed render is not tried again this long.
+JOB_TIMEOUT = 2 * 60
 DOCUMENT_CACHE = "documents"
 
 
 class RenderBusy(Exception):
-    """No slot for this render now: the person already has one running, or the
-    installation's slots stayed taken for ``PDF_RENDER_WAIT`` seconds."""
+    """The PDF is not ready now: its render is queued for a worker, the person already
+    has one being built, or (in the request) the installation's slots stayed taken for
+    ``PDF_RENDER_WAIT`` seconds."""
+
+
+class RenderFailed(RuntimeError):
+    """The render of exactly this draft failed lately (the job's error is in the log);
+    it is tried again after ``JOB_TIMEOUT`` seconds."""
 
 
 def _claim(name: str, token: str) -> bool:
@@ -193,3 +222,34 @@ def cached_pdf(*, owner: str, variant: str, digest: str) -> bytes | None:
 def cache_pdf(*, owner: str, variant: str, digest: str, content: bytes) -> None:
     """Keep ``content`` as the document's latest file of this variant (replacing the last)."""
     caches[DOCUMENT_CACHE].set(_cache_key(owner=owner, variant=variant), (digest, content))
+
+
+# Queued renders ------------------------------------------------------------------------
+
+QUEUED, FAILED = "queued", "failed"
+
+
+def _job_key(*, owner: str, variant: str, digest: str) -> str:
+    return f"draft-pdf-job:{owner}:{variant}:{digest}"
+
+
+def mark_queued(*, owner: str, variant: str, digest: str) -> bool:
+    """Note that the render of this input is queued. False when it already is (or failed
+    lately): then it is not queued again."""
+    key = _job_key(owner=owner, variant=variant, digest=digest)
+    return caches[DOCUMENT_CACHE].add(key, QUEUED, timeout=JOB_TIMEOUT)
+
+
+def job_failed(*, owner: str, variant: str, digest: str) -> bool:
+    key = _job_key(owner=owner, variant=variant, digest=digest)
+    return caches[DOCUMENT_CACHE].get(key) == FAILED
+
+
+def job_finished(*, owner: str, variant: str, digest: str, failed: bool = False) -> None:
+    """The render of this input is no longer pending: done (its file is in the cache, or
+    it gave way and may be queued again) or ``failed``."""
+    key = _job_key(owner=owner, variant=variant, digest=digest)
+    if failed:
+        caches[DOCUMENT_CACHE].set(key, FAILED, timeout=JOB_TIMEOUT)
+    else:
+        caches[DOCUMENT_CACHE].delete(key)

@@ -25,7 +25,8 @@ class PlanDocumentView(PlanMixin, View):
 
 
 class PendingPdfMixin(ContextMixin):
-    """The answer of a PDF view when no slot is free (``rendering.RenderBusy``)."""
+    """The answer of a PDF view while its file is not ready (``rendering.RenderBusy``: its
+    render is queued, or no slot is free)."""
 
     def pending(self, request, *, document_title: str, back_url: str, back_label: str):
         """No slot to render now: a page that says so and asks again by itself
@@ -47,7 +48,7 @@ class PendingPdfMixin(ContextMixin):
 
 class DocumentPdfMixin(PendingPdfMixin):
     """A PDF view of a document the board decides (``self.document``, ``document_url()``):
-    the file, or the pending page while no slot is free. ``variant``: "pdf" or "pdfa"."""
+    the file, or the pending page while it is being made. ``variant``: "pdf" or "pdfa"."""
 
     variant = PlanDocument.Variant.PDF
     back_label = ""

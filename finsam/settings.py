@@ -221,6 +221,9 @@ OUTBOX_DELIVERY_BACKEND = env.str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Where the file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.
+# EmailBackend) writes each mail as a file: a development or test setting.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=None)
 # Tries before a mail is given up and shown on the kansli's to-do list; sent mails are
 # deleted after OUTBOX_KEEP_DAYS (they hold names and addresses).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
@@ -229,7 +232,9 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # The job runner (django-tasks, the API of Django's own tasks framework). "immediate":
 # a job runs in the process that queues it, once its transaction has committed (no
 # worker needed: development and tests). "database": jobs wait in the database for
-# `manage.py db_worker` (one or more processes; docker-compose.yml's `worker`).
+# `manage.py db_worker --queue-name default,documents` (one or more processes;
+# docker-compose.yml's `worker`). Queues: "default" (mails), "documents" (PDF renders:
+# a draft's on request, an approved document's archive after the decision).
 TASKS_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
@@ -295,10 +300,13 @@ CACHES = {
 }
 CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
 
-# PDF rendering (documents/rendering.py): at most PDF_RENDER_LIMIT drafts are rendered at
-# once in the whole installation (each takes a core for about a second), and one per
-# person. A download waits up to PDF_RENDER_WAIT seconds for a free slot, then gets a
-# page saying the PDF is being prepared, which asks again by itself. 0 by default: a
+# PDF rendering (documents/rendering.py): a draft's PDF is rendered by a job (queue
+# "documents": in the worker, or in the request with the immediate backend); at most
+# PDF_RENDER_LIMIT drafts are rendered at once in the whole installation (each takes a
+# core for about a second), and one download at a time per person. A render waits up to
+# PDF_RENDER_WAIT seconds for a free slot (a worker's job is then queued again a moment
+# later); until the file is made the download gets a page saying the PDF is being
+# prepared, which asks again by itself. 0 by default: a
 # waiting request holds a sync worker, and with two workers that blocks other förbund's
 # pages (bench/abuse.py measured their p95 at 3.2x idle with 5 s, 2.7x with 2 s, 1.7x
 # with 0). A slot left by a killed worker frees itself after PDF_RENDER_SLOT_TIMEOUT s.

@@ -10,12 +10,14 @@ every document) and the document's current state, and refuses with a ValidationE
 whose message the user reads. ``start_revision`` is a plan's only.
 A plan on review or approved is frozen (``services.ensure_editable`` and the
 guard in ``freezing``). Approving a revision makes it the current version: the
-plan it revises gets ``superseded_by`` and stays readable. Approving also stores the
-plan's PDF and PDF/A as they are at the decision (``documents.plan_document``, which
-registers for it in ``plans.extensions``; an annual report's, ``reports``).
+plan it revises gets ``superseded_by`` and stays readable. Approving also queues the
+job that stores the plan's PDF and PDF/A as they are at the decision (``tasks``: it
+runs what ``documents.plan_document`` registers in ``plans.extensions``; an annual
+report's, ``reports``).
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -27,7 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from associations.rules import can
 
-from . import extensions, signals
+from . import extensions, signals, tasks
 from .comments import unhandled_count
 from .models import BoardDecided, Plan
 
@@ -222,14 +224,27 @@ def record_approval(
         earlier.superseded_by = document
         earlier._history_user = acting_user
         earlier.save(update_fields=["superseded_by", "updated_at"])
-    # The archived PDFs are made from the document as approved, after the decision is
-    # committed; if rendering fails the decision stands (robust) and the first
-    # download renders them instead.
-    transaction.on_commit(lambda: extensions.document_approved(document=document), robust=True)
+    _archive_after_commit(document)
     signals.decision_recorded.send(
         sender=type(document), document=document, acting_user=acting_user, approved=True
     )
     return document
+
+
+def _archive_after_commit(document: BoardDecided) -> None:
+    """The archived PDFs are made from the document as approved, by a job queued once the
+    decision is committed (``tasks.document_approved``: in the worker, or at once with
+    the immediate backend). If queueing or rendering fails the decision stands (robust;
+    a failed job is only logged) and the first download renders them instead."""
+    transaction.on_commit(
+        functools.partial(
+            tasks.document_approved.enqueue,
+            label=document._meta.label,
+            pk=document.pk,
+            association_id=document.association_id,
+        ),
+        robust=True,
+    )
 
 
 def _check_meeting_date(document: BoardDecided, meeting_date: datetime.date | None) -> None:

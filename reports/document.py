@@ -15,8 +15,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_scopes import scope
+from django_tasks import task
 
-from associations.models import AssociationLogo
+from associations.models import Association, AssociationLogo
 from budgets.outcome import OutcomeSummary, OutcomeTable, outcome_summary
 from documents import pdf
 from followup.charts import participants_by_gender_chart
@@ -154,34 +156,56 @@ def report_pdf(
     *, report: AnnualReport, association, variant: str, user_id: int | None = None
 ) -> bytes:
     """The report's PDF: an approved report's as archived at the decision (rendered and
-    stored now if it was not), a draft's from the cache or rendered under the render
-    limits. Raises ``documents.rendering.RenderBusy`` when no slot frees in time."""
-
-    def build() -> tuple[str, dict]:
-        context = document_context(report=report, association=association)
-        return render_document_html(context=context, for_screen=False), context
-
+    stored now if it was not), a draft's from the cache or rendered by a job
+    (``render_draft``). Raises ``documents.rendering.RenderBusy`` while it is made."""
     if report.status != AnnualReport.Status.APPROVED:
         return pdf.draft_pdf(
             owner=f"report:{report.pk}",
             variant=variant,
             user_id=user_id,
-            build=build,
+            build=lambda: _print(report=report, association=association),
             render=pdf.render_pdf,
+            job=render_draft,
+            job_kwargs={"report_id": report.pk, "association_id": association.pk},
         )
     return pdf.stored_pdf(
         archive=ARCHIVE,
         document=report,
         variant=variant,
         key=archive_key(report),
-        build=build,
+        build=lambda: _print(report=report, association=association),
         render=pdf.render_pdf,
     )
 
 
+def _print(*, report: AnnualReport, association) -> tuple[str, dict]:
+    """The HTML the PDF is made from, and the context it was rendered with."""
+    context = document_context(report=report, association=association)
+    return render_document_html(context=context, for_screen=False), context
+
+
+@task(queue_name="documents")
+def render_draft(*, report_id: int, association_id: int, variant: str, digest: str) -> str:
+    """The job that renders a draft report's PDF into the cache (``pdf.render_draft``),
+    the report read in the scope of its förbund."""
+    association = Association.objects.get(pk=association_id)
+    with scope(association=association):
+        report = AnnualReport.objects.get(pk=report_id)
+        return pdf.render_draft(
+            owner=f"report:{report.pk}",
+            variant=variant,
+            digest=digest,
+            build=lambda: _print(report=report, association=association),
+            render=pdf.render_pdf,
+            job=render_draft,
+            job_kwargs={"report_id": report_id, "association_id": association_id},
+        )
+
+
 def store_approved_documents(*, document: AnnualReport) -> None:
     """Render and keep the PDF and PDF/A of a report the board has just approved (a
-    receiver of ``plans.extensions.on_document_approved``, run once the decision is
-    committed); a report approved without it is stored at its first download."""
+    receiver of ``plans.extensions.on_document_approved``, run by the job
+    ``plans.tasks.document_approved`` once the decision is committed); a report approved
+    without it is stored at its first download."""
     for variant in pdf.PDF_VARIANTS:
         report_pdf(report=document, association=document.association, variant=variant)

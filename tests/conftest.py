@@ -138,3 +138,46 @@ def kansli_client(client, members):
 @pytest.fixture
 def user_without_association(db):
     return UserFactory()
+
+
+class JobQueue:
+    """The jobs queued through django-tasks while a worker would run them later: the
+    ``DummyBackend`` keeps them, ``run_next()`` runs the oldest (of a task) as
+    ``db_worker`` would (in this process and transaction) and returns what it returned."""
+
+    def __init__(self):
+        from django_tasks import task_backends
+
+        self.backend = task_backends["default"]
+
+    @property
+    def waiting(self) -> list:
+        return [job for job in self.backend.results if job.status == "READY"]
+
+    def names(self) -> list[str]:
+        return [job.task.name for job in self.waiting]
+
+    def run_next(self, name: str | None = None):
+        """Run the oldest waiting job (of the task ``name``, if given)."""
+        job = next(job for job in self.waiting if name in (None, job.task.name))
+        object.__setattr__(job, "status", "RUNNING")
+        try:
+            returned = job.task.call(*job.args, **job.kwargs)
+        except Exception:
+            object.__setattr__(job, "status", "FAILED")
+            raise
+        object.__setattr__(job, "status", "SUCCESSFUL")
+        return returned
+
+
+@pytest.fixture
+def job_queue(settings) -> JobQueue:
+    """Jobs wait in a queue (as with ``TASKS_BACKEND=database``) instead of running at
+    once; the test runs them with ``job_queue.run_next()``."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "documents"],
+        }
+    }
+    return JobQueue()

@@ -721,6 +721,54 @@ def test_a_failed_render_leaves_the_decision_recorded(
         assert not PlanDocument.objects.filter(plan=plan).exists()
 
 
+def test_with_a_worker_the_decision_queues_the_archive_instead_of_rendering_it(
+    association, members, client, django_capture_on_commit_callbacks, job_queue, fake_pdf
+):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        approve(plan, members["kansli"], django_capture_on_commit_callbacks)
+        assert not PlanDocument.objects.filter(plan=plan).exists()
+    [job] = [job for job in job_queue.waiting if job.task.name == "document_approved"]
+    assert job.task.queue_name == "documents"
+    assert job.kwargs == {"label": "plans.Plan", "pk": plan.pk, "association_id": association.pk}
+    assert job_queue.run_next("document_approved") == "archived"
+    with scope(association=association):
+        assert set(PlanDocument.objects.filter(plan=plan).values_list("variant", flat=True)) == {
+            "pdf",
+            "pdfa",
+        }
+
+
+def test_the_first_download_archives_the_plan_when_the_job_has_not_run(
+    association, members, client, django_capture_on_commit_callbacks, job_queue, fake_pdf
+):
+    with scope(association=association):
+        plan = PlanFactory(association=association)
+        approve(plan, members["kansli"], django_capture_on_commit_callbacks)
+    client.force_login(members["styrelse"])
+    kwargs = {"association_slug": association.slug, "plan_pk": plan.pk}
+    response = client.get(reverse("documents:plan_document_pdf", kwargs=kwargs))
+    assert response.status_code == 200
+    with scope(association=association):
+        stored = PlanDocument.objects.get(plan=plan, variant="pdf")
+    assert bytes(stored.content) == response.content
+    # The job comes later and keeps that file.
+    assert job_queue.run_next("document_approved") == "archived"
+    with scope(association=association):
+        assert PlanDocument.objects.get(plan=plan, variant="pdf").sha256 == stored.sha256
+
+
+def test_the_archive_job_reads_the_document_only_in_its_forbunds_scope(
+    association, other_association, fake_pdf
+):
+    from plans.tasks import document_approved
+
+    with scope(association=association):
+        plan = PlanFactory(association=association, status=Plan.Status.APPROVED)
+    with pytest.raises(Plan.DoesNotExist):
+        document_approved.call(label="plans.Plan", pk=plan.pk, association_id=other_association.pk)
+
+
 def test_the_document_is_swedish_whatever_the_readers_language(client):
     from followup.demo import load_demo_followup
 

@@ -1,6 +1,8 @@
 """PDF rendering: a limit per installation and per person held in the database, drafts'
-PDFs cached by what they show, and a waiting page when no slot frees in time
-(documents/rendering.py). The renderer is patched where the PDF itself is not the point."""
+PDFs cached by what they show and rendered by a job (at once in the request with the
+immediate backend, queued for the worker otherwise: ``job_queue``), and a waiting page
+while the file is not ready (documents/rendering.py, documents/pdf.py). The renderer is
+patched where the PDF itself is not the point."""
 
 import datetime
 import os
@@ -311,6 +313,144 @@ def test_with_a_wait_set_the_download_waits_for_the_slot_to_free(
     assert response.status_code == 200
     assert len(renders) == 1
     assert fake_clock.slept == [rendering.POLL_INTERVAL]
+
+
+# With a worker: the render is a job ------------------------------------------------------
+
+RENDER_JOB = "render_draft"
+
+
+@pytest.mark.django_db
+def test_with_a_worker_the_download_queues_the_render_once_and_then_serves_it(
+    association, members, client, draft, renders, job_queue
+):
+    client.force_login(members["revisor"])
+    url = pdf_url(association, draft)
+    first = client.get(url)
+    assert first.status_code == 503  # answered at once: the render waits for the worker
+    assert "PDF:en förbereds" in first.content.decode()
+    assert "Sidan frågar igen av sig själv" in first.content.decode()
+    assert renders == []
+    assert job_queue.names() == [RENDER_JOB]
+    assert job_queue.waiting[0].task.queue_name == "documents"
+    # Asked again (the page's refresh, or somebody else) while the job waits: not twice.
+    client.force_login(members["kansli"])
+    assert client.get(url).status_code == 503
+    assert job_queue.names() == [RENDER_JOB]
+    assert job_queue.run_next() == "rendered"
+    assert len(renders) == 1
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content == FAKE_PDF + b"pdf"
+    assert job_queue.waiting == []
+    assert len(renders) == 1
+
+
+@pytest.mark.django_db
+def test_a_job_renders_the_draft_as_it_is_when_the_job_runs(
+    association, members, client, draft, renders, job_queue
+):
+    client.force_login(members["revisor"])
+    url = pdf_url(association, draft)
+    client.get(url)
+    with scope(association=association):
+        Plan.objects.filter(pk=draft.pk).update(title="Verksamhetsplan 2025, reviderad")
+    job_queue.run_next()
+    assert "reviderad" in renders[0]
+    # The request now sees the changed draft, whose file is already made.
+    response = client.get(url)
+    assert response.status_code == 200
+    assert len(renders) == 1
+    assert job_queue.waiting == []
+
+
+@pytest.mark.django_db
+def test_a_job_that_finds_every_slot_taken_is_queued_again_not_waiting_in_the_worker(
+    association, members, client, draft, renders, job_queue, settings, fake_clock
+):
+    settings.PDF_RENDER_LIMIT = 1
+    client.force_login(members["revisor"])
+    client.get(pdf_url(association, draft))
+    held_by_someone_else("site:0")  # another worker's render
+    assert job_queue.run_next() == "queued again"
+    assert renders == []
+    assert fake_clock.slept == []
+    again = job_queue.waiting
+    assert [job.task.name for job in again] == [RENDER_JOB]
+    assert again[0].task.run_after > timezone.now()
+    rendering._release("site:0", "another-worker")
+    assert job_queue.run_next() == "rendered"
+    assert client.get(pdf_url(association, draft)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_failed_render_is_an_error_not_a_waiting_page_for_ever(
+    association, members, client, draft, job_queue, monkeypatch
+):
+    def broken(**kwargs):
+        raise ValueError("WeasyPrint failed")
+
+    monkeypatch.setattr(document, "render_pdf", broken)
+    client.force_login(members["revisor"])
+    url = pdf_url(association, draft)
+    assert client.get(url).status_code == 503
+    with pytest.raises(ValueError, match="WeasyPrint failed"):
+        job_queue.run_next()
+    # The next download says so (the server error page) and queues no new render.
+    with pytest.raises(rendering.RenderFailed):
+        client.get(url)
+    assert job_queue.waiting == []
+    assert set(RenderSlot.objects.values_list("holder", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_with_the_immediate_backend_a_failed_render_is_an_error_at_once(
+    association, members, client, draft, monkeypatch
+):
+    tries = []
+
+    def broken(**kwargs):
+        tries.append(kwargs["html"])
+        raise ValueError("WeasyPrint failed")
+
+    monkeypatch.setattr(document, "render_pdf", broken)
+    client.force_login(members["revisor"])
+    with pytest.raises(ValueError, match="WeasyPrint failed"):
+        client.get(pdf_url(association, draft))
+    # Not tried again at every download while it fails (for ``JOB_TIMEOUT`` seconds).
+    with pytest.raises(rendering.RenderFailed):
+        client.get(pdf_url(association, draft))
+    assert len(tries) == 1
+    assert set(RenderSlot.objects.values_list("holder", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_with_the_immediate_backend_the_draft_is_built_once_per_download(
+    association, members, client, draft, renders, monkeypatch
+):
+    built = []
+    real = document.render_document_html
+
+    def counted(**kwargs):
+        built.append(kwargs["for_screen"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(document, "render_document_html", counted)
+    client.force_login(members["revisor"])
+    assert client.get(pdf_url(association, draft)).status_code == 200
+    assert built == [False]
+    assert len(renders) == 1
+
+
+@pytest.mark.django_db
+def test_a_render_job_reads_the_plan_only_in_its_forbunds_scope(
+    association, other_association, draft, renders
+):
+    with pytest.raises(Plan.DoesNotExist):
+        document.render_draft.call(
+            plan_id=draft.pk, association_id=other_association.pk, variant="pdf", digest="x"
+        )
+    assert renders == []
 
 
 def test_a_download_does_not_wait_by_default():

@@ -209,6 +209,31 @@ def test_a_draft_pdf_goes_through_the_plan_drafts_cache(report, monkeypatch):
     assert "Ett händelserikt år." in calls[1]
 
 
+@override_settings(PDF_RENDER_NICE=0)
+def test_with_a_worker_a_draft_reports_pdf_is_a_job_of_its_forbund(report, monkeypatch, job_queue):
+    from django.core.cache import caches
+
+    from documents import pdf, rendering
+
+    caches[rendering.DOCUMENT_CACHE].clear()
+    monkeypatch.setattr(pdf, "render_pdf", lambda **kwargs: b"%PDF-fake")
+    client = Client()
+    client.force_login(user("revisor"))
+    assert client.get(url("report_document_pdf", report)).status_code == 503
+    [job] = job_queue.waiting
+    assert (job.task.module_path, job.task.queue_name) == (
+        "reports.document.render_draft",
+        "documents",
+    )
+    assert job.kwargs["association_id"] == report.association_id
+    assert job_queue.run_next() == "rendered"
+    response = client.get(url("report_document_pdf", report))
+    assert (response.status_code, response.content) == (200, b"%PDF-fake")
+    other = Association.objects.get(slug="samspelet")
+    with pytest.raises(AnnualReport.DoesNotExist):
+        document.render_draft.call(**{**job.kwargs, "association_id": other.pk})
+
+
 @pytest.mark.usefixtures("fake_pdf")
 def test_the_archive_keeps_the_approved_report_and_adds_the_audited_one(report, monkeypatch):
     """The board's version stays as archived; once the auditors' statement is recorded,
