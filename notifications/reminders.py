@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
+from django_tasks_db.models import DBTaskResult
 
 from associations import outbox
 from associations.models import Association
@@ -136,11 +137,27 @@ class DailyWork:
     digests: int = 0
     retried: int = 0
     pruned: int = 0
+    jobs_pruned: int = 0
+
+
+# Days a finished job's result is kept by the database backend (its arguments are ids).
+JOB_RESULTS_KEEP_DAYS = 7
+
+
+def prune_job_results(*, now) -> int:
+    """Delete the job runner's results of jobs finished over a week ago."""
+    deleted, _ = (
+        DBTaskResult.objects.finished()
+        .filter(finished_at__lte=now - datetime.timedelta(days=JOB_RESULTS_KEEP_DAYS))
+        .delete()
+    )
+    return deleted
 
 
 def daily_work(*, now=None) -> DailyWork:
     """What ``manage.py send_reminders`` does: the reminders of every förbund, the
-    daily digests, the mails whose next try is due, and the sent mails past keeping."""
+    daily digests, the mails whose next try is due, the sent mails past keeping, and
+    the job runner's old results."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     work = DailyWork()
@@ -150,4 +167,5 @@ def daily_work(*, now=None) -> DailyWork:
     work.digests = send_digests(now=now)
     work.retried = outbox.retry_due(now=now)
     work.pruned = outbox.prune_sent(now=now)
+    work.jobs_pruned = prune_job_results(now=now)
     return work

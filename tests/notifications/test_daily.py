@@ -165,3 +165,45 @@ def test_send_reminders_twice_sends_nothing_twice(intervention, members, deliver
     delivered(call_command, "send_reminders", stdout=out)
     assert "reminders=0 digests=0" in out.getvalue()
     assert len(mail.outbox) == 1
+
+
+def test_daily_at_waits_until_the_next_morning_in_swedish_time():
+    from notifications.management.commands.send_reminders import seconds_until
+
+    stockholm = timezone.get_default_timezone()
+    at = datetime.time(6, 15)
+    before = datetime.datetime(2026, 12, 3, 5, 15, tzinfo=stockholm)
+    assert seconds_until(at, now=before) == 3600
+    after = datetime.datetime(2026, 12, 3, 6, 15, tzinfo=stockholm)
+    assert seconds_until(at, now=after) == 24 * 3600
+    # In UTC as the container's clock gives it: 05:00 UTC is 06:00 in Stockholm (winter).
+    utc = datetime.datetime(2026, 12, 3, 5, 0, tzinfo=datetime.UTC)
+    assert seconds_until(at, now=utc) == 15 * 60
+
+
+def test_daily_at_refuses_a_time_it_cannot_read():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="06:15"):
+        call_command("send_reminders", "--daily-at", "kvart över sex")
+
+
+def test_old_job_results_are_pruned(db):
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.reminders import prune_job_results
+
+    now = timezone.now()
+    for days in (8, 1):
+        DBTaskResult.objects.create(
+            status="SUCCESSFUL",
+            task_path="associations.outbox.deliver",
+            args_kwargs={"args": [1], "kwargs": {}},
+            queue_name="default",
+            backend_name="default",
+            priority=0,
+            enqueued_at=now - datetime.timedelta(days=days),
+            finished_at=now - datetime.timedelta(days=days),
+        )
+    assert prune_job_results(now=now) == 1
+    assert DBTaskResult.objects.count() == 1
