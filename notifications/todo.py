@@ -90,11 +90,8 @@ def _quarter_url(association, intervention_id, year, quarter) -> str:
 
 
 def _quarter_label(intervention, year, quarter) -> str:
-    return _("%(intervention)s, %(year)s Q%(quarter)s") % {
-        "intervention": intervention.name,
-        "year": year,
-        "quarter": quarter,
-    }
+    # As the quarter's own page names it ("K3 2022" in either language).
+    return f"{intervention.name}: K{quarter} {year}"
 
 
 def _deadline_text(deadline: datetime.date, today: datetime.date) -> str:
