@@ -219,7 +219,8 @@ def test_invitations_not_accepted_after_seven_days(scoped):
         Membership.objects.filter(pk=membership.pk).update(
             created_at=timezone.make_aware(datetime.datetime(2023, 2, 3, 12))
         )
-    assert todo.invitations_pending(association=scoped, today=TODAY - datetime.timedelta(1)).items == []
+    day_before = TODAY - datetime.timedelta(days=1)
+    assert todo.invitations_pending(association=scoped, today=day_before).items == []
     group = todo.invitations_pending(association=scoped, today=TODAY)
     assert titles(group) == ["ny@example.se"]
     assert group.items[0].url.endswith("/users/")

@@ -1,4 +1,4 @@
-""""Att göra" on the förbund's home page, and the kansli's "try again" on a failed mail."""
+""" "Att göra" on the förbund's home page, and the kansli's "try again" on a failed mail."""
 
 import datetime
 
@@ -115,7 +115,8 @@ def test_the_kansli_tries_a_failed_mail_again(
         mail.refresh_from_db()
     assert mail.status == OutgoingMail.Status.SENT
     assert [m.subject for m in django_mail.outbox] == ["Inbjudan till Samordningsförbundet"]
-    assert "E-post som inte kunde skickas" not in kansli_client.get(home(association)).content.decode()
+    html = kansli_client.get(home(association)).content.decode()
+    assert "E-post som inte kunde skickas" not in html
 
 
 def test_only_a_failed_mail_of_the_forbund_can_be_tried_again(
