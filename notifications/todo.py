@@ -292,6 +292,10 @@ def reviews_waiting(*, association, today) -> TodoGroup:
     return _group("reviews_waiting", gettext_lazy("Waiting for your review"), items)
 
 
+def _excerpt(text: str, length: int = 120) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _comment_url(association, comment) -> str:
     return _url("plans:review", association, plan_pk=comment.plan_id) + f"#comment-{comment.pk}"
 
@@ -304,7 +308,7 @@ def comments_unhandled(*, association, today) -> TodoGroup:
     items = [
         TodoItem(
             title=_("%(author)s on %(plan)s") % {"author": c.author, "plan": c.plan.title},
-            detail=c.body if len(c.body) <= 120 else c.body[:119] + "…",
+            detail=_excerpt(c.body),
             url=_comment_url(association, c),
             date=c.created_at.date(),
         )
@@ -342,7 +346,7 @@ def comments_answered(*, association, user, today) -> TodoGroup:
             TodoItem(
                 title=_("%(author)s answered your comment on %(plan)s")
                 % {"author": latest.author, "plan": thread.plan.title},
-                detail=latest.body if len(latest.body) <= 120 else latest.body[:119] + "…",
+                detail=_excerpt(latest.body),
                 url=_comment_url(association, thread),
                 date=latest.created_at.date(),
             )
