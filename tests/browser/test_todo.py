@@ -1,4 +1,4 @@
-""""Att göra" in a real browser: each demo role logs in, sees what waits for it on the
+""" "Att göra" in a real browser: each demo role logs in, sees what waits for it on the
 förbund's home page (the demo data has something for every role), follows the first
 link to the page where it is done, and both pages pass axe."""
 
