@@ -357,6 +357,13 @@ def comments_answered(*, association, user, today) -> TodoGroup:
 # The förbund -------------------------------------------------------------------
 
 
+def _invitee(user) -> str:
+    name = user.get_full_name()
+    if name and user.email:
+        return f"{name} ({user.email})"
+    return name or user.email or user.username
+
+
 def invitations_pending(*, association, today) -> TodoGroup:
     """Kansli: users invited ``INVITATION_DAYS`` days ago or more who have not accepted."""
     memberships = Membership.objects.filter(
@@ -366,7 +373,7 @@ def invitations_pending(*, association, today) -> TodoGroup:
     ).select_related("user")
     items = [
         TodoItem(
-            title=str(m.user.email or m.user),
+            title=_invitee(m.user),
             detail=_("invited %(date)s, not accepted") % {"date": m.created_at.date().isoformat()},
             url=_url("associations:membership_list", association),
             date=m.created_at.date(),

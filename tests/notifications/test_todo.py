@@ -210,7 +210,7 @@ def test_answers_on_a_plan_no_longer_on_review_are_not_shown(scoped, plan, membe
 
 
 def test_invitations_not_accepted_after_seven_days(scoped):
-    invited = UserFactory(email="ny@example.se")
+    invited = UserFactory(email="ny@example.se", first_name="Ny", last_name="Ledare")
     invited.set_unusable_password()
     invited.save()
     accepted = UserFactory()
@@ -222,7 +222,7 @@ def test_invitations_not_accepted_after_seven_days(scoped):
     day_before = TODAY - datetime.timedelta(days=1)
     assert todo.invitations_pending(association=scoped, today=day_before).items == []
     group = todo.invitations_pending(association=scoped, today=TODAY)
-    assert titles(group) == ["ny@example.se"]
+    assert titles(group) == ["Ny Ledare (ny@example.se)"]
     assert group.items[0].url.endswith("/users/")
 
 
