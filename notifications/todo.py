@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -135,7 +136,7 @@ def quarters_submitted(*, association, today) -> TodoGroup:
     items = [
         TodoItem(
             title=_quarter_label(r.intervention, r.year, r.quarter),
-            detail=_("submitted %(date)s") % {"date": r.updated_at.date().isoformat()},
+            detail=_("submitted %(date)s") % {"date": timezone.localdate(r.updated_at).isoformat()},
             url=_quarter_url(association, r.intervention_id, r.year, r.quarter),
             date=quarter_end(r.year, r.quarter),
         )
@@ -310,7 +311,7 @@ def comments_unhandled(*, association, today) -> TodoGroup:
             title=_("%(author)s on %(plan)s") % {"author": c.author, "plan": c.plan.title},
             detail=_excerpt(c.body),
             url=_comment_url(association, c),
-            date=c.created_at.date(),
+            date=timezone.localdate(c.created_at),
         )
         for c in threads
     ]
@@ -348,7 +349,7 @@ def comments_answered(*, association, user, today) -> TodoGroup:
                 % {"author": latest.author, "plan": thread.plan.title},
                 detail=_excerpt(latest.body),
                 url=_comment_url(association, thread),
-                date=latest.created_at.date(),
+                date=timezone.localdate(latest.created_at),
             )
         )
     return _group("comments_answered", gettext_lazy("Answers to your comments"), items)
@@ -374,9 +375,10 @@ def invitations_pending(*, association, today) -> TodoGroup:
     items = [
         TodoItem(
             title=_invitee(m.user),
-            detail=_("invited %(date)s, not accepted") % {"date": m.created_at.date().isoformat()},
+            detail=_("invited %(date)s, not accepted")
+            % {"date": timezone.localdate(m.created_at).isoformat()},
             url=_url("associations:membership_list", association),
-            date=m.created_at.date(),
+            date=timezone.localdate(m.created_at),
         )
         for m in memberships
     ]
@@ -421,7 +423,7 @@ def mails_failed(*, association, today) -> TodoGroup:
             detail=_("Could not be sent: %(error)s") % {"error": m.last_error[:200]}
             if m.last_error
             else _("Could not be sent"),
-            date=m.created_at.date(),
+            date=timezone.localdate(m.created_at),
             post_url=_url("associations:mail_retry", association, pk=m.pk),
             post_label=_("Try again"),
         )
