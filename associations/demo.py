@@ -6,10 +6,12 @@ The data files in ``associations/demo/`` were transcribed from the plans in
 run changes nothing.
 """
 
+import datetime
 import json
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scope
 
 from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact, Role, User
@@ -88,6 +90,8 @@ def _load_association(data: dict) -> Association:
                     "office": seat["role"],
                 },
             )
+        for invitation in data.get("invitations", []):
+            _load_invitation(association, invitation)
         for order, contact in enumerate(data["contacts"], start=1):
             OfficeContact.objects.update_or_create(
                 association=association,
@@ -96,6 +100,24 @@ def _load_association(data: dict) -> Association:
                 defaults={"email": contact["email"], "phone": contact["phone"], "order": order},
             )
     return association
+
+
+def _load_invitation(association: Association, data: dict) -> None:
+    """A user invited ``days_ago`` days before the first load who has not chosen a
+    password: the kansli's to-do list shows the invitation as not accepted."""
+    if User.objects.filter(username=data["username"]).exists():
+        return
+    user = User(
+        username=data["username"],
+        email=data["email"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+    )
+    user.set_unusable_password()
+    user.save()
+    membership = Membership.objects.create(association=association, user=user, role=data["role"])
+    invited_at = timezone.now() - datetime.timedelta(days=data["days_ago"])
+    Membership.objects.filter(pk=membership.pk).update(created_at=invited_at)
 
 
 @transaction.atomic

@@ -67,6 +67,10 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
             "website",
             "board_note",
             "chair_records_decision",
+            "quarter_deadline_days",
+            "reminder_days_before",
+            "next_plan_month",
+            "next_plan_day",
         ]
         widgets = {
             "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", views.AssociationHomeView.as_view(), name="home"),
     path("details/", views.AssociationDetailsUpdateView.as_view(), name="details_update"),
     path("logo/", views.LogoView.as_view(), name="logo"),
+    path("mails/<int:pk>/retry/", views.MailRetryView.as_view(), name="mail_retry"),
     path("logo/edit/", views.LogoUpdateView.as_view(), name="logo_update"),
     *crud(
         "parties",

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import logo, services
+from . import home, logo, outbox, services
 from .forms import (
     AssociationDetailsForm,
     BoardSeatForm,
@@ -30,7 +31,14 @@ from .mixins import (
     apply_validation_error,
     show_validation_error,
 )
-from .models import AssociationLogo, BoardSeat, MemberParty, Membership, OfficeContact
+from .models import (
+    AssociationLogo,
+    BoardSeat,
+    MemberParty,
+    Membership,
+    OfficeContact,
+    OutgoingMail,
+)
 from .resubmission import OnceOnlyCreateMixin
 from .selectors import association_overview, memberships_across_associations
 from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
@@ -60,7 +68,13 @@ class AssociationHomeView(AssociationPageView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            **association_overview(association=self.association), **kwargs
+            **association_overview(association=self.association),
+            home_panels=home.home_panels(
+                request=self.request,
+                association=self.association,
+                membership=self.request.membership,
+            ),
+            **kwargs,
         )
 
 
@@ -96,6 +110,28 @@ class AssociationDetailsUpdateView(ServiceFormMixin, AssociationPermissionMixin,
             return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class MailRetryView(AssociationObjectMixin, View):
+    """Kansli: try again a mail of the förbund that could not be sent (POST only; on the
+    to-do list of the home page). A mail that is not failed is not found."""
+
+    permission_required = MANAGE
+    model = OutgoingMail
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(status=OutgoingMail.Status.FAILED)
+
+    def post(self, request, *args, **kwargs):
+        mail = self.get_object()
+        with transaction.atomic():
+            outbox.retry_failed(mail)
+        messages.success(
+            request,
+            _("The e-mail to %(to)s will be sent again.") % {"to": ", ".join(mail.to)},
+        )
+        return redirect("associations:home", association_slug=self.association.slug)
 
 
 class LogoUpdateView(AssociationFormView):

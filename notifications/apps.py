@@ -2,6 +2,24 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def todo_panel(*, request, association, membership) -> dict | None:
+    """The home page's "Att göra" for the member's role (``notifications.todo``)."""
+    from django.utils import timezone
+
+    from .todo import todo_for
+
+    if membership is None:
+        return None
+    return {
+        "todo_groups": todo_for(
+            association=association,
+            user=request.user,
+            role=membership.role,
+            today=timezone.localdate(),
+        )
+    }
+
+
 class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
@@ -17,3 +35,9 @@ class NotificationsConfig(AppConfig):
         plan_signals.decision_recorded.connect(events.on_decision_recorded)
         plan_signals.comment_answered.connect(events.on_comment_answered)
         followup_signals.quarter_report_transitioned.connect(events.on_quarter_transitioned)
+
+        from associations.home import register_home_panel
+
+        register_home_panel(
+            name="todo", template_name="notifications/todo.html", context=todo_panel
+        )

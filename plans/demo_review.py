@@ -62,12 +62,18 @@ def put_on_review_with_comments(association) -> None:
         )
         lines = [key for key in choices if key.startswith("budget_line:")]
         line_key = next((key for key in lines if "ACT" in choices[key]), lines[-1] if lines else "")
-        comments.comment_create(
+        question = comments.comment_create(
             plan=plan,
             acting_user=board_member,
             body="Hur har fördelningen mellan ACTivera-enheterna räknats fram? Jag saknar en "
             "motivering till beloppen.",
             target_key=line_key,
+        )
+        comments.comment_reply(
+            parent=question,
+            acting_user=kansli,
+            body="Fördelningen följer antalet deltagare per enhet 2022; motiveringen läggs "
+            "till i budgetens kommentar.",
         )
         section = Section.objects.filter(plan=plan).order_by("order").first()
         comments.comment_create(

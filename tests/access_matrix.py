@@ -8,7 +8,7 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
-from associations.models import AssociationLogo, Membership
+from associations.models import AssociationLogo, Membership, OutgoingMail
 from budgets.models import (
     AccountMapping,
     Budget,
@@ -104,6 +104,16 @@ PLAN_PART_FACTORIES = {
 }
 # Moving is POST only: GET answers 405 to those who may move, 403/404 to others.
 POST_ONLY = {**KANSLI_ONLY, "kansli": 405}
+
+
+def failed_mail(association):
+    return OutgoingMail.objects.create(
+        association=association,
+        to=["someone@example.se"],
+        subject="Inbjudan",
+        body="...",
+        status=OutgoingMail.Status.FAILED,
+    )
 
 
 def plan(association):
@@ -394,6 +404,7 @@ TENANT_URLS = {
     "associations:details_update": (None, KANSLI_ONLY),
     "associations:logo": (logo, EVERY_MEMBER),
     "associations:logo_update": (None, KANSLI_ONLY),
+    "associations:mail_retry": (failed_mail, POST_ONLY),
     "associations:party_list": (None, KANSLI_ONLY),
     "associations:party_create": (None, KANSLI_ONLY),
     "associations:party_update": (party, KANSLI_ONLY),

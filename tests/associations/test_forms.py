@@ -12,6 +12,15 @@ def url(association, name, **kwargs):
     return reverse(f"associations:{name}", kwargs={"association_slug": association.slug, **kwargs})
 
 
+# The deadline settings the form always sends (the förbund's defaults).
+DEADLINES = {
+    "quarter_deadline_days": "15",
+    "reminder_days_before": "5",
+    "next_plan_month": "9",
+    "next_plan_day": "1",
+}
+
+
 def party_data(**overrides):
     data = {"kind": "kommun", "name": "Storfors kommun", "population": "4000", "order": "1"}
     data.update(overrides)
@@ -123,7 +132,8 @@ def test_deputy_cannot_be_chair(kansli_client, association):
 @pytest.mark.parametrize("org_number", ["2220002352", "222000-235", "abcdef-ghij"])
 def test_org_number_must_have_the_swedish_form(kansli_client, association, org_number):
     response = kansli_client.post(
-        url(association, "details_update"), {"name": association.name, "org_number": org_number}
+        url(association, "details_update"),
+        {"name": association.name, "org_number": org_number, **DEADLINES},
     )
     assert response.status_code == 200
     assert "NNNNNN-NNNN" in str(response.context["form"].errors["org_number"])
@@ -134,11 +144,63 @@ def test_org_number_must_have_the_swedish_form(kansli_client, association, org_n
 def test_details_are_saved(kansli_client, association):
     response = kansli_client.post(
         url(association, "details_update"),
-        {"name": "Samordningsförbundet Östra Värmland", "org_number": "222000-2352"},
+        {"name": "Samordningsförbundet Östra Värmland", "org_number": "222000-2352", **DEADLINES},
     )
     assert response.status_code == 302
     association.refresh_from_db()
     assert association.org_number == "222000-2352"
+
+
+def test_the_kansli_sets_the_deadlines_of_the_to_do_list(kansli_client, association):
+    settings = {
+        "quarter_deadline_days": "20",
+        "reminder_days_before": "3",
+        "next_plan_month": "10",
+        "next_plan_day": "15",
+    }
+    response = kansli_client.post(
+        url(association, "details_update"), {"name": association.name, **settings}
+    )
+    assert response.status_code == 302
+    association.refresh_from_db()
+    assert association.quarter_deadline_days == 20
+    assert association.reminder_days_before == 3
+    assert association.next_plan_start(2026).isoformat() == "2026-10-15"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("quarter_deadline_days", "0"),
+        ("quarter_deadline_days", "91"),
+        ("reminder_days_before", "31"),
+        ("next_plan_month", "13"),
+        ("next_plan_day", "32"),
+    ],
+)
+def test_deadline_settings_out_of_range_are_refused(kansli_client, association, field, value):
+    response = kansli_client.post(
+        url(association, "details_update"),
+        {"name": association.name, **DEADLINES, field: value},
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    association.refresh_from_db()
+    assert association.quarter_deadline_days == 15
+    assert association.next_plan_start(2026).isoformat() == "2026-09-01"
+
+
+@pytest.mark.parametrize("month, day", [("2", "29"), ("4", "31")])
+def test_a_next_plan_day_missing_some_years_is_refused(kansli_client, association, month, day):
+    response = kansli_client.post(
+        url(association, "details_update"),
+        {"name": association.name, **DEADLINES, "next_plan_month": month, "next_plan_day": day},
+    )
+    assert response.status_code == 200
+    assert "next_plan_day" in response.context["form"].errors
+    assert "Välj en dag som finns" in response.content.decode()
+    association.refresh_from_db()
+    assert association.next_plan_start(2026).isoformat() == "2026-09-01"
 
 
 def test_invite_form_refuses_an_email_already_in_the_forbund(kansli_client, association, members):

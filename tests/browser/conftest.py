@@ -89,6 +89,17 @@ def demo(transactional_db, live_server, settings, demo_snapshots):
 
     They come from the session's snapshot (``tests/snapshots.py``): committed here, and
     flushed with the rest after the test."""
+    return _serve(live_server, settings, demo_snapshots["associations"])
+
+
+@pytest.fixture
+def full_demo(transactional_db, live_server, settings, demo_snapshots):
+    """All that ``manage.py load_demo`` loads (plans, follow-up, the board's review,
+    reports), served over HTTP as ``demo`` is; returns the base URL."""
+    return _serve(live_server, settings, demo_snapshots["full"])
+
+
+def _serve(live_server, settings, snapshot) -> str:
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -99,7 +110,7 @@ def demo(transactional_db, live_server, settings, demo_snapshots):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0
-    snapshots.restore(demo_snapshots["associations"])
+    snapshots.restore(snapshot)
     return live_server.url
 
 

@@ -47,7 +47,7 @@ def test_review_from_draft_to_approval_and_revision(demo, page, browser, fake_pd
     try:
         login(board_page, demo, f"{INSJORIKET}-styrelse")
         board_page.goto(f"{demo}/f/{INSJORIKET}/")
-        awaiting = board_page.locator("#awaiting-review-heading")
+        awaiting = board_page.locator("#todo-reviews_waiting")
         expect(awaiting).to_be_visible()
         assert_no_axe_violations(board_page)
         # A comment on a section, from the link beside it on the plan page; then edited.

@@ -24,7 +24,13 @@ def test_demo_review_data(demo_data):
         }
         insjoriket = Plan.objects.get(association__slug="insjoriket")
         assert insjoriket.status == Plan.Status.REVIEW and insjoriket.review_deadline
-        assert Comment.objects.filter(plan=insjoriket).count() == 2
+        threads = Comment.objects.filter(plan=insjoriket, parent=None)
+        assert threads.count() == 2
+        # The kansli has answered the question on the budget line (the board member's
+        # "Att göra" shows the answer).
+        answers = Comment.objects.filter(plan=insjoriket, parent__isnull=False)
+        assert [a.parent.budget_line_id is not None for a in answers] == [True]
+        assert answers.get().author.username == "insjoriket-kansli"
         assert Comment.objects.filter(plan=insjoriket, budget_line__isnull=False).count() == 1
 
         revision = Plan.objects.get(revision_of__isnull=False)

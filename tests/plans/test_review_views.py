@@ -148,7 +148,14 @@ def test_kansli_ties_the_chair_seat_and_allows_the_chair_to_decide(client, draft
     details = reverse("associations:details_update", kwargs={"association_slug": association.slug})
     response = client.post(
         details,
-        {"name": association.name, "chair_records_decision": "on"},
+        {
+            "name": association.name,
+            "chair_records_decision": "on",
+            "quarter_deadline_days": "15",
+            "reminder_days_before": "5",
+            "next_plan_month": "9",
+            "next_plan_day": "1",
+        },
     )
     assert response.status_code == 302
     association.refresh_from_db()
