@@ -47,3 +47,20 @@ def test_a_role_with_nothing_waiting_is_told_so(full_demo, page):
     page.goto(f"{full_demo}/f/samspelet/")
     todo = page.locator("#todo")
     expect(todo.get_by_text(sv("Nothing is waiting for you right now."))).to_be_visible()
+
+
+def test_a_board_member_chooses_a_daily_summary_from_the_top_bar(full_demo, page):
+    """E-postaviseringar: reached from every page's top bar, only the kinds of the
+    person's role, saved and shown as saved."""
+    login(page, full_demo, "insjoriket-styrelse")
+    page.goto(f"{full_demo}/f/insjoriket/")
+    page.get_by_role("link", name=sv("E-mail notifications")).click()
+    expect(page.locator("h1")).to_have_text(sv("E-mail notifications"))
+    expect(page.get_by_text(sv("A quarter is submitted"))).to_have_count(0)
+    review = page.get_by_role("group", name=sv("A plan or report is sent to the board"))
+    review.get_by_label(sv("In a daily summary")).check()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name=sv("Save")).click()
+    expect(page.get_by_text(sv("Your choices are saved."))).to_be_visible()
+    review = page.get_by_role("group", name=sv("A plan or report is sent to the board"))
+    expect(review.get_by_label(sv("In a daily summary"))).to_be_checked()

@@ -111,7 +111,7 @@ def test_no_write_path_changes_a_frozen_report(demo_plans, status):
                 for name, write in zip(["save", "update"], writes, strict=True):
                     if attempt(write) == "written":
                         written.append(f"{label}: {name} {f.name}")
-            for name, _policy, write in other_paths(model, pk):
+            for name, _policy, write, _key in other_paths(model, pk):
                 if name in NOT_TRIED:
                     continue
                 if attempt(write) == "written":
