@@ -41,15 +41,27 @@ def read_demo_file(slug: str) -> dict:
     return json.loads((DEMO_DIR / f"{slug}.json").read_text(encoding="utf-8"))
 
 
+# Demo users' addresses are under the reserved top-level domain .example (RFC 2606):
+# in development the mails they are sent show in the console, and nowhere can one be
+# delivered to a real person.
+DEMO_MAIL_DOMAIN = "demo.example"
+
+
 def _demo_user(username: str, *, first_name: str, last_name: str, hasher_cache: dict, **extra):
     user = User.objects.filter(username=username).first()
+    email = f"{username}@{DEMO_MAIL_DOMAIN}"
     if user is None:
-        user = User(username=username, first_name=first_name, last_name=last_name, **extra)
+        user = User(
+            username=username, first_name=first_name, last_name=last_name, email=email, **extra
+        )
         if "hash" not in hasher_cache:
             user.set_password(DEMO_PASSWORD)
             hasher_cache["hash"] = user.password
         user.password = hasher_cache["hash"]
         user.save()
+    elif not user.email:  # loaded before demo users had addresses
+        user.email = email
+        user.save(update_fields=["email"])
     return user
 
 
