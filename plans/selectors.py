@@ -74,14 +74,6 @@ def _counted_by_the_plans_names(goal_areas, entries) -> None:
         point.counted_list = [by_intervention.get(i.pk, i) for i in point.counted_list]
 
 
-def plans_on_review(*, association) -> list[Plan]:
-    return list(
-        Plan.objects.filter(association=association, status=Plan.Status.REVIEW).order_by(
-            "review_deadline", "pk"
-        )
-    )
-
-
 def attach_budget_comments(table, threads) -> None:
     """Give each line of the budget table its comment threads as ``comment_list``."""
     by_line: dict[int, list] = {}

@@ -35,17 +35,6 @@ def plan_transitions(plan, user):
     return available(document=plan, user=user)
 
 
-@register.simple_tag
-def plans_awaiting_review(association, user):
-    """For a board member: the förbund's plans on review, earliest deadline first."""
-    from associations.rules import can
-    from plans.selectors import plans_on_review
-
-    if not can(user, "plans.add_comment", association):
-        return []
-    return plans_on_review(association=association)
-
-
 @register.filter
 def item(mapping, key):
     """``mapping[key]``, or None (for optional data keyed by a pk)."""
