@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from associations.models import Membership, OutgoingMail, Role
 from followup.deadlines import quarter_deadline, quarter_end
-from followup.models import QuarterReport
+from followup.models import QuarterReport, ReportEvent
 from followup.selectors import QUARTERS, interventions_led_by, running_years_by_intervention
 from plans.models import BoardDecided, Comment, Intervention, Plan
 from reports.models import AnnualReport
@@ -130,13 +130,23 @@ def _unsubmitted_quarters(*, association, interventions, today):
 
 def quarters_submitted(*, association, today) -> TodoGroup:
     """Kansli: quarters submitted and waiting for approval, the oldest quarter first."""
-    reports = QuarterReport.objects.filter(
-        association=association, status=QuarterReport.Status.SUBMITTED
-    ).select_related("intervention")
+    submitted_at = (
+        ReportEvent.objects.filter(report=OuterRef("pk"), action=ReportEvent.Action.SUBMITTED)
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    reports = (
+        QuarterReport.objects.filter(association=association, status=QuarterReport.Status.SUBMITTED)
+        .select_related("intervention")
+        .annotate(submitted_at=Subquery(submitted_at))
+    )
     items = [
         TodoItem(
             title=_quarter_label(r.intervention, r.year, r.quarter),
-            detail=_("submitted %(date)s") % {"date": timezone.localdate(r.updated_at).isoformat()},
+            # When it was last submitted (its log); a report from before the log, its
+            # last change.
+            detail=_("submitted %(date)s")
+            % {"date": timezone.localdate(r.submitted_at or r.updated_at).isoformat()},
             url=_quarter_url(association, r.intervention_id, r.year, r.quarter),
             date=quarter_end(r.year, r.quarter),
         )

@@ -71,6 +71,29 @@ def test_submitted_quarters_queue_oldest_quarter_first(scoped, led, not_led):
     assert group.items[0].url.endswith(f"/interventions/{not_led.pk}/2022/q1/")
 
 
+def test_a_submitted_quarter_shows_when_it_was_submitted_not_its_last_change(scoped, led, members):
+    from followup.models import ReportEvent
+
+    report = quarter(led, 2, "submitted")
+    event = ReportEvent.objects.create(
+        association=scoped,
+        report=report,
+        action=ReportEvent.Action.SUBMITTED,
+        user=members["projektledare"],
+        from_status="draft",
+        to_status="submitted",
+    )
+    ReportEvent.objects.filter(pk=event.pk).update(
+        at=timezone.make_aware(datetime.datetime(2022, 7, 4, 12))
+    )
+    # The kansli corrects a figure later: the queue still says when it was submitted.
+    QuarterReport.objects.filter(pk=report.pk).update(
+        updated_at=timezone.make_aware(datetime.datetime(2022, 7, 20, 12))
+    )
+    group = todo.quarters_submitted(association=scoped, today=TODAY)
+    assert "2022-07-04" in group.items[0].detail
+
+
 def test_a_quarter_is_missing_only_after_its_deadline(scoped, led):
     for number in (1, 2, 3):
         quarter(led, number, "approved")
