@@ -128,12 +128,23 @@ class Association(models.Model):
 
     def clean(self):
         super().clean()
-        try:
-            self.next_plan_start(2023)  # not a leap year: 29 February is refused
-        except ValueError:
-            raise ValidationError(
-                {"next_plan_day": _("Choose a day that exists in that month every year.")}
-            ) from None
+        errors = {}
+        if 1 <= (self.next_plan_month or 0) <= 12 and 1 <= (self.next_plan_day or 0) <= 31:
+            try:
+                self.next_plan_start(2023)  # not a leap year: 29 February is refused
+            except ValueError:
+                errors["next_plan_day"] = _("Choose a day that exists in that month every year.")
+        if (
+            self.reminder_days_before
+            and self.quarter_deadline_days
+            and self.reminder_days_before >= self.quarter_deadline_days
+        ):
+            errors["reminder_days_before"] = _(
+                "The reminder must come after the quarter has ended: fewer days before the "
+                "deadline than the days to report a quarter."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def next_plan_start(self, year: int) -> datetime.date:
         """The date in ``year`` by which the plan for ``year + 1`` should be started."""

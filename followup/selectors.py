@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 
-from plans.models import Intervention, PlanIntervention
+from plans.models import Intervention, Plan, PlanIntervention
 
 from .models import Focus, Gender, InterventionFollowUp, Measure, QuarterReport, QuarterValue
 
@@ -29,13 +29,16 @@ def genders_of(measure: Measure) -> list[str]:
     return [Gender.WOMEN, Gender.MEN] if measure.by_gender else [Gender.ALL]
 
 
-def running_years_by_intervention(*, association) -> dict[int, set[int]]:
+def running_years_by_intervention(*, association, decided_only=False) -> dict[int, set[int]]:
     """The years each intervention runs: the years of every plan that has it and does not
-    say it has ended, from its start year on."""
+    say it has ended, from its start year on. ``decided_only``: of approved plans only
+    (what is due: a draft or a plan on review commits nobody to report yet)."""
     years = defaultdict(set)
     entries = PlanIntervention.objects.filter(association=association).select_related(
         "plan", "intervention"
     )
+    if decided_only:
+        entries = entries.filter(plan__status=Plan.Status.APPROVED)
     for entry in entries:
         if entry.status == PlanIntervention.Status.ENDED:
             continue

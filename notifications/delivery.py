@@ -71,7 +71,12 @@ def notify(
     users = [
         user
         for user in {user.pk: user for user in users}.values()
-        if user.email and user.is_active and (exclude is None or user.pk != exclude.pk)
+        # Not who acted, and not who has not accepted the invitation yet (no password
+        # chosen: the link would lead nowhere they can reach).
+        if user.email
+        and user.is_active
+        and user.has_usable_password()
+        and (exclude is None or user.pk != exclude.pk)
     ]
     # Only people who belong to the förbund now: a project leader who has left it is
     # told nothing more about its work.

@@ -96,7 +96,7 @@ def quarter_reminders(association, *, today: datetime.date) -> int:
     found = occasions(association, today=today)
     if not found:
         return 0
-    running = running_years_by_intervention(association=association)
+    running = running_years_by_intervention(association=association, decided_only=True)
     interventions = (
         Intervention.objects.filter(association=association, pk__in=running)
         .prefetch_related("project_leaders")

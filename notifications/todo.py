@@ -109,7 +109,7 @@ def _unsubmitted_quarters(*, association, interventions, today):
     interventions' running years that has ended and has no figures submitted or approved.
     Three queries."""
     interventions = {i.pk: i for i in interventions}
-    years = running_years_by_intervention(association=association)
+    years = running_years_by_intervention(association=association, decided_only=True)
     reports = {
         (r.intervention_id, r.year, r.quarter): r
         for r in QuarterReport.objects.filter(

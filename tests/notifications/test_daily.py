@@ -19,6 +19,7 @@ from notifications.models import Delivery, Kind, Notification, NotificationPrefe
 from plans import workflow
 from tests.factories import MembershipFactory, PlanFactory, PlanInterventionFactory
 from tests.followup.conftest import counts
+from tests.notifications.conftest import decided_entry
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_no_reminder_once_submitted(intervention, members, measures, delivered):
 
 def test_no_reminder_for_a_year_the_intervention_does_not_run(scoped, members, delivered):
     plan = PlanFactory(association=scoped, year=2025, end_year=2025)
-    entry = PlanInterventionFactory(association=scoped, plan=plan)
+    entry = decided_entry(plan)
     entry.intervention.project_leaders.add(members["projektledare"])
     assert remind(scoped, datetime.date(2026, 4, 12), delivered) == 0
     # Q4 2025 is its year: reminded.
@@ -207,3 +208,22 @@ def test_old_job_results_are_pruned(db):
         )
     assert prune_job_results(now=now) == 1
     assert DBTaskResult.objects.count() == 1
+
+
+def test_no_reminder_for_the_years_of_a_plan_not_yet_approved(scoped, members, delivered):
+    """A draft (or a plan on review) commits nobody to report: nothing is due yet."""
+    plan = PlanFactory(association=scoped, year=2026, end_year=2026)
+    entry = PlanInterventionFactory(association=scoped, plan=plan)
+    entry.intervention.project_leaders.add(members["projektledare"])
+    assert remind(scoped, datetime.date(2026, 4, 12), delivered) == 0
+
+
+def test_the_reminder_must_come_after_the_quarter_has_ended(association):
+    from django.core.exceptions import ValidationError
+
+    association.quarter_deadline_days, association.reminder_days_before = 15, 15
+    with pytest.raises(ValidationError) as refused:
+        association.full_clean()
+    assert "reminder_days_before" in refused.value.message_dict
+    association.reminder_days_before = 14
+    association.full_clean()

@@ -61,6 +61,18 @@ def test_a_plan_sent_for_review_mails_each_board_member(plan, members, sent):
     assert f"{SITE}/accounts/notifications/" in message.body
 
 
+def test_nobody_is_mailed_before_accepting_the_invitation(plan, members, sent):
+    invited = MembershipFactory(association=plan.association, role="styrelse").user
+    invited.set_unusable_password()
+    invited.save()
+    sent(
+        lambda: workflow.send_for_review(
+            document=plan, acting_user=members["kansli"], deadline=TOMORROW
+        )
+    )
+    assert [message.to for message in mail.outbox] == [[members["styrelse"].email]]
+
+
 def test_a_decision_mails_everyone_but_the_recorder(plan, members, sent, fake_pdf):
     workflow.send_for_review(document=plan, acting_user=members["kansli"], deadline=TOMORROW)
     mail.outbox.clear()

@@ -12,6 +12,7 @@ from notifications import todo
 from plans.models import Comment, Plan, PlanIntervention
 from reports.models import AnnualReport
 from tests.factories import MembershipFactory, PlanFactory, PlanInterventionFactory, UserFactory
+from tests.notifications.conftest import decided_entry
 
 # 2023-02-10: the quarters of 2022 have ended; Q4's deadline (15 days) was 2023-01-15.
 TODAY = datetime.date(2023, 2, 10)
@@ -31,7 +32,7 @@ def plan(scoped):
 @pytest.fixture
 def led(plan, members):
     """An intervention of the 2022 plan that the projektledare leads."""
-    entry = PlanInterventionFactory(association=plan.association, plan=plan, name="Stegen")
+    entry = decided_entry(plan, name="Stegen")
     entry.intervention.name = "Stegen"
     entry.intervention.save()
     entry.intervention.project_leaders.add(members["projektledare"])
@@ -40,7 +41,7 @@ def led(plan, members):
 
 @pytest.fixture
 def not_led(plan):
-    entry = PlanInterventionFactory(association=plan.association, plan=plan)
+    entry = decided_entry(plan)
     return entry.intervention
 
 
@@ -129,15 +130,14 @@ def test_only_the_running_years_of_an_intervention_count(scoped, led):
     assert {item.title[-4:] for item in group.items} == {"2022"}
 
 
-def test_an_intervention_the_plan_says_has_ended_asks_for_nothing(scoped, plan, led):
-    entry = PlanIntervention.objects.get(intervention=led)
-    PlanIntervention.objects.filter(pk=entry.pk).update(status=PlanIntervention.Status.ENDED)
+def test_an_intervention_the_plan_says_has_ended_asks_for_nothing(scoped, plan):
+    decided_entry(plan, status=PlanIntervention.Status.ENDED)
     assert todo.quarters_missing(association=scoped, today=TODAY).items == []
 
 
 def test_a_long_list_stops_at_the_limit_and_says_how_many_more(scoped, plan):
     for _ in range(3):
-        PlanInterventionFactory(association=scoped, plan=plan)
+        decided_entry(plan)
     # 3 interventions × 4 quarters = 12 missing
     group = todo.quarters_missing(association=scoped, today=TODAY)
     assert len(group.items) == todo.LIMIT
@@ -312,7 +312,8 @@ def test_auditor_sees_approved_reports_without_the_statement(scoped, plan):
 
 def test_each_role_gets_its_own_groups(scoped, plan, led, members):
     quarter(led, 1, "submitted")
-    on_review(plan, TODAY - datetime.timedelta(days=1))
+    next_plan = PlanFactory(association=scoped, year=2023, end_year=2023, title="VP 2023")
+    on_review(next_plan, TODAY - datetime.timedelta(days=1))
     keys = {
         role: [g.key for g in todo.todo_for(association=scoped, user=user, role=role, today=TODAY)]
         for role, user in members.items()
