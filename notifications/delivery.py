@@ -23,7 +23,7 @@ from django_scopes import scopes_disabled
 from associations import outbox
 from associations.models import Membership
 
-from .models import Delivery, Kind, Notification, NotificationPreference
+from .models import Delivery, Notification, NotificationPreference
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,3 @@ def send_digests(*, now=None) -> int:
                 )
             sent += 1
     return sent
-
-
-def kind_label(kind: str) -> str:
-    return str(Kind(kind).label)

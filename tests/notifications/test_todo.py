@@ -19,12 +19,6 @@ TODAY = datetime.date(2023, 2, 10)
 
 
 @pytest.fixture
-def scoped(association):
-    with scope(association=association):
-        yield association
-
-
-@pytest.fixture
 def plan(scoped):
     return PlanFactory(association=scoped, year=2022, end_year=2022, title="VP 2022")
 
