@@ -1,0 +1,148 @@
+"""An approved plan's body (its chapters and contents entries) is rendered once and kept
+in the shared cache; no kept body outlives a change of what it shows."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from associations.models import MemberParty
+from budgets.models import FinancialRule
+from documents import plan_document
+from plans import workflow
+from plans.models import Plan
+from tests.factories import (
+    FinancialRuleFactory,
+    MemberPartyFactory,
+    PlanInterventionFactory,
+    SectionFactory,
+)
+from tests.plans.helpers import add_budget
+
+POISON = "<p>KEPT-BODY</p>"
+
+
+def approve(plan, kansli):
+    workflow.send_for_review(
+        document=plan,
+        acting_user=kansli,
+        deadline=timezone.localdate() + datetime.timedelta(days=7),
+    )
+    return workflow.record_approval(
+        document=plan, acting_user=kansli, meeting_date=datetime.date(2021, 12, 1)
+    )
+
+
+def document_html(plan) -> str:
+    plan = Plan.objects.get(pk=plan.pk)
+    context = plan_document.document_context(plan=plan, association=plan.association)
+    return plan_document.render_document_html(context=context, for_screen=False)
+
+
+def poison(plan) -> str:
+    """Replace the kept body of ``plan`` with a marker, and return its key."""
+    plan = Plan.objects.get(pk=plan.pk)
+    budget = plan_document.Budget.objects.filter(plan=plan).first()
+    key = plan_document.body_cache_key(plan=plan, budget=budget)
+    assert cache.get(key) is not None, "the approved plan's body was not kept"
+    cache.set(key, (POISON, POISON))
+    return key
+
+
+@pytest.fixture
+def filled_plan(plan):
+    SectionFactory(association=plan.association, plan=plan, heading="Inledning", body="Text")
+    party = MemberPartyFactory(association=plan.association, name="Karlstads kommun")
+    PlanInterventionFactory(association=plan.association, plan=plan, owner_party=party)
+    FinancialRuleFactory(association=plan.association)
+    add_budget(plan)
+    return plan
+
+
+def test_an_approved_plans_body_is_rendered_once_and_then_read(filled_plan, members):
+    approve(filled_plan, members["kansli"])
+    first = document_html(filled_plan)
+    assert "Inledning" in first
+    with CaptureQueriesContext(connection) as cold:
+        cache.clear()
+        document_html(filled_plan)
+    with CaptureQueriesContext(connection) as warm:
+        kept = document_html(filled_plan)
+    assert kept == first
+    assert len(warm.captured_queries) < len(cold.captured_queries) - 10
+    poison(filled_plan)
+    assert POISON in document_html(filled_plan)
+
+
+def test_a_draft_or_a_plan_on_review_is_rendered_each_time(filled_plan, members):
+    document_html(filled_plan)
+    section = filled_plan.sections.get()
+    section.body = "Ny text"
+    section.save()
+    assert "Ny text" in document_html(filled_plan)
+    workflow.send_for_review(
+        document=filled_plan,
+        acting_user=members["kansli"],
+        deadline=timezone.localdate() + datetime.timedelta(days=7),
+    )
+    html = document_html(filled_plan)
+    assert "Ny text" in html
+    assert not cache.get(
+        plan_document.body_cache_key(plan=Plan.objects.get(pk=filled_plan.pk), budget=None)
+    )
+
+
+def test_a_revision_becoming_current_is_a_new_body(filled_plan, members):
+    kansli = members["kansli"]
+    approve(filled_plan, kansli)
+    document_html(filled_plan)
+    poison(filled_plan)
+    revision = workflow.start_revision(
+        document=Plan.objects.get(pk=filled_plan.pk), acting_user=kansli
+    )
+    approve(revision, kansli)
+    assert Plan.objects.get(pk=filled_plan.pk).superseded_by_id == revision.pk
+    html = document_html(filled_plan)
+    assert POISON not in html
+    assert "Inledning" in html
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda plan: MemberParty.objects.filter(association=plan.association).update(
+            population=12345
+        ),
+        lambda plan: FinancialRule.objects.filter(association=plan.association).update(value=25),
+        lambda plan: (
+            plan.plan_interventions.get()
+            .intervention.__class__.objects.filter(association=plan.association)
+            .update(name="Ett nytt namn")
+        ),
+    ],
+    ids=["member party", "financial rule", "intervention"],
+)
+def test_a_changed_row_the_body_shows_but_does_not_freeze_is_a_new_body(
+    filled_plan, members, change
+):
+    approve(filled_plan, members["kansli"])
+    document_html(filled_plan)
+    poison(filled_plan)
+    change(filled_plan)
+    assert POISON not in document_html(filled_plan)
+
+
+def test_the_document_page_serves_the_kept_body(client, filled_plan, members):
+    approve(filled_plan, members["kansli"])
+    client.force_login(members["styrelse"])
+    url = reverse(
+        "documents:plan_document",
+        kwargs={"association_slug": filled_plan.association.slug, "plan_pk": filled_plan.pk},
+    )
+    assert "Inledning" in client.get(url).content.decode()
+    poison(filled_plan)
+    assert POISON in client.get(url).content.decode()
