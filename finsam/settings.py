@@ -204,8 +204,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-MEDIA_URL = "media/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -290,14 +288,21 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 PASSWORD_RESET_MAILS_PER_ADDRESS = env.int("PASSWORD_RESET_MAILS_PER_ADDRESS", default=3)
 PASSWORD_RESET_MAILS_PER_CLIENT = env.int("PASSWORD_RESET_MAILS_PER_CLIENT", default=10)
 INVITATIONS_PER_ASSOCIATION_PER_DAY = env.int("INVITATIONS_PER_ASSOCIATION_PER_DAY", default=50)
-# The database cache (its table is made by migrate: finsam/migrations) is shared by every
-# worker; CACHE_URL may point elsewhere (e.g. locmemcache:// for a single process).
+# The cache every web and worker process shares: the database's table (made by
+# migrate: finsam/migrations) by default, Redis in the compose stack (CACHE_URL=
+# redis://redis:6379/0). It holds the mail limits' counters and approved plans' document
+# bodies; CACHE_URL=locmemcache:// is for a single process only.
 CACHES = {
     "default": env.cache("CACHE_URL", default="dbcache://finsam_cache"),
     # Drafts' PDFs (documents/rendering.py), one per plan and variant; a table of their
     # own, so that many PDFs never push the mail limits' counters out.
     "documents": env.cache("DOCUMENT_CACHE_URL", default="dbcache://finsam_document_cache"),
 }
+for _cache in CACHES.values():
+    if _cache["BACKEND"].endswith("RedisCache"):
+        # An unreachable Redis fails a request in two seconds, not the system's TCP timeout.
+        _cache.setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+        _cache["OPTIONS"].setdefault("socket_timeout", 2)
 CACHES["documents"].setdefault("TIMEOUT", 24 * 60 * 60)
 
 # PDF rendering (documents/rendering.py): a draft's PDF is rendered by a job (queue

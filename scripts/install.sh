@@ -3,7 +3,8 @@
 #
 #   bash scripts/install.sh          the application (runtime dependencies)
 #   bash scripts/install.sh --test   the application and the test tools, Chromium included,
-#                                    and the Nu HTML checker (npm's vnu-jar, run by Java)
+#                                    the Nu HTML checker (npm's vnu-jar, run by Java), and
+#                                    Redis, Caddy and docker-compose for the scale-out checks
 #
 # Safe to run again: it installs only what is missing. System libraries come from
 # Debian's packages (WeasyPrint's Pango/HarfBuzz, gettext for the translations,
@@ -22,7 +23,10 @@ if ! command -v "$python" >/dev/null 2>&1; then
 fi
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext)
-$with_tests && packages+=(chromium)
+# --test: Debian's Chromium for the browser tests; Redis for the test that runs three
+# web processes on one shared cache (tests/test_scaleout.py); Caddy and docker-compose
+# for .ci/run's checks of docker/Caddyfile and docker-compose.yml (no Docker engine).
+$with_tests && packages+=(chromium redis-server caddy docker-compose)
 # The Nu HTML checker (scripts/check_html.py) comes from npm and runs on Java: any Java
 # and npm already here will do.
 if $with_tests; then
