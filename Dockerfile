@@ -15,7 +15,8 @@ RUN apt-get update \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
-# The application runs as this user; it owns only its home (fontconfig's cache) and media/.
+# The application runs as this user; it owns only its home (fontconfig's cache). It writes
+# nothing else to disk: every state is in PostgreSQL or the shared cache.
 RUN groupadd --system --gid 10001 finsam \
     && useradd --system --uid 10001 --gid finsam --create-home --home-dir /home/finsam \
         --shell /usr/sbin/nologin finsam
@@ -40,9 +41,7 @@ RUN pip install . \
 RUN DEBUG=false SECRET_KEY=build-only python manage.py compilemessages -v0 \
     && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 
-RUN chmod 0755 docker/entrypoint.sh \
-    && mkdir -p media \
-    && chown finsam:finsam media
+RUN chmod 0755 docker/entrypoint.sh
 
 USER finsam
 EXPOSE 8000

@@ -1,9 +1,9 @@
 """gunicorn settings for the container (docker/entrypoint.sh) and bench/abuse.py.
 
 Each value can be changed from the environment. gunicorn does not cap a request body:
-that is MAX_REQUEST_BODY in finsam/settings.py (413 before the body is read); a
-reverse proxy in front should cap it too (nginx: client_max_body_size 3m; 21m for the
-outcome's SIE import path, .../outcome/import/).
+that is MAX_REQUEST_BODY in finsam/settings.py (413 before the body is read), and the
+compose stack's proxy caps it too (docker/Caddyfile: 3 MB; 21 MB on the outcome's SIE
+import path, .../outcome/import/).
 """
 
 import os
