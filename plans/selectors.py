@@ -25,7 +25,7 @@ def _goals_with_points() -> Prefetch:
 
 
 def plans_of(*, association):
-    return Plan.objects.filter(association=association).select_related("copied_from")
+    return Plan.objects.filter(association=association).select_related("association", "copied_from")
 
 
 def plan_document(*, plan: Plan) -> dict:
