@@ -15,15 +15,13 @@ plan, whatever language the reader chose for the application.
 """
 
 import datetime
-import hashlib
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -33,6 +31,7 @@ from associations.models import Association, AssociationLogo, MemberParty
 from associations.selectors import association_overview
 from budgets.models import Budget, FinancialRule
 from budgets.selectors import budget_table
+from plans import frozen_cache
 from plans.models import Intervention, Plan, PlanDocument
 from plans.selectors import plan_document
 
@@ -56,8 +55,6 @@ BODY_TEMPLATES = {"toc": "documents/plan/_toc_plan.html", "main": "documents/pla
 # (names in the interventions and the budget), financial rules (in the budget) and
 # interventions (name, kind, start year, owner). Their values are part of the cache key.
 BODY_LIVE_INPUTS = (MemberParty, FinancialRule, Intervention)
-# Seconds an approved plan's body is kept (a changed key is a new entry at once).
-BODY_CACHE_SECONDS = 7 * 24 * 60 * 60
 ARCHIVE = pdf.Archive(PlanDocument, "plan")
 
 
@@ -163,44 +160,29 @@ class PlanBody:
 def plan_body(*, plan: Plan, budget: Budget | None) -> PlanBody:
     """The plan's chapters and contents entries. An approved plan's cannot change, so
     they are rendered once and kept in the shared cache (every process serves the same
-    bytes) under ``body_cache_key``; any other plan's are rendered each time."""
-    if plan.status != Plan.Status.APPROVED:
-        return _render_body(plan=plan, budget=budget)
-    key = body_cache_key(plan=plan, budget=budget)
-    cached = cache.get(key)
-    if cached is None:
-        body = _render_body(plan=plan, budget=budget)
-        cache.set(key, (str(body.toc), str(body.main)), timeout=BODY_CACHE_SECONDS)
-        return body
-    toc, main = cached
+    bytes) under ``body_cache_key`` (``plans.frozen_cache``); any other plan's are
+    rendered each time."""
+    toc, main = frozen_cache.kept(
+        body_cache_key(plan=plan, budget=budget), lambda: _render_body(plan=plan, budget=budget)
+    )
     return PlanBody(toc=mark_safe(toc), main=mark_safe(main))  # noqa: S308 (our own render)
 
 
-def body_cache_key(*, plan: Plan, budget: Budget | None) -> str:
-    """What an approved plan's body depends on: the plan's row (its id, status,
-    version, last change and decision, so that a revision becoming current or a new
-    decision is a new key), its budget's unit and version, the language, and the
-    values of the live rows it shows (``BODY_LIVE_INPUTS``), read in one query each."""
-    digest = hashlib.sha256()
-    for model in BODY_LIVE_INPUTS:
-        rows = model.objects.filter(association=plan.association_id).order_by("pk")
-        fields = [f.attname for f in model._meta.concrete_fields]
-        digest.update(repr(list(rows.values_list(*fields))).encode())
-    parts = [
-        plan.pk,
-        plan.status,
-        plan.version,
-        plan.updated_at.isoformat() if plan.updated_at else "",
-        plan.superseded_by_id or "",
-        approval_key(plan),
-        f"{budget.pk}:{budget.unit}:{budget.version}" if budget else "",
-        settings.LANGUAGE_CODE,
-        digest.hexdigest(),
-    ]
-    return "plan-body:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+def body_cache_key(*, plan: Plan, budget: Budget | None) -> str | None:
+    """What an approved plan's document body depends on: the plan's row and decision,
+    its budget's unit and version, the site language the document is always in, and
+    the values of the live rows it shows (``BODY_LIVE_INPUTS``). None for a plan that
+    is not approved."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return frozen_cache.frozen_key(
+            plan=plan,
+            kind="plan-document",
+            live=[m.objects.filter(association=plan.association_id) for m in BODY_LIVE_INPUTS],
+            extra=[f"{budget.pk}:{budget.unit}:{budget.version}" if budget else ""],
+        )
 
 
-def _render_body(*, plan: Plan, budget: Budget | None) -> PlanBody:
+def _render_body(*, plan: Plan, budget: Budget | None) -> tuple[str, str]:
     """The plan's body from its fully prefetched parts, in the site language."""
     context = {
         **prepare_document(plan_document(plan=plan)),
@@ -209,10 +191,9 @@ def _render_body(*, plan: Plan, budget: Budget | None) -> PlanBody:
         "unit": budget.unit if budget else Budget.Unit.KR,
     }
     with translation.override(settings.LANGUAGE_CODE):
-        rendered = {
-            part: render_to_string(template, context) for part, template in BODY_TEMPLATES.items()
-        }
-    return PlanBody(toc=mark_safe(rendered["toc"]), main=mark_safe(rendered["main"]))  # noqa: S308
+        return render_to_string(BODY_TEMPLATES["toc"], context), render_to_string(
+            BODY_TEMPLATES["main"], context
+        )
 
 
 def document_filename(*, plan: Plan, association, variant: str, today: datetime.date) -> str:

@@ -2,7 +2,10 @@
 
 from django.db.models import Prefetch
 
-from .models import Goal, MeasurementPoint, Plan, PlanIntervention
+from associations.models import MemberParty
+
+from . import frozen_cache
+from .models import Goal, Intervention, MeasurementPoint, Plan, PlanIntervention
 
 
 def _points(queryset) -> Prefetch:
@@ -106,3 +109,19 @@ def attach_comments(document: dict, threads) -> None:
         attach(goal, "goal")
     for point in points:
         attach(point, "point")
+
+
+def plan_page_body_key(*, plan: Plan, threads: list) -> str | None:
+    """The cache key of an approved plan's page body (``plans.frozen_cache``): what it
+    shows besides the frozen plan is the förbund's parties and interventions as they
+    are now, and each part's comment threads (their count and the first one's link).
+    None for a plan that is not approved: its page is rendered each time."""
+    return frozen_cache.frozen_key(
+        plan=plan,
+        kind="plan-page",
+        live=[
+            MemberParty.objects.filter(association=plan.association_id),
+            Intervention.objects.filter(association=plan.association_id),
+        ],
+        extra=[plan.association.slug, [(thread.anchor, thread.pk) for thread in threads]],
+    )

@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DeleteView, TemplateView, UpdateView
@@ -25,7 +27,7 @@ from associations.part_views import (
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
 
-from . import forms, services
+from . import forms, frozen_cache, services
 from .models import (
     CommunicationItem,
     ControlPoint,
@@ -37,7 +39,7 @@ from .models import (
     Section,
     StaffingLine,
 )
-from .selectors import attach_comments, plan_document, plans_of
+from .selectors import attach_comments, plan_document, plan_page_body_key, plans_of
 from .tables import PlanTable
 
 VIEW = "plans.view_plan"
@@ -153,16 +155,34 @@ class PlanDetailView(PlanMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from .comments import comment_threads
 
-        document = plan_document(plan=self.plan)
         threads = comment_threads(plan=self.plan)
-        attach_comments(document, threads)
-        return super().get_context_data(
-            **document,
+        context = super().get_context_data(
             show_comments=True,
             comment_count=len(threads),
             can_comment=self.plan.status == Plan.Status.REVIEW
             and can(self.request.user, "plans.add_comment", self.plan),
             **kwargs,
+        )
+        key = plan_page_body_key(plan=self.plan, threads=threads)
+        if key is None:
+            context.update(self._document(threads))
+            return context
+        # An approved plan: its contents and body are the same for everybody (nobody may
+        # edit or comment), rendered once and kept (``plans.frozen_cache``).
+        toc, body = frozen_cache.kept(key, lambda: self._render_body(context, threads))
+        context.update(kept_toc=mark_safe(toc), kept_body=mark_safe(body))  # noqa: S308
+        return context
+
+    def _document(self, threads) -> dict:
+        document = plan_document(plan=self.plan)
+        attach_comments(document, threads)
+        return document
+
+    def _render_body(self, context, threads) -> tuple[str, str]:
+        context = {**context, **self._document(threads), "editable": False}
+        return tuple(
+            render_to_string(template, context, request=self.request)
+            for template in ("plans/includes/_plan_toc.html", "plans/plan_body.html")
         )
 
 

@@ -91,9 +91,8 @@ def test_a_draft_or_a_plan_on_review_is_rendered_each_time(filled_plan, members)
     )
     html = document_html(filled_plan)
     assert "Ny text" in html
-    assert not cache.get(
-        plan_document.body_cache_key(plan=Plan.objects.get(pk=filled_plan.pk), budget=None)
-    )
+    plan = Plan.objects.get(pk=filled_plan.pk)
+    assert plan_document.body_cache_key(plan=plan, budget=plan.budget) is None
 
 
 def test_a_revision_becoming_current_is_a_new_body(filled_plan, members):
@@ -146,3 +145,49 @@ def test_the_document_page_serves_the_kept_body(client, filled_plan, members):
     assert "Inledning" in client.get(url).content.decode()
     poison(filled_plan)
     assert POISON in client.get(url).content.decode()
+
+
+def plan_page_key(plan):
+    from plans.comments import comment_threads
+    from plans.selectors import plan_page_body_key
+
+    plan = Plan.objects.get(pk=plan.pk)
+    return plan_page_body_key(plan=plan, threads=comment_threads(plan=plan))
+
+
+def test_an_approved_plans_page_body_is_kept_and_the_same_for_every_role(
+    client, filled_plan, members
+):
+    url = reverse(
+        "plans:plan_detail",
+        kwargs={"association_slug": filled_plan.association.slug, "plan_pk": filled_plan.pk},
+    )
+    client.force_login(members["kansli"])
+    assert plan_page_key(filled_plan) is None
+    draft_page = client.get(url).content.decode()
+    assert "Inledning" in draft_page
+    approve(filled_plan, members["kansli"])
+    key = plan_page_key(filled_plan)
+    assert key is not None
+    assert "Inledning" in client.get(url).content.decode()
+    toc, body = cache.get(key)
+    assert "Inledning" in body
+    cache.set(key, (toc, POISON))
+    for role in ("kansli", "styrelse", "projektledare", "revisor"):
+        client.force_login(members[role])
+        assert POISON in client.get(url).content.decode()
+
+
+def test_a_comment_thread_on_an_approved_plan_is_a_new_page_body(filled_plan, members):
+    from plans.models import Comment
+
+    approve(filled_plan, members["kansli"])
+    before = plan_page_key(filled_plan)
+    Comment.objects.create(
+        association=filled_plan.association,
+        plan=filled_plan,
+        author=members["styrelse"],
+        section=filled_plan.sections.get(),
+        body="Bra",
+    )
+    assert plan_page_key(filled_plan) != before

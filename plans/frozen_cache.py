@@ -1,0 +1,68 @@
+"""Rendered bodies of approved plans, kept in the shared cache.
+
+An approved plan and every part registered with it cannot change (``plans.freezing``),
+so what a page or document renders from them is the same on every request: it is
+rendered once and then read from the cache (``settings.CACHES["default"]``, which every
+process shares: the database's table, or Redis in the compose stack).
+
+A body may also show rows that do not freeze with the plan: a party's or an
+intervention's current name, a financial rule. Their values are read (one small query
+per model, ``live``) and hashed into the key with the plan's row (its status, version,
+last change and decision: a revision becoming current or a new decision changes it) and
+the language, so no kept body outlives a change of anything it shows. A plan that is
+not approved is never kept.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import translation
+
+from .models import Plan
+
+# Seconds a body is kept; a changed key is a new entry at once, so this only bounds
+# how long an unused one takes space.
+KEEP_SECONDS = 7 * 24 * 60 * 60
+
+
+def rows_of(queryset: QuerySet) -> list:
+    """Every concrete field of every row, in a fixed order: the rows' part of a key."""
+    fields = [f.attname for f in queryset.model._meta.concrete_fields]
+    return list(queryset.order_by("pk").values_list(*fields))
+
+
+def frozen_key(*, plan: Plan, kind: str, live: Iterable[QuerySet] = (), extra=()) -> str | None:
+    """The cache key of ``plan``'s body ``kind``, or None when it is not approved."""
+    if plan.status != Plan.Status.APPROVED:
+        return None
+    parts = [
+        kind,
+        plan.pk,
+        plan.association_id,
+        plan.status,
+        plan.version,
+        plan.updated_at.isoformat() if plan.updated_at else "",
+        plan.superseded_by_id,
+        plan.approved_on.isoformat() if plan.approved_on else "",
+        plan.approval_paragraph,
+        plan.approval_dnr,
+        plan.approval_text,
+        translation.get_language(),
+        [rows_of(queryset) for queryset in live],
+        list(extra),
+    ]
+    return f"frozen:{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+def kept(key: str | None, render: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    """``render()``'s strings, read from the cache under ``key`` when kept there, else
+    rendered and kept (rendered each time when ``key`` is None)."""
+    if key is None:
+        return render()
+    found = cache.get(key)
+    if found is None:
+        found = tuple(render())
+        cache.set(key, found, timeout=KEEP_SECONDS)
+    return found
