@@ -1,0 +1,70 @@
+"""The busiest pages take a fixed number of queries, pinned here, the same for a förbund
+with one plan year as with ten (issue "Speed at national scale")."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from associations.models import Association, User
+from plans.models import Plan
+from plans.services import plan_copy_to_next_year
+
+SLUG = "samspelet"
+# Page → (the plan it shows: "approved" or "draft", queries). A changed count is a
+# deliberate change: measure it on both databases and write it here.
+PAGES = {
+    "plans:plan_list": (None, 8),
+    "plans:plan_detail": ("approved", 13),
+    "documents:plan_document": ("approved", 16),
+    "plans:plan_detail ": ("draft", 24),
+    "plans:history": ("approved", 16),
+    "plans:budget_history": ("approved", 15),
+    "budgets:budget_amounts": ("draft", 17),
+    "followup:dashboard": (None, 26),
+}
+
+
+def later_years(association, count):
+    """``count`` more drafts, each started from the plan of the year before."""
+    kansli = User.objects.get(username=f"{SLUG}-kansli")
+    with scope(association=association):
+        plan = Plan.objects.filter(association=association).order_by("-year").first()
+        for _ in range(count):
+            plan = plan_copy_to_next_year(plan=plan, acting_user=kansli)
+
+
+def url_of(name, association, which):
+    kwargs = {"association_slug": association.slug}
+    if which:
+        with scope(association=association):
+            plans = Plan.objects.filter(association=association).order_by("year")
+            if which == "approved":
+                plan = plans.filter(status=Plan.Status.APPROVED).first()
+            else:
+                plan = plans.exclude(status=Plan.Status.APPROVED).first()
+        kwargs["plan_pk"] = plan.pk
+    return reverse(name.strip(), kwargs=kwargs)
+
+
+def queries(client, url) -> int:
+    client.get(url)  # a kept body is made on the first request
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_takes_its_pinned_queries_for_one_plan_year_and_for_ten(client, demo_data, name):
+    which, pinned = PAGES[name]
+    with scopes_disabled():
+        association = Association.objects.get(slug=SLUG)
+        client.force_login(User.objects.get(username=f"{SLUG}-kansli"))
+        later_years(association, 1)  # the draft for the year after the approved plan
+        url = url_of(name, association, which)
+        one = queries(client, url)
+        later_years(association, 9)
+        ten = queries(client, url)
+    assert (one, ten) == (pinned, pinned), f"{name}: {one} queries with 1 year, {ten} with 10"
