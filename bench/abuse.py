@@ -257,6 +257,16 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=server_env, stdout=self.log, stderr=subprocess.STDOUT
         )
+        try:
+            self._wait_until_ready(log_path)
+        except BaseException:
+            self.stop()  # a gunicorn that did not come up is not left running
+            raise
+        # Every worker answers the login page once, so each has loaded what it keeps.
+        for _ in range(workers * 3):
+            http_request(self.port, "GET", "/accounts/login/")
+
+    def _wait_until_ready(self, log_path: Path) -> None:
         deadline = time.monotonic() + 60
         while True:
             if self.process.poll() is not None:
@@ -265,11 +275,8 @@ class Server:
                 raise BenchError("gunicorn did not answer within 60 s")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if http_request(self.port, "GET", "/healthz").status == 200:
-                    break
+                    return
             time.sleep(0.2)
-        # Every worker answers the login page once, so each has loaded what it keeps.
-        for _ in range(workers * 3):
-            http_request(self.port, "GET", "/accounts/login/")
 
     def stop(self):
         if self.process.poll() is None:
