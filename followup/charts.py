@@ -7,13 +7,18 @@ nothing is told by colour alone; the caller shows the same numbers in a table
 beside the chart. ``None`` (hidden or not entered) leaves the bar out.
 """
 
+import functools
 import hashlib
 import html
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pygal
+from django.utils import translation
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
@@ -161,6 +166,64 @@ def _render(chart, *, title, description) -> str:
     return _accessible(chart.render(is_unicode=True), title=title, description=description)
 
 
+# Charts kept per process: a chart is a pure function of its rows, options and
+# language, so every process draws the same SVG and nothing needs sharing. About 15 kB
+# each: a few megabytes at most.
+KEEP_CHARTS = 256
+
+
+def _stable(value) -> str:
+    """A cell's or option's value as written in a key: its repr for plain values (so
+    1 and "1" differ), its text for anything else (a lazy translation's repr names its
+    address, which another object may have later)."""
+    if value is None or isinstance(value, (bool, int, float, Decimal, str)):
+        return repr(value)
+    return f"{type(value).__name__}:{value}"
+
+
+class _Kept:
+    """The last ``KEEP_CHARTS`` charts drawn in this process, by what they were drawn from."""
+
+    def __init__(self):
+        self.charts: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_draw(self, key: tuple, draw: Callable[[], str]) -> str:
+        with self.lock:
+            if key in self.charts:
+                self.charts.move_to_end(key)
+                return self.charts[key]
+        svg = draw()
+        with self.lock:
+            self.charts[key] = svg
+            while len(self.charts) > KEEP_CHARTS:
+                self.charts.popitem(last=False)
+        return svg
+
+
+_kept_charts = _Kept()
+
+
+def _kept(function):
+    """A chart drawn once per process for the same rows, options and language: pygal
+    takes about 10 ms a chart, and a follow-up page draws one per intervention on every
+    visit."""
+
+    @functools.wraps(function)
+    def chart(rows, **options) -> str:
+        rows = list(rows)
+        key = (
+            function.__name__,
+            translation.get_language(),
+            tuple(tuple(_stable(cell) for cell in row) for row in rows),
+            tuple((name, _stable(value)) for name, value in sorted(options.items())),
+        )
+        return _kept_charts.get_or_draw(key, lambda: function(rows, **options))
+
+    return chart
+
+
+@_kept
 def participants_by_gender_chart(rows, *, title: str = "", for_document: bool = False) -> str:
     """Bars for women and men per period.
 
@@ -177,6 +240,7 @@ def participants_by_gender_chart(rows, *, title: str = "", for_document: bool = 
     )
 
 
+@_kept
 def target_chart(rows, *, title: str = "") -> str:
     """The year's figure against the target, one pair of bars per measurement point.
 
@@ -194,6 +258,7 @@ def target_chart(rows, *, title: str = "") -> str:
     )
 
 
+@_kept
 def budget_outcome_chart(rows, *, title: str = "") -> str:
     """Budget and outcome per intervention, in whole kronor.
 

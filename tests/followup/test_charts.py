@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal
 
+from django.utils import translation
+
 from followup import charts
 
 
@@ -55,3 +57,32 @@ def test_a_chart_for_the_document_uses_the_shipped_font():
     document = _stylesheet(charts.participants_by_gender_chart([("K1", 12, 9)], for_document=True))
     assert "font-family:system-ui" in screen and "DejaVu" not in screen
     assert 'font-family:"DejaVu Sans",sans-serif' in document and "system-ui" not in document
+
+
+def test_a_chart_is_drawn_once_per_process_for_the_same_figures(monkeypatch):
+    monkeypatch.setattr(charts, "_kept_charts", charts._Kept())
+    drawn = []
+    render = charts.pygal.Bar.render
+    monkeypatch.setattr(
+        charts.pygal.Bar, "render", lambda self, **kw: drawn.append(1) or render(self, **kw)
+    )
+    rows = [("K1", 12, 9), ("K2", None, 11)]
+    first = charts.participants_by_gender_chart(rows, title="Stegen")
+    again = charts.participants_by_gender_chart(iter(rows), title="Stegen")
+    assert again == first and len(drawn) == 1
+    other = charts.participants_by_gender_chart([("K1", 12, 10)], title="Stegen")
+    assert other != first and len(drawn) == 2
+    # The title, the kind and the language count too.
+    charts.participants_by_gender_chart(rows, title="Stegen 2")
+    charts.participants_by_gender_chart(rows, title="Stegen", for_document=True)
+    with translation.override("en"):
+        charts.participants_by_gender_chart(rows, title="Stegen")
+    assert len(drawn) == 5
+
+
+def test_only_the_latest_charts_are_kept(monkeypatch):
+    monkeypatch.setattr(charts, "_kept_charts", charts._Kept())
+    monkeypatch.setattr(charts, "KEEP_CHARTS", 3)
+    for n in range(5):
+        charts.participants_by_gender_chart([("K1", n, 1)])
+    assert len(charts._kept_charts.charts) == 3
