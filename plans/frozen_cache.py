@@ -14,13 +14,21 @@ not approved is never kept.
 """
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils import translation
 
 from .models import Plan
+
+log = logging.getLogger("finsam.cache")
+# Seconds between two log lines of an unreachable cache (per process).
+LOG_INTERVAL = 60
+_last_logged_at = float("-inf")
 
 # Seconds a body is kept; a changed key is a new entry at once, so this only bounds
 # how long an unused one takes space.
@@ -61,8 +69,25 @@ def kept(key: str | None, render: Callable[[], tuple[str, ...]]) -> tuple[str, .
     rendered and kept (rendered each time when ``key`` is None)."""
     if key is None:
         return render()
-    found = cache.get(key)
+    found = _tolerant(cache.get, key)
     if found is None:
         found = tuple(render())
-        cache.set(key, found, timeout=KEEP_SECONDS)
+        _tolerant(cache.set, key, found, timeout=KEEP_SECONDS)
     return found
+
+
+def _tolerant(method, *args, **kwargs):
+    """The cache's answer, or None when it cannot be reached (Redis restarting): a kept
+    body only saves work, so the page is rendered instead of failing. A database that
+    cannot be reached is the database's outage (the 503 page), not the cache's."""
+    global _last_logged_at
+    try:
+        return method(*args, **kwargs)
+    except DatabaseError:
+        raise
+    except Exception as error:  # noqa: BLE001 (any backend's connection error)
+        now = time.monotonic()
+        if now - _last_logged_at >= LOG_INTERVAL:
+            _last_logged_at = now
+            log.warning("The shared cache cannot be reached; rendering instead: %r", error)
+        return None

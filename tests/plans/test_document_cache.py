@@ -191,3 +191,26 @@ def test_a_comment_thread_on_an_approved_plan_is_a_new_page_body(filled_plan, me
         body="Bra",
     )
     assert plan_page_key(filled_plan) != before
+
+
+def test_an_unreachable_cache_renders_the_page_instead(client, filled_plan, members, settings):
+    approve(filled_plan, members["kansli"])
+    nobody = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.CACHES = {**settings.CACHES, "default": {**redis_cache(nobody)}}
+    client.force_login(members["styrelse"])
+    for name in ("plans:plan_detail", "documents:plan_document"):
+        url = reverse(
+            name,
+            kwargs={"association_slug": filled_plan.association.slug, "plan_pk": filled_plan.pk},
+        )
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Inledning" in response.content.decode()
+
+
+def redis_cache(location):
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
