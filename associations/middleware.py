@@ -15,8 +15,10 @@ the scope disabled, here and only here.
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError
 from django.http import Http404
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -58,3 +60,34 @@ class AssociationScopeMiddleware:
         request.membership = membership
         with scope(association=membership.association):
             return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """The interface language: the one the user chose (kept on their account, so it
+    follows them to any device), else the one chosen on this browser before logging in
+    (the language cookie), else Swedish. What the browser asks for (Accept-Language) is
+    not used: the users are Swedish public servants, many with English systems.
+
+    In place of Django's ``LocaleMiddleware``, after the authentication middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(chosen_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+def chosen_language(request) -> str:
+    supported = {code for code, _name in settings.LANGUAGES}
+    try:
+        user = request.user
+        if user.is_authenticated and user.language in supported:
+            return user.language
+    except DatabaseError:
+        pass  # the database's outage is answered by the 503 page, in the cookie's language
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return cookie if cookie in supported else settings.LANGUAGE_CODE

@@ -8,6 +8,7 @@ returning other förbunds' rows.
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -30,6 +31,12 @@ postal_code_validator = RegexValidator(
 
 class User(AbstractUser):
     """A person who logs in. Roles live on ``Membership``, per förbund."""
+
+    # The interface language the person chose ("" until they choose: Swedish). Kept on
+    # the account so that it follows them to any device (associations.middleware).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views import i18n as i18n_views
 from django.views.generic import TemplateView
 
 from . import home, logo, outbox, services
@@ -38,6 +40,7 @@ from .models import (
     Membership,
     OfficeContact,
     OutgoingMail,
+    User,
 )
 from .resubmission import OnceOnlyCreateMixin
 from .selectors import association_overview, memberships_across_associations
@@ -432,3 +435,13 @@ class MembershipDeleteView(AssociationObjectDeleteView):
             return HttpResponseRedirect(self.get_success_url())
         messages.success(self.request, _("The user no longer has access to the förbund."))
         return HttpResponseRedirect(self.get_success_url())
+
+
+def set_language(request):
+    """Django's ``set_language`` (the cookie, then back to ``next``), and for a logged-in
+    user the choice kept on their account, so that it follows them to any device."""
+    response = i18n_views.set_language(request)
+    code = request.POST.get("language") if request.method == "POST" else None
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=code)
+    return response

@@ -3,10 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
-from django.views.i18n import set_language
 
 from associations.forms import RateLimitedPasswordResetForm
-from associations.views import ChooseAssociationView
+from associations.views import ChooseAssociationView, set_language
 from finsam import health
 
 handler400 = "finsam.errors.bad_request"
