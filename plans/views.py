@@ -130,8 +130,20 @@ class PlanListView(AssociationPermissionMixin, SingleTableView):
 class PlanCreateView(OnceOnlyCreateMixin, AssociationFormView):
     permission_required = EDIT
     form_class = forms.PlanForm
+    template_name = "plans/plan_form.html"
     page_title = _("New plan")
     success_message = _("The plan has been created.")
+
+    def get_context_data(self, **kwargs):
+        """With the plan that already has the year typed, to open it from the error."""
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        year = form.data.get(form.add_prefix("year"), "") if form.is_bound else ""
+        if "year" in form.errors and year.strip().isdigit():
+            context["existing_plan"] = (
+                plans_of(association=self.association).filter(year=int(year)).first()
+            )
+        return context
 
     def perform(self, form):
         data = form.cleaned_data

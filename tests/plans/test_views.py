@@ -239,3 +239,18 @@ def test_large_ids_are_written_without_thousands_separators(kansli_client, draft
     html = kansli_client.get(url(draft, "plan_detail")).content.decode()
     assert f'id="section-{section.pk}"' in html
     assert f"?goal={goal.pk}" in html
+
+
+def test_a_plan_for_a_year_that_has_one_links_to_it(client, members, association):
+    with scope(association=association):
+        existing = PlanFactory(association=association, year=2023, end_year=2023, title="VP 2023")
+    client.force_login(members["kansli"])
+    url = reverse("plans:plan_create", kwargs={"association_slug": association.slug})
+    response = client.post(url, {"year": "2023", "end_year": "2023", "title": "Ny plan"})
+    assert response.status_code == 200
+    link = reverse(
+        "plans:plan_detail", kwargs={"association_slug": association.slug, "plan_pk": existing.pk}
+    )
+    assert f'href="{link}"' in response.content.decode()
+    with scope(association=association):
+        assert Plan.objects.filter(association=association).count() == 1
