@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -445,3 +446,28 @@ def set_language(request):
     if request.user.is_authenticated and code in dict(settings.LANGUAGES):
         User.objects.filter(pk=request.user.pk).update(language=code)
     return response
+
+
+class AccessibilityStatementView(TemplateView):
+    """The tillgänglighetsredogörelse (DIGG's template), open to anyone and linked from
+    every page's footer: one text per language, as a legal text is written."""
+
+    def get_template_names(self):
+        language = translation.get_language()
+        code = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        return [f"associations/accessibility/{code}.html"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            operator=settings.SERVICE_OPERATOR,
+            email=settings.ACCESSIBILITY_EMAIL,
+            supervisor_url=ACCESSIBILITY_SUPERVISOR_URL,
+            **kwargs,
+        )
+
+
+# Where Digg, the supervisory authority, takes reports of a lack of accessibility.
+ACCESSIBILITY_SUPERVISOR_URL = (
+    "https://www.digg.se/analys-och-uppfoljning/lagen-om-tillganglighet-till-digital-offentlig-"
+    "service-dos-lagen/anmalan-av-bristande-tillganglighet"
+)

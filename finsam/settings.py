@@ -248,6 +248,10 @@ TASKS = {
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="finsam@localhost")
+# Who runs the installation and where to write about its accessibility: both named in the
+# accessibility statement (/tillganglighet/, linked from every page's footer).
+SERVICE_OPERATOR = env.str("SERVICE_OPERATOR", default="Finsamplanering")
+ACCESSIBILITY_EMAIL = env.str("ACCESSIBILITY_EMAIL", default=DEFAULT_FROM_EMAIL)
 # The address links in notifications and reminders start with (they are made without a
 # request: in the job runner, in the daily `send_reminders`).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -445,6 +445,7 @@ GLOBAL_URLS = {
     "password_reset_confirm": {"member": 200, "anonymous": 200},
     "password_reset_complete": {"member": 200, "anonymous": 200},
     "set_language": {"member": 302, "anonymous": 302},
+    "accessibility_statement": {"member": 200, "anonymous": 200},
     "healthz": {"member": 200, "anonymous": 200},
     "readyz": {"member": 200, "anonymous": 200},
 }
