@@ -13,6 +13,11 @@ follow-up use the demo's full plan; the other objects are made by the matrix's
 factories inside the demo förbund. Exits 1 listing the errors per page shape, with its
 URL; 2 when a page could not be fetched as the matrix says.
 
+Then it opens every saved page (but the documents, laid out as printed A4 pages) in
+Debian's headless Chromium at 390 × 844, a phone held upright, with the application's
+stylesheets, and fails a page that is wider than the screen or whose title (``h1``) is
+below the first screen.
+
     .venv/bin/python scripts/check_html.py [--vnu PATH] [--keep]
 
 The checker's jar comes from npm's ``vnu-jar`` (``scripts/install.sh --test`` puts it
@@ -20,6 +25,7 @@ in ``.tools/``).
 """
 
 import argparse
+import http.server
 import io
 import logging
 import os
@@ -144,9 +150,78 @@ def check(folder: Path, vnu: Path) -> int:
     print(f"Page shapes checked: {len(fetched)} ({len(names)} URL patterns and error pages)")
     errors = run_vnu(vnu, pages)
     report(errors, fetched)
+    narrow = check_narrow_screen(pages)
+    report_narrow(narrow, fetched)
     if failures:
         return 2
-    return 1 if errors else 0
+    return 1 if errors or narrow else 0
+
+
+# A phone held upright: no page may be wider, and its title must be on the first screen.
+NARROW_VIEWPORT = {"width": 390, "height": 844}
+# The documents (the plan's, the annual report's) are laid out as their printed A4 pages,
+# and are read as such: they are not pages of the application's own layout.
+NARROW_EXEMPT = re.compile(r"-document-as-")
+MEASURE_JS = """() => {
+  const title = document.querySelector("h1");
+  return {
+    width: document.documentElement.scrollWidth,
+    title: title ? Math.round(title.getBoundingClientRect().top + window.scrollY) : null,
+  };
+}"""
+
+
+def check_narrow_screen(pages: Path) -> dict[str, str]:
+    """Open every saved page in headless Chromium (Debian's) at 390 × 844 with the
+    application's stylesheets (served from static/ beside the pages); returns, by file
+    name, what is wrong: wider than the screen, or the title below the first screen."""
+    import functools
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    (pages / "static").symlink_to(ROOT / "static", target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(pages))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    problems = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
+            page = browser.new_context(viewport=NARROW_VIEWPORT).new_page()
+            for file in sorted(pages.glob("*.html")):
+                if NARROW_EXEMPT.search(file.name):
+                    continue
+                page.goto(f"{base}/{file.name}", wait_until="load")
+                measured = page.evaluate(MEASURE_JS)
+                if measured["width"] > NARROW_VIEWPORT["width"]:
+                    problems[file.name] = f"{measured['width']} px wide"
+                elif measured["title"] is None or measured["title"] > NARROW_VIEWPORT["height"]:
+                    problems[file.name] = f"its title at {measured['title']} px"
+            browser.close()
+    finally:
+        server.shutdown()
+    return problems
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the saved pages and static/ to the browser, without a line per request."""
+
+    def log_message(self, *args):
+        pass
+
+
+def report_narrow(problems: dict[str, str], fetched: dict[str, Shape]) -> None:
+    width = NARROW_VIEWPORT["width"]
+    print(f"At {width} px: {len(problems) or 'no'} page shapes too wide or titled too low.")
+    for filename, problem in sorted(problems.items()):
+        shape = fetched.get(filename)
+        label = f"{shape.label}: {shape.url}" if shape else filename
+        print(f"  {label}: {problem}", file=sys.stderr)
 
 
 def fetch_all(pages: Path) -> tuple[dict[str, Shape], list[str]]:
