@@ -1,6 +1,8 @@
 """Plan forms: each takes the förbund and the plan, narrows every choice to
 them, and carries the loaded ``version`` for optimistic locking."""
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -143,6 +145,10 @@ class MeasurementPointForm(OneParentForm):
         super().__init__(*args, plan=plan, **kwargs)
         self.fields["counted_interventions"].queryset = Intervention.objects.filter(
             plan_entries__plan=plan
+        )
+        # static/js/fields-by-kind.js shows only the chosen kind's fields.
+        self.fields["kind"].widget.attrs["data-fields-by-kind"] = json.dumps(
+            {str(kind): fields for kind, fields in MeasurementPoint.FIELDS_BY_KIND.items()}
         )
 
 

@@ -648,6 +648,27 @@ class MeasurementPoint(TenantModel):
         Kind.QUALITATIVE: [],
     }
 
+    # The fields that apply to each kind, beyond the text and what it belongs to: the form
+    # shows only these once a kind is chosen (with script; without, it shows them all).
+    # A kind's required fields and the measure of a kind that counts are among them.
+    FIELDS_BY_KIND = {
+        Kind.COUNT_FLOOR: ["target_count", "gender_split", "measure", "counted_interventions"],
+        Kind.SHARE_TARGET: ["target_percent", "survey_threshold", "indicators", "gender_split"],
+        Kind.OUTCOME_SHARE: [
+            "target_percent",
+            "outcome_work",
+            "outcome_studies",
+            "outcome_step",
+            "survey_threshold",
+            "indicators",
+            "gender_split",
+        ],
+        Kind.MILESTONE: ["deadline"],
+        Kind.TREND: ["direction", "base_year", "gender_split"],
+        Kind.ACTIVITY_COUNT: ["target_count", "activity", "measure", "counted_interventions"],
+        Kind.QUALITATIVE: [],
+    }
+
     # The measures each kind can be evaluated from; other kinds are assessed by a person
     # (an outcome share counts the outcomes ticked among those who ended).
     MEASURES_BY_KIND = {
