@@ -104,3 +104,44 @@ def test_kansli_edits_amounts_in_the_grid(page, demo):
     assert_no_axe_violations(page)
     page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/settings/")
     assert_no_axe_violations(page)
+
+
+def test_the_grid_moves_like_a_spreadsheet_and_takes_a_pasted_column(page, demo):
+    """Arrow keys and Enter move between amount cells; a column copied from Excel fills
+    the cells below; the server reads every pasted amount on save."""
+    plan = draft_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/amounts/")
+    cells = page.locator("table.budget-grid input[inputmode='numeric']")
+    first = page.get_by_label("Samordningsteam Sala, Budget 2022", exact=True)
+    first.focus()
+    below = page.evaluate(
+        """() => { const a = document.activeElement; const rows = [...document.querySelectorAll(
+        'table.budget-grid tr')].filter(r => r.querySelector("input[inputmode='numeric']"));
+        const r = rows.findIndex(row => row.contains(a));
+        const c = [...rows[r].querySelectorAll("input[inputmode='numeric']")].indexOf(a);
+        return rows[r + 1].querySelectorAll("input[inputmode='numeric']")[c].id; }"""
+    )
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#{below}")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{below}")).to_be_focused()
+    assert cells.count() > 2
+
+    first.focus()
+    page.evaluate(
+        """() => { const data = new DataTransfer(); data.setData('text/plain',
+        '1 600 000\\r\\n123 456\\r\\n'); document.activeElement.dispatchEvent(
+        new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }"""
+    )
+    expect(first).to_have_value("1 600 000")
+    expect(page.locator(f"#{below}")).to_have_value("123 456")
+    # The header row stays in view while the grid scrolls in its box.
+    box = page.locator(".budget-grid-box")
+    box.evaluate("b => { b.scrollTop = b.scrollHeight; }")
+    expect(page.locator("table.budget-grid thead th").first).to_be_in_viewport()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".alert-success")).to_contain_text("2 belopp ändrade")
