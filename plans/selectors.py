@@ -1,11 +1,24 @@
 """Reads for plans: the whole plan in a fixed number of queries."""
 
-from django.db.models import Prefetch
+import re
+from dataclasses import dataclass
+
+from django.db.models import CharField, Prefetch, Q, TextField
 
 from associations.models import MemberParty
 
 from . import frozen_cache
-from .models import Goal, Intervention, MeasurementPoint, Plan, PlanIntervention
+from .models import (
+    CommunicationItem,
+    ControlPoint,
+    Goal,
+    GoalArea,
+    Intervention,
+    MeasurementPoint,
+    Plan,
+    PlanIntervention,
+    Section,
+)
 
 
 def _points(queryset) -> Prefetch:
@@ -125,3 +138,58 @@ def plan_page_body_key(*, plan: Plan, threads: list) -> str | None:
         ],
         extra=[plan.association.slug, [(thread.anchor, thread.pk) for thread in threads]],
     )
+
+
+# The parts of a plan whose texts are copied to next year's, with the name of their
+# edit URL (``plans:<name>_update``).
+COPIED_TEXTS = (
+    (Section, "sections"),
+    (GoalArea, "goal_areas"),
+    (Goal, "goals"),
+    (MeasurementPoint, "points"),
+    (PlanIntervention, "interventions"),
+    (ControlPoint, "controls"),
+    (CommunicationItem, "communication"),
+)
+
+
+@dataclass(frozen=True)
+class OldYearMention:
+    """A part of a copied draft whose text still names the year it was copied from."""
+
+    url_name: str
+    pk: int
+    label: str
+    fields: list[str]
+
+
+def _free_texts(model) -> list:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, (CharField, TextField)) and not f.choices
+    ]
+
+
+def old_year_mentions(*, plan: Plan) -> list[OldYearMention]:
+    """The parts of a draft started from an earlier plan ("Starta planen för 2023")
+    whose headings or texts still name that plan's first year, for the kansli to go
+    through. Empty for a plan not copied or no longer editable. One query per kind."""
+    source = plan.copied_from
+    if source is None or not plan.is_editable:
+        return []
+    year = str(source.year)
+    named = re.compile(rf"(?<!\d){year}(?!\d)")
+    mentions = []
+    for model, name in COPIED_TEXTS:
+        fields = _free_texts(model)
+        mentioning = Q()
+        for field in fields:
+            mentioning |= Q(**{f"{field.name}__contains": year})
+        for part in model.objects.filter(plan=plan).filter(mentioning).order_by("pk"):
+            found = [str(f.verbose_name) for f in fields if named.search(getattr(part, f.name))]
+            if found:
+                label = " ".join(str(part).split())
+                label = label if len(label) <= 60 else f"{label[:59]}…"
+                mentions.append(OldYearMention(f"plans:{name}_update", part.pk, label, found))
+    return mentions

@@ -39,7 +39,13 @@ from .models import (
     Section,
     StaffingLine,
 )
-from .selectors import attach_comments, plan_document, plan_page_body_key, plans_of
+from .selectors import (
+    attach_comments,
+    old_year_mentions,
+    plan_document,
+    plan_page_body_key,
+    plans_of,
+)
 from .tables import PlanTable
 
 VIEW = "plans.view_plan"
@@ -178,6 +184,8 @@ class PlanDetailView(PlanMixin, TemplateView):
         key = plan_page_body_key(plan=self.plan, threads=threads)
         if key is None:
             context.update(self._document(threads))
+            if can(self.request.user, "plans.edit_plan", self.association):
+                context["old_year_mentions"] = old_year_mentions(plan=self.plan)
             return context
         # An approved plan: its contents and body are the same for everybody (nobody may
         # edit or comment), rendered once and kept (``plans.frozen_cache``).
