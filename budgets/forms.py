@@ -245,6 +245,16 @@ class AmountsForm(forms.Form):
         except ValidationError:
             return None
 
+    def typed(self) -> tuple[dict, dict]:
+        """``(amounts, stated)`` for every cell as typed (a valid form): ``(line, column)``
+        and ``(kind, group or None, column)`` → whole kronor or ``None``, the keys of
+        ``selectors.budget_table(typed=…)``."""
+        result = {"amount": {}, "stated": {}}
+        for name, (kind, key) in self.keys.items():
+            if kind in result:
+                result[kind][key] = self.cleaned_data.get(name)
+        return result["amount"], result["stated"]
+
     def changes(self) -> tuple[dict, dict, dict]:
         """``(amounts, stated, notes)``: key → (loaded, wanted) for every changed cell."""
         result = {"amount": {}, "stated": {}, "note": {}}

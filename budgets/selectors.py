@@ -201,6 +201,17 @@ class _BudgetRecords:
             },
         )
 
+    def with_typed(self, amounts: dict, stated: dict) -> "_BudgetRecords":
+        """The records with the cells as typed in the amount grid, not yet saved: an
+        amount or stated figure of ``None`` is an emptied cell."""
+        for values, typed in ((self.amounts, amounts), (self.stated, stated)):
+            for key, value in typed.items():
+                if value is None:
+                    values.pop(key, None)
+                else:
+                    values[key] = value
+        return self
+
     def row(self, line, *, is_sub_line=False) -> Row:
         return Row(
             line,
@@ -213,11 +224,16 @@ class _BudgetRecords:
         return [self.stated.get((kind, group_id, c.pk)) for c in self.columns]
 
 
-def budget_table(*, budget: Budget) -> BudgetTable:
+def budget_table(*, budget: Budget, typed: tuple[dict, dict] | None = None) -> BudgetTable:
     """Every figure of the budget, computed from its lines: the groups and their totals,
     the sides' totals, the result and the equity, the financial rules' outcomes, the cost
-    per place, the contributions by the Finsam rule, and all of it in tkr."""
+    per place, the contributions by the Finsam rule, and all of it in tkr.
+
+    ``typed`` is ``(amounts, stated)`` as the amount grid holds them before they are
+    saved (``AmountsForm.typed``): the grid's running totals are this same table."""
     records = _BudgetRecords.of(budget)
+    if typed is not None:
+        records.with_typed(*typed)
     table = BudgetTable(budget=budget, columns=records.columns)
     filled = _group_blocks(table, records)
     _side_totals(table, records, filled)

@@ -1,7 +1,9 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -165,11 +167,78 @@ class BudgetSettingsView(BudgetFormMixin, UpdateView):
         return self.budget_url()
 
 
+@dataclass(frozen=True)
+class GridTotal:
+    """A row of computed figures in the amount grid (``_grid_total.html``): its element id,
+    label and the figures per column, from ``budget_table`` of the amounts as typed."""
+
+    key: str
+    label: str
+    figures: list
+    negate: bool = False
+    strong: bool = False
+
+    @property
+    def element_id(self) -> str:
+        return f"grid-total-{self.key}"
+
+
+def grid_totals(table, budget) -> dict:
+    """The grid's computed rows from one ``BudgetTable``: ``groups`` (group pk → row),
+    ``sides`` (side → its total) and ``summary`` (result and equity, in the budget page's
+    order). The page and the running totals' fragment both render these."""
+    negate = budget.costs_negative
+    groups = {}
+    for blocks, side_negate in (
+        (table.income, False),
+        (table.costs, negate),
+        (table.allocations, False),
+    ):
+        for block in blocks:
+            groups[block.group.pk] = GridTotal(
+                f"group-{block.group.pk}",
+                _("%(group)s, total") % {"group": block.group.name},
+                block.totals,
+                side_negate,
+            )
+    sides = {
+        BudgetGroup.Side.INCOME: GridTotal("income", _("Total income"), table.income_total),
+        BudgetGroup.Side.COST: GridTotal("cost", _("Total costs"), table.cost_total, negate),
+    }
+    summary = [
+        GridTotal("result", _("Result of the year"), table.result, strong=True),
+        GridTotal("equity-start", _("Equity at the start of the year"), table.equity_start),
+        GridTotal("equity-end", _("Equity at the end of the year"), table.equity_end, strong=True),
+    ]
+    if table.allocations:
+        sides[BudgetGroup.Side.ALLOCATION] = GridTotal(
+            "allocation", _("Total allocations"), table.allocation_total
+        )
+        summary.append(
+            GridTotal(
+                "free-equity",
+                _("Free equity at the end of the year"),
+                table.free_equity,
+                strong=True,
+            )
+        )
+    return {"groups": groups, "sides": sides, "summary": summary}
+
+
 class BudgetAmountsView(BudgetFormMixin, FormView):
-    """Every amount of the budget in one grid, with the stated totals."""
+    """Every amount of the budget in one grid, with the stated totals, and the totals
+    computed from the amounts as typed.
+
+    The button *Räkna om summorna* (``preview``) posts the grid without saving it and
+    shows it again with its totals; with script the same request is sent as amounts are
+    typed, and only the totals' rows come back (``X-Grid-Totals``). Every figure is
+    ``budget_table``'s, the budget page's own, so the totals cannot differ from the
+    ones the page shows after saving."""
 
     form_class = forms.AmountsForm
     template_name = "budgets/budget_amounts.html"
+    totals_template_name = "budgets/includes/_grid_totals.html"
+    PREVIEW = "preview"
 
     @cached_property
     def table(self):
@@ -179,6 +248,25 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
         kwargs = super().get_form_kwargs()
         kwargs.pop("budget")
         return {**kwargs, "table": self.table}
+
+    def post(self, request, *args, **kwargs):
+        if self.PREVIEW not in request.POST:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        typed = form.is_valid()
+        shown = budget_table(budget=self.budget, typed=form.typed()) if typed else self.table
+        context = {
+            "totals": grid_totals(shown, self.budget),
+            "preview": "typed" if typed else "unread",
+            "unread": [
+                (form.fields[name].label, errors[0])
+                for name, errors in form.errors.items()
+                if name in form.fields
+            ][:3],
+        }
+        if request.headers.get("X-Grid-Totals"):
+            return render(request, self.totals_template_name, context)
+        return self.render_to_response(self.get_context_data(form=form, **context))
 
     def show_error(self, form, error):
         super().show_error(form, error)
@@ -199,13 +287,24 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
         ) % {"count": summary.changed_amounts}
 
     def get_context_data(self, **kwargs):
+        kwargs.setdefault("totals", grid_totals(self.table, self.budget))
         context = super().get_context_data(table=self.table, **kwargs)
-        form, columns = context["form"], self.table.columns
+        form, columns, totals = context["form"], self.table.columns, context["totals"]
         sides = []
-        labelled = [(_("Income"), self.table.income), (_("Costs"), self.table.costs)]
+        labelled = [
+            (_("Income"), self.table.income, BudgetGroup.Side.INCOME, "income_total"),
+            (_("Costs"), self.table.costs, BudgetGroup.Side.COST, "cost_total"),
+        ]
         if self.table.allocations:
-            labelled.append((_("Allocations of the equity"), self.table.allocations))
-        for label, blocks in labelled:
+            labelled.append(
+                (
+                    _("Allocations of the equity"),
+                    self.table.allocations,
+                    BudgetGroup.Side.ALLOCATION,
+                    None,
+                )
+            )
+        for label, blocks, side, stated_kind in labelled:
             items = []
             for block in blocks:
                 rows = [
@@ -219,13 +318,12 @@ class BudgetAmountsView(BudgetFormMixin, FormView):
                     for row in block.rows
                 ]
                 stated = [form[f"s-group-{block.group.pk}-{c.pk}"] for c in columns]
-                items.append((block, rows, stated))
-            sides.append((label, items))
+                items.append((block, rows, stated, totals["groups"][block.group.pk]))
+            side_stated = (
+                [form[f"s-{stated_kind}-{c.pk}"] for c in columns] if stated_kind else None
+            )
+            sides.append((label, items, totals["sides"][side], side_stated))
         context["sides"] = sides
-        context["totals"] = [
-            (_("Total income, stated"), [form[f"s-income_total-{c.pk}"] for c in columns]),
-            (_("Total costs, stated"), [form[f"s-cost_total-{c.pk}"] for c in columns]),
-        ]
         return context
 
     def get_success_url(self):

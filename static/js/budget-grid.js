@@ -6,6 +6,11 @@
 // - Pasting several lines (a column copied from Excel) fills this cell and the ones
 //   below; tab-separated values fill the cells to the right as well. The server reads
 //   and checks every amount on save, as it does for typed ones.
+// - Running totals: a moment after an amount is typed, the grid is posted with
+//   "preview" (nothing is saved) and the server answers the totals' rows, computed by
+//   the budget page's own function and drawn by the same template; they replace the
+//   rows with the same ids. Without script, the button "Räkna om summorna" does the same
+//   with a whole page.
 (function () {
   "use strict";
   var grid = document.querySelector("table.budget-grid");
@@ -60,5 +65,47 @@
         cell.dispatchEvent(new Event("input", { bubbles: true }));
       });
     });
+  });
+
+  var form = grid.closest("form");
+  if (!form || !window.fetch || !window.DOMParser || !document.getElementById("grid-totals-status")) return;
+  var button = form.querySelector("[data-grid-preview]");
+  if (button) button.hidden = true;
+  var timer = null;
+  var asked = 0;
+  function failed() {
+    var status = document.getElementById("grid-totals-status");
+    status.textContent = status.dataset.failed;
+  }
+  function recompute() {
+    var number = ++asked;
+    var data = new FormData(form);
+    data.append("preview", "1");
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      headers: { "X-Grid-Totals": "1" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        if (number !== asked) return; // a later request is on its way
+        var answer = new DOMParser().parseFromString(html, "text/html");
+        answer.querySelectorAll("[id^='grid-total']").forEach(function (fresh) {
+          var current = document.getElementById(fresh.id);
+          if (current) current.replaceWith(document.importNode(fresh, true));
+        });
+      })
+      .catch(function () {
+        if (number === asked) failed();
+      });
+  }
+  grid.addEventListener("input", function (event) {
+    if (!event.target.matches("input[inputmode='numeric']")) return;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(recompute, 400);
   });
 })();

@@ -145,3 +145,32 @@ def test_the_grid_moves_like_a_spreadsheet_and_takes_a_pasted_column(page, demo)
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Spara").click()
     expect(page.locator(".alert-success")).to_contain_text("2 belopp ändrade")
+
+
+def test_the_totals_follow_the_typed_amounts_and_equal_the_saved_ones(page, demo):
+    """As an amount is typed, the grid's totals are the server's for the typed amounts
+    (nothing saved); after Save, the budget page shows exactly those figures."""
+    plan = draft_budget("norra-vastmanland")
+    login(page, demo, "norra-vastmanland-kansli")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/amounts/")
+    expect(page.get_by_role("button", name="Räkna om summorna")).to_be_hidden()
+    costs = page.locator("#grid-total-cost")
+    expect(costs).to_contain_text(f"7{NBSP}638{NBSP}500")
+    page.get_by_label("Samordningsteam Sala, Budget 2022", exact=True).fill("1 600 000")
+    expect(costs).to_contain_text(f"7{NBSP}648{NBSP}500")  # 10 000 kr more of cost
+    expect(page.locator("#grid-totals-status")).to_contain_text("Inget sparas förrän")
+    assert_no_axe_violations(page)
+
+    def shown(row):
+        return [cell.inner_text() for cell in row.locator("td").all()]
+
+    typed = {key: shown(page.locator(f"#grid-total-{key}")) for key in ("cost", "result")}
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".alert-success")).to_contain_text("1 belopp ändrat")
+    page.goto(f"{demo}/f/norra-vastmanland/budgets/plans/{plan.pk}/?unit=kr")
+    table = page.locator("table.budget-table")
+    saved = {
+        "cost": shown(table.locator("tr", has=page.locator("th", has_text="Summa kostnader"))),
+        "result": shown(table.locator("tr", has=page.locator("th", has_text="Årets resultat"))),
+    }
+    assert typed == saved
