@@ -4,6 +4,7 @@ them, and carries the loaded ``version`` for optimistic locking."""
 import json
 
 from django import forms
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
@@ -63,49 +64,75 @@ class GoalAreaForm(PlanPartForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
+def _choice_label(row) -> str:
+    """A part as one line of a choice: a goal's whole text on one line, shortened by words."""
+    text = getattr(row, "text", None) or str(row)
+    return Truncator(" ".join(text.split())).chars(100)
+
+
 class OneParentForm(PlanPartForm):
     """A part that belongs either to ``parent_field`` or to one of the plan's
-    interventions, never both (goals, measurement points): both choices are narrowed to
-    the plan, and exactly one must be chosen (``one_parent_message`` otherwise)."""
+    interventions, never both (goals, measurement points): one choice, *Hör till*, lists
+    the plan's ``parent_model`` rows and its interventions in two groups, so both cannot
+    be chosen. The query string's ``?goal=3`` or ``?plan_intervention=5`` (the links under
+    a goal or an intervention) chooses it beforehand."""
 
     parent_field: str
     parent_model: type
-    one_parent_message: str
-    plan_intervention = SafeModelChoiceField(
-        queryset=PlanIntervention.objects.none(), required=False, label=_("Intervention")
-    )
+    parents_label: str  # the group of ``parent_model`` rows in the choice
+    parent = forms.ChoiceField(label=_("Belongs to"))
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, plan=plan, **kwargs)
-        self.fields[self.parent_field].queryset = self.parent_model.objects.filter(plan=plan)
-        self.fields["plan_intervention"].queryset = PlanIntervention.objects.filter(
-            plan=plan
-        ).select_related("intervention")
+        entries = PlanIntervention.objects.filter(plan=plan).select_related("intervention")
+        self.parents = {
+            f"{self.parent_field}-{row.pk}": (self.parent_field, row)
+            for row in self.parent_model.objects.filter(plan=plan)
+        } | {f"plan_intervention-{entry.pk}": ("plan_intervention", entry) for entry in entries}
+        groups = [
+            (self.parents_label, self.parent_field),
+            (_("Interventions"), "plan_intervention"),
+        ]
+        self.fields["parent"].choices = [("", "---------")] + [
+            (
+                label,
+                [
+                    (key, _choice_label(row))
+                    for key, (name, row) in self.parents.items()
+                    if name == field
+                ],
+            )
+            for label, field in groups
+            if any(name == field for name, _row in self.parents.values())
+        ]
+        for name in (self.parent_field, "plan_intervention"):
+            chosen = getattr(self.instance, f"{name}_id", None) or self.initial.get(name)
+            if chosen:
+                self.initial["parent"] = f"{name}-{chosen}"
+                break
+        self.order_fields(["parent"])
 
     def clean(self):
         data = super().clean()
-        if bool(data.get(self.parent_field)) == bool(data.get("plan_intervention")):
-            raise forms.ValidationError(self.one_parent_message)
+        chosen = self.parents.get(data.get("parent"))
+        if chosen is not None:
+            name, row = chosen
+            setattr(self.instance, self.parent_field, row if name == self.parent_field else None)
+            self.instance.plan_intervention = row if name == "plan_intervention" else None
         return data
 
 
 class GoalForm(OneParentForm):
-    parent_field, parent_model = "goal_area", GoalArea
-    one_parent_message = _("Choose either a goal area or an intervention for the goal.")
-    goal_area = SafeModelChoiceField(
-        queryset=GoalArea.objects.none(), required=False, label=_("Goal area")
-    )
+    parent_field, parent_model, parents_label = "goal_area", GoalArea, _("Goal areas")
 
     class Meta:
         model = Goal
-        fields = ["goal_area", "plan_intervention", "level", "text"]
+        fields = ["level", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
 
 class MeasurementPointForm(OneParentForm):
-    parent_field, parent_model = "goal", Goal
-    one_parent_message = _("Choose either a goal or an intervention for the measurement point.")
-    goal = SafeModelChoiceField(queryset=Goal.objects.none(), required=False, label=_("Goal"))
+    parent_field, parent_model, parents_label = "goal", Goal, _("Goals")
     counted_interventions = SafeModelMultipleChoiceField(
         queryset=Intervention.objects.none(),
         required=False,
@@ -117,8 +144,6 @@ class MeasurementPointForm(OneParentForm):
     class Meta:
         model = MeasurementPoint
         fields = [
-            "goal",
-            "plan_intervention",
             "text",
             "kind",
             "target_count",

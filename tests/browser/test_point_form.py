@@ -24,8 +24,8 @@ def draft_points_url(base) -> tuple[Plan, str]:
 
 
 def first_goal(page) -> None:
-    goal = page.locator("#id_goal option:not([value=''])").first.get_attribute("value")
-    page.locator("#id_goal").select_option(goal)
+    goal = page.locator("#id_parent optgroup[label='Mål'] option").first.get_attribute("value")
+    page.get_by_label("Hör till").select_option(goal)
 
 
 def test_with_script_only_the_kinds_fields_show(page, full_demo):

@@ -1,5 +1,7 @@
 """Plan pages through the client: saving, bad input, conflicts, freezing, query counts."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -83,13 +85,13 @@ def test_measurement_point_form_validates(kansli_client, draft):
     with scope(association=draft.association):
         goal = GoalFactory(association=draft.association, plan=draft)
     create = url(draft, "points_create")
-    base = {"goal": goal.pk, "text": "90 % upplever stöd", "gender_split": "on"}
+    base = {"parent": f"goal-{goal.pk}", "text": "90 % upplever stöd", "gender_split": "on"}
     response = kansli_client.post(create, {**base, "kind": "share_target", "target_percent": "150"})
     assert "mellan 0 och 100" in str(response.context["form"].errors["target_percent"])
     response = kansli_client.post(create, {**base, "kind": "milestone", "deadline": "2030-03-31"})
     assert "inom planens år (2023)" in str(response.context["form"].errors["deadline"])
     response = kansli_client.post(create, {"text": "x", "kind": "qualitative"})
-    assert response.context["form"].non_field_errors()
+    assert response.context["form"].errors["parent"] == ["Detta fält måste fyllas i."]
     response = kansli_client.post(
         create, {**base, "kind": "count_floor", "target_count": "3", "measure": "activities"}
     )
@@ -115,14 +117,46 @@ def test_goal_form_offers_only_this_plans_goal_areas(kansli_client, draft, other
         other_plan_area = GoalAreaFactory(association=draft.association)
         foreign = GoalAreaFactory(association=other_association)
     response = kansli_client.get(url(draft, "goals_create"))
-    assert list(response.context["form"].fields["goal_area"].queryset) == [own]
+    assert response.context["form"].fields["parent"].choices == [
+        ("", "---------"),
+        ("Målområden", [(f"goal_area-{own.pk}", own.name)]),
+    ]
     for area in (other_plan_area, foreign):
         response = kansli_client.post(
-            url(draft, "goals_create"), {"goal_area": area.pk, "level": "kortsiktigt", "text": "x"}
+            url(draft, "goals_create"),
+            {"parent": f"goal_area-{area.pk}", "level": "kortsiktigt", "text": "x"},
         )
-        assert "goal_area" in response.context["form"].errors
+        assert "parent" in response.context["form"].errors
     with scopes_disabled():
         assert not Goal.objects.exists()
+
+
+def test_a_measurement_point_belongs_to_one_goal_or_one_intervention(kansli_client, draft):
+    """One choice, *Hör till*, with the plan's goals and its interventions in two groups:
+    both cannot be chosen, and changing it moves the point from one to the other."""
+    with scope(association=draft.association):
+        goal = GoalFactory(association=draft.association, plan=draft)
+        entry = PlanInterventionFactory(association=draft.association, plan=draft)
+    page = kansli_client.get(url(draft, "points_create") + f"?plan_intervention={entry.pk}")
+    html = page.content.decode()
+    assert re.search(r'<label\s+for="id_parent"[^>]*>\s*Hör till', html)
+    assert '<optgroup label="Mål">' in html and '<optgroup label="Insatser">' in html
+    assert f'<option value="plan_intervention-{entry.pk}" selected>' in html
+    data = {"parent": f"goal-{goal.pk}", "text": "Minst 40 deltagare", "kind": "qualitative"}
+    assert kansli_client.post(url(draft, "points_create"), data).status_code == 302
+    with scope(association=draft.association):
+        point = MeasurementPoint.objects.get(text="Minst 40 deltagare")
+        assert (point.goal_id, point.plan_intervention_id) == (goal.pk, None)
+    edit = url(draft, "points_update", pk=point.pk)
+    assert f'<option value="goal-{goal.pk}" selected>' in kansli_client.get(edit).content.decode()
+    data |= {"parent": f"plan_intervention-{entry.pk}", "version": point.version}
+    assert kansli_client.post(edit, data).status_code == 302
+    with scope(association=draft.association):
+        point.refresh_from_db()
+        assert (point.goal_id, point.plan_intervention_id) == (None, entry.pk)
+    # A value that is no choice of this plan (typed by hand) is refused at the field.
+    response = kansli_client.post(edit, data | {"parent": "goal-0"})
+    assert "parent" in response.context["form"].errors
 
 
 def test_intervention_with_staffing_and_bad_inputs(kansli_client, draft, association, members):
