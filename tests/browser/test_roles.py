@@ -180,3 +180,29 @@ def test_language_switch_to_english(demo, page):
     expect(page).to_have_url(f"{demo}/f/{OSTRA}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert_no_axe_violations(page)
+
+
+def test_an_english_browser_gets_swedish_and_the_choice_follows_the_account(demo, browser):
+    """Swedish whatever the browser asks for; a user's English is remembered on the
+    account and is there on another device (another browser context, another session)."""
+    laptop = browser.new_context(locale="en-US", extra_http_headers={"Accept-Language": "en-US"})
+    phone = browser.new_context(locale="sv-SE", viewport={"width": 390, "height": 844})
+    try:
+        page = laptop.new_page()
+        page.goto(f"{demo}/accounts/login/")
+        expect(page.locator("html")).to_have_attribute("lang", "sv")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+        login(page, demo, f"{OSTRA}-kansli")
+        expect(page.locator("html")).to_have_attribute("lang", "sv")
+        nav = page.get_by_role("navigation", name="Huvudmeny")
+        nav.get_by_label("Språk").select_option(label="English")
+        nav.get_by_role("button", name="Byt", exact=True).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+
+        other = phone.new_page()
+        login(other, demo, f"{OSTRA}-kansli")
+        expect(other.locator("html")).to_have_attribute("lang", "en")
+        expect(other.get_by_role("navigation", name="Main menu")).to_have_count(1)
+    finally:
+        laptop.close()
+        phone.close()
