@@ -276,6 +276,10 @@ def press(page, base: str, form_page: FormPage, button: str, typed: Typed) -> li
     buttons = page.locator(selector)
     if buttons.count() == 0:
         return []  # an earlier step changed the state: the button is no longer offered
+    if not buttons.first.is_visible():
+        # The page's script hid it because it does the button's work as the user types
+        # (the amount grid's "Räkna om summorna"): nobody can press it.
+        return []
     before = messages_on(page)
     filled = fill_page(page, typed)
     if not filled:
