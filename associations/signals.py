@@ -1,0 +1,16 @@
+"""What happens to a förbund's people, for the apps above ``associations`` to act on (the
+audit app writes it to the förbund's Händelselogg). Each is sent inside the transaction of
+the event, so what a receiver writes is kept or rolled back with it.
+
+- ``membership_changed(membership, acting_user, change, before)``: a member's role was
+  changed (``change="role"``, ``before`` the old role) or the member was removed from the
+  förbund (``change="removed"``).
+- ``invitation_changed(invitation, acting_user, change)``: an invitation was sent, sent
+  again, accepted, revoked or found expired (``change`` is one of ``"sent"``,
+  ``"resent"``, ``"accepted"``, ``"revoked"``, ``"expired"``).
+"""
+
+from django.dispatch import Signal
+
+membership_changed = Signal()
+invitation_changed = Signal()
