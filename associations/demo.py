@@ -8,13 +8,24 @@ run changes nothing.
 
 import datetime
 import json
+import secrets
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from .models import Association, BoardSeat, MemberParty, Membership, OfficeContact, Role, User
+from . import invitations
+from .models import (
+    Association,
+    BoardSeat,
+    Invitation,
+    MemberParty,
+    Membership,
+    OfficeContact,
+    Role,
+    User,
+)
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_PASSWORD = "demo"
@@ -115,21 +126,20 @@ def _load_association(data: dict) -> Association:
 
 
 def _load_invitation(association: Association, data: dict) -> None:
-    """A user invited ``days_ago`` days before the first load who has not chosen a
-    password: the kansli's to-do list shows the invitation as not accepted."""
-    if User.objects.filter(username=data["username"]).exists():
+    """An invitation sent ``days_ago`` days before the first load and not accepted: the
+    kansli's to-do list and list of invitations show it. Its link is not known (only its
+    hash is kept): *Skicka igen* sends a new one."""
+    if Invitation.objects.filter(association=association, email=data["email"]).exists():
         return
-    user = User(
-        username=data["username"],
+    Invitation.objects.create(
+        association=association,
         email=data["email"],
         first_name=data["first_name"],
         last_name=data["last_name"],
+        role=data["role"],
+        sent_at=timezone.now() - datetime.timedelta(days=data["days_ago"]),
+        token_hash=invitations.token_hash(secrets.token_urlsafe(32)),
     )
-    user.set_unusable_password()
-    user.save()
-    membership = Membership.objects.create(association=association, user=user, role=data["role"])
-    invited_at = timezone.now() - datetime.timedelta(days=data["days_ago"])
-    Membership.objects.filter(pk=membership.pk).update(created_at=invited_at)
 
 
 @transaction.atomic

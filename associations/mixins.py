@@ -170,8 +170,10 @@ class AssociationListView(AssociationPermissionMixin, SingleTableView):
     def get_table_data(self):
         rows = list(super().get_table_data())
         for row in rows:
-            row.edit_url = self.association_url(self.edit_url_name, pk=row.pk)
-            row.delete_url = self.association_url(self.delete_url_name, pk=row.pk)
+            if self.edit_url_name:
+                row.edit_url = self.association_url(self.edit_url_name, pk=row.pk)
+            if self.delete_url_name:
+                row.delete_url = self.association_url(self.delete_url_name, pk=row.pk)
         return rows
 
     def get_context_data(self, **kwargs):

@@ -193,6 +193,75 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.association.display_name})"
 
 
+class Invitation(models.Model):
+    """An offer of a role in a förbund, sent to an e-mail address: nothing about an
+    account is given to the förbund until the person accepts it, logged in as themselves
+    (``associations.invitations``). The kansli sees the address it typed and the state.
+
+    The link carries a random token; only its SHA-256 is stored, so the table does not
+    hold working links. A link works for ``VALID_DAYS`` days from the last sending."""
+
+    VALID_DAYS = 14
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")  # shown only: a pending invitation past its days
+        REVOKED = "revoked", _("Revoked")
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"))
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)  # accepted or revoked
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "association",
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_address",
+                violation_error_message=_(
+                    "This address already has an invitation waiting: send it again instead."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()}, {self.association.display_name})"
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.sent_at + datetime.timedelta(days=self.VALID_DAYS)
+
+    def shown_state(self, now: datetime.datetime) -> str:
+        """The state as the kansli sees it: a pending invitation past its days is expired."""
+        if self.state == self.State.PENDING and now >= self.expires_at:
+            return self.State.EXPIRED
+        return self.state
+
+
 class PartyKind(models.TextChoices):
     FORSAKRINGSKASSAN = "forsakringskassan", _("Försäkringskassan")
     ARBETSFORMEDLINGEN = "arbetsformedlingen", _("Arbetsförmedlingen")

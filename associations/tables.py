@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finsam.formatting import format_integer
 
-from .models import BoardSeat, MemberParty, Membership, OfficeContact
+from .models import BoardSeat, Invitation, MemberParty, Membership, OfficeContact
 
 
 class ActionsColumn(tables.TemplateColumn):
@@ -63,15 +63,26 @@ class OfficeContactTable(BaseTable):
 class MembershipTable(BaseTable):
     user = tables.Column(verbose_name=capfirst(_("name")))
     email = tables.Column(accessor="user__email", verbose_name=capfirst(_("e-mail")))
-    invitation = tables.TemplateColumn(
-        template_name="associations/includes/_invitation_state.html",
-        verbose_name=_("Password"),
-        orderable=False,
-        empty_values=(),
-    )
     actions = ActionsColumn(edit_label=_("Change role"))
 
     class Meta(BaseTable.Meta):
         model = Membership
-        fields = ["user", "email", "role", "invitation"]
+        fields = ["user", "email", "role"]
         empty_text = _("No users yet.")
+
+
+class InvitationTable(BaseTable):
+    """The address the kansli typed, the role and the state: nothing about an account."""
+
+    state = tables.TemplateColumn(
+        template_name="associations/includes/_invitation_state.html",
+        verbose_name=capfirst(_("state")),
+        orderable=False,
+        empty_values=(),
+    )
+    sent_at = tables.DateTimeColumn(verbose_name=capfirst(_("sent")), format="Y-m-d")
+
+    class Meta(BaseTable.Meta):
+        model = Invitation
+        fields = ["email", "role", "sent_at", "state"]
+        empty_text = _("No invitations yet.")

@@ -54,10 +54,16 @@ urlpatterns = [
     path("users/", views.MembershipListView.as_view(), name="membership_list"),
     path("users/invite/", views.MembershipInviteView.as_view(), name="membership_invite"),
     path("users/<int:pk>/role/", views.MembershipUpdateView.as_view(), name="membership_update"),
+    path("users/invitations/", views.InvitationListView.as_view(), name="invitation_list"),
     path(
-        "users/<int:pk>/resend/",
-        views.MembershipInvitationResendView.as_view(),
-        name="membership_resend",
+        "users/invitations/<int:pk>/resend/",
+        views.InvitationResendView.as_view(),
+        name="invitation_resend",
+    ),
+    path(
+        "users/invitations/<int:pk>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
     ),
     path("users/<int:pk>/remove/", views.MembershipDeleteView.as_view(), name="membership_delete"),
 ]

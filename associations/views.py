@@ -1,19 +1,25 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views import i18n as i18n_views
 from django.views.generic import TemplateView
+from django_scopes import scope
 
-from . import home, logo, outbox, services
+from . import home, invitations, logo, outbox, services
 from .forms import (
+    AccountForm,
     AssociationDetailsForm,
     BoardSeatForm,
     InvitationForm,
@@ -37,6 +43,7 @@ from .mixins import (
 from .models import (
     AssociationLogo,
     BoardSeat,
+    Invitation,
     MemberParty,
     Membership,
     OfficeContact,
@@ -45,7 +52,13 @@ from .models import (
 )
 from .resubmission import OnceOnlyCreateMixin
 from .selectors import association_overview, memberships_across_associations
-from .tables import BoardSeatTable, MemberPartyTable, MembershipTable, OfficeContactTable
+from .tables import (
+    BoardSeatTable,
+    InvitationTable,
+    MemberPartyTable,
+    MembershipTable,
+    OfficeContactTable,
+)
 
 MANAGE = "associations.manage_association"
 
@@ -313,26 +326,26 @@ class MembershipListView(AssociationListView):
     def get_queryset(self):
         return super().get_queryset().select_related("user")
 
-    def get_table_data(self):
-        rows = super().get_table_data()
-        for row in rows:
-            row.resend_url = self.association_url("associations:membership_resend", pk=row.pk)
-        return rows
+    def get_context_data(self, **kwargs):
+        links = [(self.association_url("associations:invitation_list"), _("Invitations"))]
+        return super().get_context_data(extra_links=links, **kwargs)
 
 
 class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
+    """Invite an address to a role: nothing is given until the person accepts
+    (``associations.invitations``)."""
+
     permission_required = MANAGE_USERS
     form_class = InvitationForm
     page_title = _("Invite a user")
-    success_url_name = "associations:membership_list"
-    success_message = _("The invitation has been sent.")
+    success_url_name = "associations:invitation_list"
     mail_failed_message = _(
-        "The user has been added, but the invitation could not be sent by e-mail. Try "
-        "again later with the button “Send the invitation again” in the list of users."
+        "The invitation has been saved, but it could not be sent by e-mail. Try again "
+        "later with the button “Send again” in the list of invitations."
     )
 
     def perform(self, form):
-        self.invitation = services.membership_invite(
+        self.sending = invitations.invitation_send(
             association=self.association,
             acting_user=self.request.user,
             base_url=site_url(self.request),
@@ -340,51 +353,159 @@ class MembershipInviteView(OnceOnlyCreateMixin, AssociationFormView):
         )
 
     def report_success(self) -> None:
-        if self.invitation.mail_sent is False:
+        if self.sending.mail_sent is False:
             messages.error(self.request, self.mail_failed_message)
         else:
-            super().report_success()
+            messages.success(
+                self.request,
+                _("The invitation has been sent to %(email)s. It is valid for %(days)s days.")
+                % {"email": self.sending.invitation.email, "days": Invitation.VALID_DAYS},
+            )
 
 
-class MembershipInvitationResendView(AssociationObjectMixin, View):
-    """Send the invitation again to a user who has not chosen a password (POST only)."""
+class InvitationListView(AssociationListView):
+    """The förbund's invitations: the address typed, the role and the state, newest first."""
 
     permission_required = MANAGE_USERS
-    model = Membership
+    model = Invitation
+    table_class = InvitationTable
+    page_title = _("Invitations")
+    intro = _(
+        "An invitation gives nothing until the person accepts it, logged in with an "
+        "account of the invited address. A link is valid for %(days)s days from when it "
+        "was last sent."
+    ) % {"days": Invitation.VALID_DAYS}
+    create_url_name = "associations:membership_invite"
+
+    def get_context_data(self, **kwargs):
+        links = [(self.association_url("associations:membership_list"), _("Users"))]
+        return super().get_context_data(extra_links=links, **kwargs)
+
+    def get_table_data(self):
+        now = timezone.now()
+        rows = list(super().get_table_data())
+        for row in rows:
+            row.state_shown = row.shown_state(now)
+            row.resend_url = self.association_url("associations:invitation_resend", pk=row.pk)
+            row.revoke_url = self.association_url("associations:invitation_revoke", pk=row.pk)
+        return rows
+
+
+class InvitationActionView(AssociationObjectMixin, View):
+    """A button in the list of invitations (POST only); back to the list with a message."""
+
+    permission_required = MANAGE_USERS
+    model = Invitation
     http_method_names = ["post"]
 
     def get_queryset(self):
-        return super().get_queryset().select_related("user", "association")
+        return super().get_queryset().select_related("association")
 
-    def fetch_objects(self) -> None:
-        super().fetch_objects()
-        self.membership = self.get_object()
+    def act(self, invitation) -> None:
+        raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        membership = self.membership
         try:
-            sent = services.membership_invitation_resend(
-                membership=membership, acting_user=request.user, base_url=site_url(request)
-            )
+            self.act(self.get_object())
         except ValidationError as error:
             show_validation_error(request, error)
+        return HttpResponseRedirect(self.association_url("associations:invitation_list"))
+
+
+class InvitationResendView(InvitationActionView):
+    def act(self, invitation) -> None:
+        sending = invitations.invitation_resend(
+            invitation=invitation, acting_user=self.request.user, base_url=site_url(self.request)
+        )
+        if sending.mail_sent is False:
+            messages.error(
+                self.request,
+                _(
+                    "The invitation could not be sent by e-mail this time either. Try "
+                    "again later, or ask the platform administrator to check the mail "
+                    "server."
+                ),
+            )
         else:
-            if sent:
-                messages.success(
-                    request,
-                    _("The invitation has been sent again to %(email)s.")
-                    % {"email": membership.user.email},
-                )
+            messages.success(
+                self.request,
+                _("The invitation has been sent again to %(email)s.") % {"email": invitation.email},
+            )
+
+
+class InvitationRevokeView(InvitationActionView):
+    def act(self, invitation) -> None:
+        invitations.invitation_revoke(invitation=invitation, acting_user=self.request.user)
+        messages.success(
+            self.request,
+            _("The invitation to %(email)s has been revoked: its link no longer works.")
+            % {"email": invitation.email},
+        )
+
+
+class InvitationAcceptView(TemplateView):
+    """The link in the invitation mail, outside any förbund. Logged in with the invited
+    address's account: one button accepts. Logged out: log in, or make the account with
+    a password of one's own. A link that names nothing is a 404."""
+
+    template_name = "associations/invitation_accept.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = invitations.invitation_by_token(kwargs["token"])
+        if self.invitation is None:
+            raise Http404
+        with scope(association=self.invitation.association):
+            return super().dispatch(request, *args, **kwargs)
+
+    def user(self):
+        return self.request.user if self.request.user.is_authenticated else None
+
+    def get_context_data(self, **kwargs):
+        user = self.user()
+        if user is None and "form" not in kwargs:
+            kwargs["form"] = AccountForm(
+                initial={
+                    "first_name": self.invitation.first_name,
+                    "last_name": self.invitation.last_name,
+                }
+            )
+        return super().get_context_data(
+            invitation=self.invitation,
+            refusal=invitations.refusal(self.invitation, user),
+            login_url=f"{reverse('login')}?{urlencode({'next': self.request.path})}",
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        user = self.user()
+        form = None
+        try:
+            if user is not None:
+                invitations.invitation_accept(invitation=self.invitation, user=user)
             else:
-                messages.error(
-                    request,
-                    _(
-                        "The invitation could not be sent by e-mail this time either. Try "
-                        "again later, or ask the platform administrator to check the mail "
-                        "server."
-                    ),
+                form = AccountForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form))
+                user = invitations.invitation_accept_new_account(
+                    invitation=self.invitation,
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    password=form.cleaned_data["password"],
                 )
-        return HttpResponseRedirect(self.association_url("associations:membership_list"))
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ValidationError as error:
+            if form is None:
+                show_validation_error(request, error)
+                return HttpResponseRedirect(request.path)
+            apply_validation_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        association = self.invitation.association
+        messages.success(
+            request,
+            _("Welcome to %(association)s. You have the role %(role)s.")
+            % {"association": association.display_name, "role": self.invitation.get_role_display()},
+        )
+        return redirect("associations:home", association_slug=association.slug)
 
 
 def site_url(request) -> str:

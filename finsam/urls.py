@@ -5,7 +5,12 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from associations.forms import RateLimitedPasswordResetForm
-from associations.views import AccessibilityStatementView, ChooseAssociationView, set_language
+from associations.views import (
+    AccessibilityStatementView,
+    ChooseAssociationView,
+    InvitationAcceptView,
+    set_language,
+)
 from finsam import health
 
 handler400 = "finsam.errors.bad_request"
@@ -28,6 +33,7 @@ urlpatterns = [
     path("accounts/notifications/", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("inbjudan/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),
     path("tillganglighet/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("admin/", admin.site.urls),
     path("f/<slug:association_slug>/", include("associations.urls")),

@@ -15,8 +15,8 @@ Bounds, so that a förbund with years of history does not drown the list:
   without figures submitted or approved.
 - A group shows at most ``LIMIT`` items, oldest first, and says how many more there are,
   with a link to the page that lists them all (the follow-up grid for quarters).
-- An invitation waits once it is ``INVITATION_DAYS`` days old and not accepted (the user
-  has not chosen a password).
+- An invitation waits once it was sent ``INVITATION_DAYS`` days ago and is neither
+  accepted nor revoked (expired ones too, until the kansli sends them again or revokes them).
 - Next year's plan is missing from ``Association.next_plan_start`` of this year until a
   plan covering next year exists (in any state: a draft counts as started).
 - A revisor's item exists only for a report the board has approved (once a report
@@ -27,14 +27,13 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from associations.models import Membership, OutgoingMail, Role
+from associations.models import Invitation, OutgoingMail, Role
 from followup.deadlines import quarter_deadline, quarter_end
 from followup.models import QuarterReport, ReportEvent
 from followup.selectors import QUARTERS, interventions_led_by, running_years_by_intervention
@@ -368,35 +367,29 @@ def comments_answered(*, association, user, today) -> TodoGroup:
 # The förbund -------------------------------------------------------------------
 
 
-def _invitee(user) -> str:
-    name = user.get_full_name()
-    if name and user.email:
-        return f"{name} ({user.email})"
-    return name or user.email or user.username
-
-
 def invitations_pending(*, association, today) -> TodoGroup:
-    """Kansli: users invited ``INVITATION_DAYS`` days ago or more who have not accepted."""
-    memberships = Membership.objects.filter(
+    """Kansli: invitations sent ``INVITATION_DAYS`` days ago or more that wait still, or
+    have expired unaccepted (the address the kansli typed; nothing about an account)."""
+    waiting = Invitation.objects.filter(
         association=association,
-        user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
-        created_at__date__lte=today - datetime.timedelta(days=INVITATION_DAYS),
-    ).select_related("user")
+        state=Invitation.State.PENDING,
+        sent_at__date__lte=today - datetime.timedelta(days=INVITATION_DAYS),
+    )
     items = [
         TodoItem(
-            title=_invitee(m.user),
+            title=invitation.email,
             detail=_("invited %(date)s, not accepted")
-            % {"date": timezone.localdate(m.created_at).isoformat()},
-            url=_url("associations:membership_list", association),
-            date=timezone.localdate(m.created_at),
+            % {"date": timezone.localdate(invitation.sent_at).isoformat()},
+            url=_url("associations:invitation_list", association),
+            date=timezone.localdate(invitation.sent_at),
         )
-        for m in memberships
+        for invitation in waiting
     ]
     return _group(
         "invitations_pending",
         gettext_lazy("Invitations not accepted"),
         items,
-        more_url=_url("associations:membership_list", association),
+        more_url=_url("associations:invitation_list", association),
     )
 
 

@@ -8,7 +8,11 @@ status code for each role, for a kansli user of another förbund ("outsider")
 and for an anonymous visitor.
 """
 
-from associations.models import AssociationLogo, Membership, OutgoingMail
+import secrets
+
+from django.utils import timezone
+
+from associations.models import AssociationLogo, Invitation, Membership, OutgoingMail
 from budgets.models import (
     AccountMapping,
     Budget,
@@ -88,6 +92,16 @@ SVG_LOGO = (
 
 def membership(association):
     return MembershipFactory(association=association, role="revisor")
+
+
+def invitation(association):
+    return Invitation.objects.create(
+        association=association,
+        email="inbjuden@example.se",
+        role="revisor",
+        sent_at=timezone.now(),
+        token_hash=secrets.token_hex(32),
+    )
 
 
 # Plan URLs take the plan's pk as ``plan_pk`` and, for a part, the part's pk as ``pk``:
@@ -419,7 +433,9 @@ TENANT_URLS = {
     "associations:contact_delete": (contact, KANSLI_ONLY),
     "associations:membership_list": (None, KANSLI_ONLY),
     "associations:membership_invite": (None, KANSLI_ONLY),
-    "associations:membership_resend": (membership, POST_ONLY),
+    "associations:invitation_list": (None, KANSLI_ONLY),
+    "associations:invitation_resend": (invitation, POST_ONLY),
+    "associations:invitation_revoke": (invitation, POST_ONLY),
     "associations:membership_update": (membership, KANSLI_ONLY),
     "associations:membership_delete": (membership, KANSLI_ONLY),
     **PLAN_URLS,
@@ -446,10 +462,15 @@ GLOBAL_URLS = {
     "password_reset_complete": {"member": 200, "anonymous": 200},
     "set_language": {"member": 302, "anonymous": 302},
     "accessibility_statement": {"member": 200, "anonymous": 200},
+    # A link that names no invitation (tests/associations/test_invitations.py has the rest).
+    "invitation_accept": {"member": 404, "anonymous": 404},
     "healthz": {"member": 200, "anonymous": 200},
     "readyz": {"member": 200, "anonymous": 200},
 }
-GLOBAL_URL_KWARGS = {"password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"}}
+GLOBAL_URL_KWARGS = {
+    "password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"},
+    "invitation_accept": {"token": "no-such-invitation"},
+}
 
 # Django admin is the platform administrator's: anyone else is sent to its login.
 ADMIN_NAMESPACE = "admin"

@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone
 from django_scopes import scope
 
-from associations.models import Membership, OutgoingMail
+from associations.models import Invitation, OutgoingMail
 from followup.models import QuarterReport
 from notifications import todo
 from plans.models import Comment, Plan, PlanIntervention
 from reports.models import AnnualReport
-from tests.factories import MembershipFactory, PlanFactory, PlanInterventionFactory, UserFactory
+from tests.factories import PlanFactory, PlanInterventionFactory
 from tests.notifications.conftest import decided_entry
 
 # 2023-02-10: the quarters of 2022 have ended; Q4's deadline (15 days) was 2023-01-15.
@@ -227,20 +227,23 @@ def test_answers_on_a_plan_no_longer_on_review_are_not_shown(scoped, plan, membe
 
 
 def test_invitations_not_accepted_after_seven_days(scoped):
-    invited = UserFactory(email="ny@example.se", first_name="Ny", last_name="Ledare")
-    invited.set_unusable_password()
-    invited.save()
-    accepted = UserFactory()
-    for user in (invited, accepted):
-        membership = MembershipFactory(association=scoped, user=user, role="projektledare")
-        Membership.objects.filter(pk=membership.pk).update(
-            created_at=timezone.make_aware(datetime.datetime(2023, 2, 3, 12))
+    """Waiting or expired, not accepted or revoked: the address the kansli typed."""
+    sent = timezone.make_aware(datetime.datetime(2023, 2, 3, 12))
+    for n, state in enumerate(["pending", "accepted", "revoked"]):
+        Invitation.objects.create(
+            association=scoped,
+            email=f"{state}@example.se",
+            first_name="Ny",
+            role="projektledare",
+            state=state,
+            sent_at=sent,
+            token_hash=str(n) * 64,
         )
     day_before = TODAY - datetime.timedelta(days=1)
     assert todo.invitations_pending(association=scoped, today=day_before).items == []
     group = todo.invitations_pending(association=scoped, today=TODAY)
-    assert titles(group) == ["Ny Ledare (ny@example.se)"]
-    assert group.items[0].url.endswith("/users/")
+    assert titles(group) == ["pending@example.se"]
+    assert group.items[0].url.endswith("/users/invitations/")
 
 
 def test_next_years_plan_from_the_forbunds_date(scoped, plan):
