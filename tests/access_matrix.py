@@ -97,7 +97,7 @@ def membership(association):
 def invitation(association):
     return Invitation.objects.create(
         association=association,
-        email="inbjuden@example.se",
+        email=f"inbjuden-{secrets.token_hex(4)}@example.se",
         role="revisor",
         sent_at=timezone.now(),
         token_hash=secrets.token_hex(32),

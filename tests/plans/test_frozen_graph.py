@@ -55,10 +55,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
-from associations.models import FormSubmission, OutgoingMail
+from associations.models import FormSubmission, Invitation, OutgoingMail
 from budgets.demo import load_demo_budget
 from documents.plan_document import (
     document_context,
@@ -139,6 +140,7 @@ POLICY = {
     "contenttypes.ContentType": (PLAN, "Django's model registry, not printed"),
     "admin.LogEntry": (PLAN, "the admin's log, not printed"),
     "associations.FormSubmission": (PLAN, "a create form's one-time token, not printed"),
+    "associations.Invitation": (PLAN, "an offer of a role in the förbund, not printed"),
     # Mails and notifications (issue 17): about the plan's events, never printed.
     "associations.OutgoingMail": (PLAN, "a mail in the outbox, not printed"),
     "notifications.Notification": (PLAN, "an event told to a person, not printed"),
@@ -593,6 +595,14 @@ def frozen_ostra_varmland(status):
         )
         Comment.objects.create(association=association, plan=plan, author=kansli, body="Bra.")
         FormSubmission.objects.create(association=association, token=uuid.uuid4())
+        Invitation.objects.create(
+            association=association,
+            email="inbjuden@example.se",
+            role="revisor",
+            sent_at=timezone.now(),
+            token_hash=uuid.uuid4().hex * 2,
+            invited_by=kansli,
+        )
         sent = OutgoingMail.objects.create(
             association=association, to=[kansli.email], subject="Ämne", body="Text"
         )
