@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from finsam import ratelimit
 
-from . import outbox
+from . import outbox, signals
 from .models import Association, Membership, OutgoingMail, Role, User
 
 log = logging.getLogger(__name__)
@@ -211,9 +211,18 @@ def membership_change_role(*, membership: Membership, acting_user, role: str) ->
         and _kansli_count(membership.association) <= 1
     ):
         raise ValidationError({"role": _("The förbund must keep at least one kansli user.")})
+    before = membership.role
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    if before != role:
+        signals.membership_changed.send(
+            sender=Membership,
+            membership=membership,
+            acting_user=acting_user,
+            change="role",
+            before=before,
+        )
     return membership
 
 
@@ -225,3 +234,10 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     if membership.role == Role.KANSLI and _kansli_count(membership.association) <= 1:
         raise ValidationError(_("The förbund must keep at least one kansli user."))
     membership.delete()
+    signals.membership_changed.send(
+        sender=Membership,
+        membership=membership,
+        acting_user=acting_user,
+        change="removed",
+        before=membership.role,
+    )
