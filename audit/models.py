@@ -9,7 +9,7 @@ username as it was). ``tests/audit/test_append_only.py`` tries every write path.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
@@ -17,8 +17,9 @@ from django_scopes import ScopedManager
 from associations.models import Association
 
 
-class AppendOnlyError(Exception):
-    """An attempt to change or delete an event of the Händelselogg."""
+class AppendOnlyError(IntegrityError):
+    """An attempt to change or delete an event of the Händelselogg. An ``IntegrityError``:
+    refused as a database constraint refuses, and handled where those are."""
 
     def __init__(self, what: str = "changed or deleted"):
         super().__init__(f"An audit event is never {what}; only audit.retention removes it.")
