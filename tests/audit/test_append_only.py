@@ -12,7 +12,7 @@ import datetime
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib import admin
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django_scopes import scope, scopes_disabled
 
 from audit.models import AppendOnlyError, AuditEvent, Kind
@@ -200,6 +200,19 @@ def test_deleting_the_forbund_keeps_its_events_for_the_platform_administrator(ev
     assert after[ROW.index("summary")] == "Laddade ner budget.xlsx"
 
 
+def test_the_platform_administrator_reads_every_forbunds_events(client, event, other_association):
+    with scope(association=other_association):
+        AuditEvent.objects.create(association=other_association, kind=Kind.LOGIN, summary="B")
+    AuditEvent.objects.create(association=None, kind=Kind.LOGIN_FAILED, summary="okänd")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = client.get("/admin/audit/auditevent/")
+    assert changelist.status_code == 200
+    html = changelist.content.decode()
+    assert "Laddade ner budget.xlsx" in html and "okänd" in html and ">B<" in html
+    assert client.get(f"/admin/audit/auditevent/{event.pk}/change/").status_code == 200
+    assert client.get("/admin/audit/auditevent/add/").status_code == 403
+
+
 def test_the_admin_adds_changes_and_deletes_nothing(rf, event):
     model_admin = admin.site._registry[AuditEvent]
     request = rf.get("/admin/")
@@ -224,3 +237,24 @@ def test_only_the_retention_steps_past_the_refusal():
                 if name in {"_raw_delete", "_update", "QuerySet"}:
                     found.append(relative.as_posix())
     assert sorted(set(found)) == ["audit/models.py", "audit/retention.py"]
+
+
+def test_the_database_refuses_an_update_too(event):
+    """Under the model's guard, the table's own: raw SQL cannot change an event, but
+    emptying a foreign key (``SET_NULL``) is allowed."""
+    table = AuditEvent._meta.db_table
+    for sql in [
+        f"UPDATE {table} SET summary = 'changed' WHERE id = %s",
+        f"UPDATE {table} SET actor_label = 'someone' WHERE id = %s",
+        f"UPDATE {table} SET actor_id = actor_id + 1 WHERE id = %s",
+    ]:
+        refused_or_unchanged(event, lambda sql=sql: raw(sql, event.pk))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        raw(f"UPDATE {table} SET kind = 'login' WHERE id = %s", event.pk)
+    raw(f"UPDATE {table} SET actor_id = NULL WHERE id = %s", event.pk)
+    assert snapshot(event.pk)[ROW.index("actor_id")] is None
+
+
+def raw(sql, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
