@@ -7,6 +7,8 @@ import io
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -145,3 +147,18 @@ def test_the_page_links_the_csv_of_the_same_filter(kansli_client, association):
 def test_kansli_sets_the_retention_among_the_details(kansli_client, association):
     url = reverse("associations:details_update", kwargs={"association_slug": association.slug})
     assert 'name="audit_retention_months"' in kansli_client.get(url).content.decode()
+
+
+def test_the_page_takes_as_many_queries_with_many_events(kansli_client, association):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert kansli_client.get(page_url(association)).status_code == 200
+        return len(captured)
+
+    event(association, who="eva")
+    few = queries()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(association=association, kind=Kind.EXPORT, actor_label=f"u{n}", summary="x")
+        for n in range(120)
+    )
+    assert queries() == few
