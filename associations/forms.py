@@ -72,6 +72,7 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
             "reminder_days_before",
             "next_plan_month",
             "next_plan_day",
+            "audit_retention_months",
         ]
         widgets = {
             "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),

@@ -119,6 +119,13 @@ class Association(models.Model):
             "If next year's plan does not exist by this date, the kansli's to-do list says so."
         ),
     )
+    # How long the förbund's Händelselogg keeps an event (the audit app's daily purge).
+    audit_retention_months = models.PositiveSmallIntegerField(
+        _("event log kept, months"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Events in the event log older than this are deleted by the daily job."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

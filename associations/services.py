@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import signals
 from .models import Association, Membership, Role
 
 
@@ -54,9 +55,18 @@ def membership_change_role(*, membership: Membership, acting_user, role: str) ->
         and _kansli_count(membership.association) <= 1
     ):
         raise ValidationError({"role": _("The förbund must keep at least one kansli user.")})
+    before = membership.role
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    if before != role:
+        signals.membership_changed.send(
+            sender=Membership,
+            membership=membership,
+            acting_user=acting_user,
+            change="role",
+            before=before,
+        )
     return membership
 
 
@@ -68,3 +78,10 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     if membership.role == Role.KANSLI and _kansli_count(membership.association) <= 1:
         raise ValidationError(_("The förbund must keep at least one kansli user."))
     membership.delete()
+    signals.membership_changed.send(
+        sender=Membership,
+        membership=membership,
+        acting_user=acting_user,
+        change="removed",
+        before=membership.role,
+    )

@@ -26,7 +26,7 @@ from associations.part_views import (
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
-from finsam.downloads import content_disposition
+from finsam.downloads import EXPORT, announce_download, content_disposition
 from plans.comments import comment_threads
 from plans.models import Plan
 from plans.selectors import attach_budget_comments
@@ -84,7 +84,7 @@ class BudgetExportView(PlanMixin, View):
         )
         filename = f"budget-{slugify(self.association.display_name)}-{self.plan.period_label}"
         response["Content-Disposition"] = content_disposition(f"{filename}.xlsx")
-        return response
+        return announce_download(request, response, association=self.association, kind=EXPORT)
 
 
 # Editing --------------------------------------------------------------------------------

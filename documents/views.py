@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic.base import ContextMixin
 
-from finsam.downloads import content_disposition, mark_not_cached
+from finsam.downloads import PDF, announce_download, content_disposition, mark_not_cached
 from plans.models import PlanDocument
 from plans.views import PlanMixin
 
@@ -72,7 +72,7 @@ class DocumentPdfMixin(PendingPdfMixin):
         response = HttpResponse(content, content_type="application/pdf")
         name = self.filename(today=timezone.localdate())
         response["Content-Disposition"] = content_disposition(name, as_attachment=False)
-        return response
+        return announce_download(request, response, association=self.association, kind=PDF)
 
 
 class PlanDocumentPdfView(PlanMixin, DocumentPdfMixin, View):

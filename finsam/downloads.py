@@ -13,10 +13,12 @@ through one middleware, so a new download view has it without remembering to.
 """
 
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
+
+from finsam.signals import file_downloaded
 
 # Characters with no ASCII letter inside them (dashes, quotes) and what stands in for them.
 ASCII_STAND_INS = str.maketrans({"–": "-", "—": "-", "‐": "-", "’": "'", "”": "", "“": ""})
@@ -52,3 +54,29 @@ class DownloadNoStoreMiddleware:
         if response.has_header("Content-Disposition"):
             mark_not_cached(response)
         return response
+
+
+EXPORT = "export"
+PDF = "pdf"
+
+
+def announce_download(request, response, *, association, kind: str):
+    """Tell the apps above that ``response`` (a file download) goes to ``request``'s user:
+    ``kind`` is ``EXPORT`` or ``PDF``. Returns ``response``, so a view ends with
+    ``return announce_download(request, response, ...)``."""
+    file_downloaded.send(
+        sender=None,
+        request=request,
+        association=association,
+        kind=kind,
+        filename=_filename_of(response),
+    )
+    return response
+
+
+def _filename_of(response) -> str:
+    header = response.get("Content-Disposition", "")
+    marker = "filename*=utf-8''"
+    if marker in header:
+        return unquote(header.split(marker, 1)[1])
+    return ""

@@ -20,12 +20,18 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from finsam.ratelimit import client_address
+
 request_log = logging.getLogger("finsam.request")
 error_log = logging.getLogger("finsam.errors")
 
 # The id of the request being served, for the log filter below (every log line written
 # while serving a request carries it, Django's own error reports included).
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
+# The client's address (``finsam.ratelimit.client_address``) while serving a request, for
+# what is recorded about the request deep below the view (the förbund's Händelselogg);
+# "" outside a request (a job, a command).
+current_client_address: ContextVar[str] = ContextVar("current_client_address", default="")
 
 # An incoming X-Request-ID (from a proxy in front) is kept only if it is a short plain token.
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -89,6 +95,7 @@ class RequestLogMiddleware:
     def __call__(self, request):
         request.id = _request_id(request)
         token = current_request_id.set(request.id)
+        address_token = current_client_address.set(client_address(request))
         started = time.monotonic()
         try:
             response = self.get_response(request)
@@ -105,6 +112,7 @@ class RequestLogMiddleware:
             return response
         finally:
             current_request_id.reset(token)
+            current_client_address.reset(address_token)
 
 
 def _loggable_path(path: str) -> str:

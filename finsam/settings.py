@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "documents",
     "reports",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,7 @@ urlpatterns = [
     path("f/<slug:association_slug>/budgets/", include("budgets.urls")),
     path("f/<slug:association_slug>/followup/", include("followup.urls")),
     path("f/<slug:association_slug>/reports/", include("reports.urls")),
+    path("f/<slug:association_slug>/handelselogg/", include("audit.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -20,7 +20,7 @@ from associations.mixins import (
 )
 from associations.resubmission import OnceOnlyCreateMixin
 from associations.rules import can
-from finsam.downloads import content_disposition
+from finsam.downloads import EXPORT, announce_download, content_disposition
 from plans.models import Intervention, MeasurementPoint
 from plans.services import EditConflict
 
@@ -515,4 +515,4 @@ class ExportView(FollowUpMixin, View):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = content_disposition(f"{filename}.{self.file_format}")
-        return response
+        return announce_download(request, response, association=self.association, kind=EXPORT)

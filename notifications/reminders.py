@@ -9,7 +9,8 @@ deadline; up to ``LATE_WINDOW`` days after it).
 """
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,6 +139,18 @@ class DailyWork:
     retried: int = 0
     pruned: int = 0
     jobs_pruned: int = 0
+    # What the apps above registered (``register_daily_job``): name → how many it did.
+    more: dict[str, int] = field(default_factory=dict)
+
+
+# The daily jobs of the apps above notifications (the audit app's purge), registered in
+# their ``AppConfig.ready()``: name → function taking ``now=`` and returning a count.
+_daily_jobs: dict[str, Callable[..., int]] = {}
+
+
+def register_daily_job(name: str, job: Callable[..., int]) -> None:
+    """Run ``job(now=...)`` in ``daily_work`` every day, reported as ``name``."""
+    _daily_jobs[name] = job
 
 
 # Days a finished job's result is kept by the database backend (its arguments are ids).
@@ -168,4 +181,6 @@ def daily_work(*, now=None) -> DailyWork:
     work.retried = outbox.retry_due(now=now)
     work.pruned = outbox.prune_sent(now=now)
     work.jobs_pruned = prune_job_results(now=now)
+    for name, job in _daily_jobs.items():
+        work.more[name] = job(now=now)
     return work

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from associations.rules import can
 
+from . import signals
 from .freezing import AUDITORS_FIELDS
 from .models import AnnualReport
 
@@ -71,4 +72,7 @@ def record_auditors_statement(
     report.version += 1
     report._history_user = acting_user
     report.save(update_fields=sorted(AUDITORS_FIELDS))
+    signals.auditors_statement_recorded.send(
+        sender=AnnualReport, report=report, acting_user=acting_user
+    )
     return report

@@ -444,6 +444,9 @@ TENANT_URLS = {
     **REPORT_URLS,
     # reports: document
     **REPORT_DOCUMENT_URLS,
+    # audit: the förbund's Händelselogg
+    "audit:event_list": (None, KANSLI_ONLY),
+    "audit:event_csv": (None, KANSLI_ONLY),
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

@@ -18,6 +18,7 @@ LAYERS = [
     "documents",
     "reports",
     "notifications",
+    "audit",
 ]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 COMPOSITION_ROOT = {"finsam.urls", "finsam.settings", "finsam.wsgi"}

@@ -60,6 +60,8 @@ from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
 from associations.models import FormSubmission, Invitation, OutgoingMail
+from audit.models import AuditEvent
+from audit.models import Kind as AuditKind
 from budgets.demo import load_demo_budget
 from documents.plan_document import (
     document_context,
@@ -145,6 +147,8 @@ POLICY = {
     "associations.OutgoingMail": (PLAN, "a mail in the outbox, not printed"),
     "notifications.Notification": (PLAN, "an event told to a person, not printed"),
     "notifications.NotificationPreference": (PLAN, "a person's choice of mails, not printed"),
+    # The förbund's Händelselogg (issue 18): who did what, never printed; append-only.
+    "audit.AuditEvent": (PLAN, "an event of the förbund's Händelselogg, not printed"),
     # Follow-up: not printed in the plan's document.
     "followup.Measure": (PLAN, "follow-up measures"),
     "followup.InterventionFollowUp": (PLAN, "follow-up settings"),
@@ -617,6 +621,9 @@ def frozen_ostra_varmland(status):
             mail=sent,
         )
         NotificationPreference.objects.create(user=kansli, kind=Kind.REVIEW)
+        AuditEvent.objects.create(
+            association=association, kind=AuditKind.EXPORT, actor=kansli, summary="Export"
+        )
         if status == Plan.Status.APPROVED:
             store_approved_documents(plan=plan)
     with scopes_disabled():

@@ -50,6 +50,7 @@ class Command(BaseCommand):
                 f"reminders={work.reminders} digests={work.digests} "
                 f"mails_retried={work.retried} mails_pruned={work.pruned} "
                 f"job_results_pruned={work.jobs_pruned}"
+                + "".join(f" {name}={count}" for name, count in work.more.items())
             )
             if at is None:
                 return
