@@ -12,8 +12,9 @@ def url(association, name, **kwargs):
     return reverse(f"associations:{name}", kwargs={"association_slug": association.slug, **kwargs})
 
 
-# The deadline settings the form always sends (the förbund's defaults).
+# The settings the form always sends (the förbund's defaults).
 DEADLINES = {
+    "audit_retention_months": "24",
     "quarter_deadline_days": "15",
     "reminder_days_before": "5",
     "next_plan_month": "9",
@@ -153,6 +154,7 @@ def test_details_are_saved(kansli_client, association):
 
 def test_the_kansli_sets_the_deadlines_of_the_to_do_list(kansli_client, association):
     settings = {
+        "audit_retention_months": "24",
         "quarter_deadline_days": "20",
         "reminder_days_before": "3",
         "next_plan_month": "10",

@@ -151,6 +151,7 @@ def test_kansli_ties_the_chair_seat_and_allows_the_chair_to_decide(client, draft
         {
             "name": association.name,
             "chair_records_decision": "on",
+            "audit_retention_months": "24",
             "quarter_deadline_days": "15",
             "reminder_days_before": "5",
             "next_plan_month": "9",
