@@ -126,6 +126,9 @@ class Association(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("Events in the event log older than this are deleted by the daily job."),
     )
+    # When the kansli last downloaded "Exportera all data" (``association_export_recorded``):
+    # the platform administrator removes a förbund only once it has been exported.
+    exported_at = models.DateTimeField(_("last exported"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

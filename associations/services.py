@@ -7,6 +7,7 @@ nothing half-done.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import signals
@@ -33,6 +34,12 @@ def association_object_save(*, association: Association, instance, acting_user):
 def association_object_delete(*, association: Association, instance, acting_user) -> None:
     _ensure_same_association(association=association, instance=instance)
     instance.delete()
+
+
+def association_export_recorded(*, association: Association) -> None:
+    """The förbund's whole data was exported now ("Exportera all data")."""
+    Association.objects.filter(pk=association.pk).update(exported_at=timezone.now())
+    association.refresh_from_db(fields=["exported_at"])
 
 
 @transaction.atomic
