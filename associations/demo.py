@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope
 
 from . import invitations
@@ -142,6 +143,11 @@ def _load_invitation(association: Association, data: dict) -> None:
     )
 
 
+# The demo administrator's TOTP key (hex), published in the README as base32
+# (DEMOADMINTOTPKEY234567ABCDEFGHIJ): a demo installation only.
+DEMO_ADMIN_TOTP_KEY = "1918e00d886cdd37a898d6f9df7c0110c8531d09"
+
+
 @transaction.atomic
 def load_demo_associations() -> dict[str, Association]:
     """Create or update the five förbund and their demo users; returns them by slug."""
@@ -185,4 +191,11 @@ def load_demo_associations() -> dict[str, Association]:
     if not (admin.is_staff and admin.is_superuser):
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
+    # Django admin needs a second factor: the demo administrator's authenticator is this
+    # fixed, published key (README; `manage.py demo_totp` prints the code now).
+    TOTPDevice.objects.get_or_create(
+        user=admin,
+        name="demo",
+        defaults={"key": DEMO_ADMIN_TOTP_KEY, "confirmed": True},
+    )
     return associations

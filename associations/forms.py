@@ -73,6 +73,7 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
             "next_plan_month",
             "next_plan_day",
             "audit_retention_months",
+            "require_two_factor",
         ]
         widgets = {
             "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),
@@ -207,3 +208,15 @@ class RateLimitedPasswordResetForm(PasswordResetForm):
             return
         ratelimit.PASSWORD_RESETS_PER_CLIENT.hit(client)
         super().save(*args, request=request, **kwargs)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (or, to log in, a recovery code)."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
 from django.http import Http404
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
@@ -91,3 +91,27 @@ def chosen_language(request) -> str:
         pass  # the database's outage is answered by the 503 page, in the cookie's language
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     return cookie if cookie in supported else settings.LANGUAGE_CODE
+
+
+class TwoFactorMiddleware:
+    """After a password login that owes a second factor (``two_factor.on_login``), every
+    page but the two-factor ones, logging out and the language choice sends the user to
+    the step owed: the code, or setting up the app (a förbund of theirs requires it).
+    No query: the session says what is owed."""
+
+    OPEN = ("/accounts/logout/", "/i18n/", "/static/", "/tillganglighet/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import two_factor  # imports django_otp models: not at settings time
+
+        owed = request.session.get(two_factor.SESSION_KEY) if hasattr(request, "session") else None
+        if owed and request.user.is_authenticated and not request.user.is_verified():
+            step = reverse("two_factor_verify" if owed == two_factor.VERIFY else "two_factor")
+            if request.path_info != step and not request.path_info.startswith(self.OPEN):
+                if owed == two_factor.ENROL and request.path_info == reverse("two_factor"):
+                    return self.get_response(request)
+                return redirect_to_login(request.get_full_path(), step, "next")
+        return self.get_response(request)

@@ -126,6 +126,15 @@ class Association(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("Events in the event log older than this are deleted by the daily job."),
     )
+    # Every user of the förbund logs in with a second factor (associations.two_factor).
+    require_two_factor = models.BooleanField(
+        _("require two-factor login"),
+        default=False,
+        help_text=_(
+            "Every user of the förbund logs in with a code from an authenticator app as well "
+            "as the password; a user without one sets it up at the next login."
+        ),
+    )
     # When the kansli last downloaded "Exportera all data" (``association_export_recorded``):
     # the platform administrator removes a förbund only once it has been exported.
     exported_at = models.DateTimeField(_("last exported"), null=True, blank=True, editable=False)

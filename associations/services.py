@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import signals, two_factor
 from .models import Association, Membership, Role
 
 
@@ -44,8 +44,36 @@ def association_export_recorded(*, association: Association) -> None:
 
 @transaction.atomic
 def association_update(*, association: Association, acting_user, fields: list[str]):
+    """Save the förbund's details. Requiring two-factor login needs it on the acting
+    kansli user's own account first (or they would be sent to set it up mid-change)."""
+    required_before = (
+        Association.objects.filter(pk=association.pk)
+        .values_list("require_two_factor", flat=True)
+        .first()
+    )
+    if (
+        association.require_two_factor
+        and not required_before
+        and two_factor.device_of(acting_user) is None
+    ):
+        raise ValidationError(
+            {
+                "require_two_factor": _(
+                    "Turn on two-factor login for your own account first (Tvåstegsverifiering "
+                    "in the top bar)."
+                )
+            }
+        )
     association.full_clean()
     association.save(update_fields=fields)
+    if required_before is not None and required_before != association.require_two_factor:
+        signals.two_factor_changed.send(
+            Association,
+            user=None,
+            acting_user=acting_user,
+            change="required" if association.require_two_factor else "not_required",
+            association=association,
+        )
     return association
 
 

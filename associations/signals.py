@@ -8,9 +8,14 @@ the event, so what a receiver writes is kept or rolled back with it.
 - ``invitation_changed(invitation, acting_user, change)``: an invitation was sent, sent
   again, accepted, revoked or found expired (``change`` is one of ``"sent"``,
   ``"resent"``, ``"accepted"``, ``"revoked"``, ``"expired"``).
+- ``two_factor_changed(user, acting_user, change, association=None)``: a person turned
+  two-factor login on or off or made new recovery codes (``"enabled"``, ``"disabled"``,
+  ``"recovery_codes"``), or a förbund's kansli required it or stopped requiring it
+  (``"required"``, ``"not_required"``; ``user`` None, ``association`` given).
 """
 
 from django.dispatch import Signal
 
 membership_changed = Signal()
 invitation_changed = Signal()
+two_factor_changed = Signal()

@@ -11,13 +11,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views import i18n as i18n_views
 from django.views.generic import TemplateView
 from django_scopes import scope
 
-from . import home, invitations, logo, outbox, services
+from . import home, invitations, logo, outbox, services, two_factor
 from .forms import (
     AccountForm,
     AssociationDetailsForm,
@@ -27,6 +28,7 @@ from .forms import (
     MemberPartyForm,
     MembershipRoleForm,
     OfficeContactForm,
+    TwoFactorCodeForm,
 )
 from .mixins import (
     AssociationFormView,
@@ -592,3 +594,93 @@ ACCESSIBILITY_SUPERVISOR_URL = (
     "https://www.digg.se/analys-och-uppfoljning/lagen-om-tillganglighet-till-digital-offentlig-"
     "service-dos-lagen/anmalan-av-bristande-tillganglighet"
 )
+
+
+# Two-factor login ---------------------------------------------------------------
+
+SETUP_KEY = "two_factor_setup_key"
+
+
+class TwoFactorView(LoginRequiredMixin, TemplateView):
+    """*Tvåstegsverifiering*: turn it on (scan the QR code, type a code, keep the recovery
+    codes shown once), make new recovery codes, or turn it off with a code."""
+
+    template_name = "associations/two_factor.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        device = two_factor.device_of(user)
+        context = {"device": device, "required": two_factor.required_for(user)}
+        if device is None:
+            key = self.request.session.get(SETUP_KEY) or two_factor.new_secret()
+            self.request.session[SETUP_KEY] = key
+            uri = two_factor.provisioning_uri(user, key)
+            context |= {"secret": two_factor.base32_of(key), "qr": two_factor.qr_svg(uri)}
+        kwargs.setdefault("form", TwoFactorCodeForm())
+        return super().get_context_data(**context, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "recovery_codes":
+            if not request.user.is_verified():
+                messages.error(request, _("Log in with your code first."))
+                return redirect("two_factor")
+            codes = two_factor.renew_recovery_codes(user=request.user)
+            return self.render_to_response(self.get_context_data(codes=codes))
+        form = TwoFactorCodeForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            if action == "disable":
+                two_factor.disable(user=request.user, code=form.cleaned_data["code"])
+                messages.success(request, _("Two-factor login is off for your account."))
+                return redirect("two_factor")
+            key = request.session.get(SETUP_KEY)
+            if not key:
+                return redirect("two_factor")
+            codes = two_factor.enable(
+                request=request, user=request.user, key_hex=key, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        request.session.pop(SETUP_KEY, None)
+        messages.success(request, _("Two-factor login is on for your account."))
+        return self.render_to_response(self.get_context_data(codes=codes, next=self.next_url()))
+
+    def next_url(self) -> str:
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return ""
+
+
+class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
+    """The code after the password, for an account with two-factor login."""
+
+    template_name = "associations/two_factor_verify.html"
+
+    def next_url(self) -> str:
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return reverse("home")
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", TwoFactorCodeForm())
+        return super().get_context_data(next=self.next_url(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = TwoFactorCodeForm(request.POST)
+        if form.is_valid():
+            refusal = two_factor.verify(
+                request=request, user=request.user, code=form.cleaned_data["code"]
+            )
+            if not refusal:
+                return HttpResponseRedirect(self.next_url())
+            form.add_error("code", refusal)
+        return self.render_to_response(self.get_context_data(form=form))

@@ -166,3 +166,24 @@ def on_file_downloaded(sender, *, request, association, kind, filename, **kwargs
         target=request.path,
         address=client_address(request),
     )
+
+
+TWO_FACTOR_CHANGES = {
+    "enabled": lambda: _("Two-factor login turned on for %(whom)s"),
+    "disabled": lambda: _("Two-factor login turned off for %(whom)s"),
+    "recovery_codes": lambda: _("New recovery codes made for %(whom)s"),
+    "required": lambda: _("Two-factor login required for every user of the förbund"),
+    "not_required": lambda: _("Two-factor login no longer required for the förbund's users"),
+}
+
+
+def on_two_factor_changed(sender, *, user, acting_user, change, association=None, **kwargs):
+    whom = user.get_username() if user is not None else ""
+    words = TWO_FACTOR_CHANGES[change]
+    event_record(
+        association_ids=[association.pk] if association is not None else associations_of(user),
+        kind=Kind.LOGIN_SETTINGS,
+        actor=acting_user,
+        summary=lambda: words() % {"whom": whom},
+        target=whom,
+    )

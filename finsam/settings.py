@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "finsam",
     "associations",
     "plans",
@@ -72,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor was given in this session (django-otp);
+    # then the step a password login still owes (associations.two_factor).
+    "django_otp.middleware.OTPMiddleware",
+    "associations.middleware.TwoFactorMiddleware",
     # Swedish unless the user chose English (on their account, or on this browser before
     # logging in); never from the browser's Accept-Language.
     "associations.middleware.LanguageMiddleware",

@@ -5,13 +5,20 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from associations.forms import RateLimitedPasswordResetForm
+from associations.two_factor import PlatformAdminSite
 from associations.views import (
     AccessibilityStatementView,
     ChooseAssociationView,
     InvitationAcceptView,
+    TwoFactorVerifyView,
+    TwoFactorView,
     set_language,
 )
 from finsam import health
+
+# Django admin is the platform administrator's: a session without a verified second
+# factor never reaches it (associations.two_factor.PlatformAdminSite).
+admin.site.__class__ = PlatformAdminSite
 
 handler400 = "finsam.errors.bad_request"
 handler500 = "finsam.errors.server_error"
@@ -31,6 +38,8 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/notifications/", include("notifications.urls")),
+    path("accounts/tvastegs/", TwoFactorView.as_view(), name="two_factor"),
+    path("accounts/tvastegs/kod/", TwoFactorVerifyView.as_view(), name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("inbjudan/<str:token>/", InvitationAcceptView.as_view(), name="invitation_accept"),

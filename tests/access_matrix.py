@@ -465,6 +465,9 @@ GLOBAL_URLS = {
     "password_reset_complete": {"member": 200, "anonymous": 200},
     "set_language": {"member": 302, "anonymous": 302},
     "accessibility_statement": {"member": 200, "anonymous": 200},
+    # Two-factor login: one's own setup, and the code after the password.
+    "two_factor": {"member": 200, "anonymous": LOGIN},
+    "two_factor_verify": {"member": 200, "anonymous": LOGIN},
     # A link that names no invitation (tests/associations/test_invitations.py has the rest).
     "invitation_accept": {"member": 404, "anonymous": 404},
     "healthz": {"member": 200, "anonymous": 200},

@@ -181,3 +181,19 @@ def job_queue(settings) -> JobQueue:
         }
     }
     return JobQueue()
+
+
+def login_verified(client, user) -> None:
+    """Log ``user`` in with the second factor given (an app device made for the test), as
+    Django admin needs (``associations.two_factor``)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from associations import two_factor
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop(two_factor.SESSION_KEY, None)
+    session.save()

@@ -10,7 +10,7 @@ from tests.access_matrix import (
     GLOBAL_URLS,
     TENANT_URLS,
 )
-from tests.conftest import ROLES
+from tests.conftest import ROLES, login_verified
 
 # The PDF downloads are walked for who may have them and how they are named, not
 # for what they show: WeasyPrint is replaced (tests/conftest.py, fake_pdf).
@@ -140,5 +140,7 @@ def test_admin_is_for_platform_administrators_only(client, members, admin_user):
     client.force_login(members["kansli"])
     assert client.get("/admin/").status_code == 302
     client.force_login(admin_user)
+    assert client.get("/admin/").status_code == 302  # a password alone: the admin's login
+    login_verified(client, admin_user)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/associations/association/").status_code == 200

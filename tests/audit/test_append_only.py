@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django_scopes import scope, scopes_disabled
 
 from audit.models import AppendOnlyError, AuditEvent, Kind
+from tests.conftest import login_verified
 from tests.factories import AssociationFactory, MembershipFactory, UserFactory
 from tests.test_layers import LAYERS, ROOT
 
@@ -204,7 +205,7 @@ def test_the_platform_administrator_reads_every_forbunds_events(client, event, o
     with scope(association=other_association):
         AuditEvent.objects.create(association=other_association, kind=Kind.LOGIN, summary="B")
     AuditEvent.objects.create(association=None, kind=Kind.LOGIN_FAILED, summary="okänd")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     changelist = client.get("/admin/audit/auditevent/")
     assert changelist.status_code == 200
     html = changelist.content.decode()

@@ -77,7 +77,7 @@ def test_kansli_drafts_the_report(page, demo):
     assert_no_axe_violations(page)
 
 
-def test_the_board_approves_the_report_and_an_auditor_records_the_statement(page, demo):
+def test_the_board_approves_the_report_and_an_auditor_records_the_statement(page, demo, fake_pdf):
     """Kansli sends the report to the board and records its decision; the report is then
     frozen; the auditor records the auditors' statement, which the report shows."""
     import datetime
