@@ -206,3 +206,27 @@ def test_an_english_browser_gets_swedish_and_the_choice_follows_the_account(demo
     finally:
         laptop.close()
         phone.close()
+
+
+def test_the_platform_administrator_reaches_admin_only_with_the_code(demo, page, settings):
+    """A password alone never reaches /admin/: the demo administrator gives the code of
+    the published key (README), after a wrong one is refused."""
+    from django_otp.oath import totp
+
+    from associations.demo import DEMO_ADMIN_TOTP_KEY
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the wrong code, then the right one at once
+    login(page, demo, "admin")
+    page.goto(f"{demo}/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/tvastegs/kod/\?next=/admin/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kod från din app")
+    assert_no_axe_violations(page)
+    page.get_by_label("Kod").fill("000000")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.locator(".invalid-feedback")).to_contain_text("inte den som appen visar")
+    page.goto(f"{demo}/admin/")  # still refused
+    expect(page).to_have_url(re.compile(r"/accounts/tvastegs/kod/"))
+    page.get_by_label("Kod").fill(f"{totp(bytes.fromhex(DEMO_ADMIN_TOTP_KEY)):06d}")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page).to_have_url(f"{demo}/admin/")
+    expect(page.locator("#site-name")).to_be_visible()
