@@ -56,6 +56,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
@@ -143,6 +145,9 @@ POLICY = {
     "admin.LogEntry": (PLAN, "the admin's log, not printed"),
     "associations.FormSubmission": (PLAN, "a create form's one-time token, not printed"),
     "associations.Invitation": (PLAN, "an offer of a role in the förbund, not printed"),
+    "otp_totp.TOTPDevice": (PLAN, "a person's authenticator app, not printed"),
+    "otp_static.StaticDevice": (PLAN, "a person's recovery codes, not printed"),
+    "otp_static.StaticToken": (PLAN, "a recovery code, not printed"),
     # Mails and notifications (issue 17): about the plan's events, never printed.
     "associations.OutgoingMail": (PLAN, "a mail in the outbox, not printed"),
     "notifications.Notification": (PLAN, "an event told to a person, not printed"),
@@ -599,6 +604,9 @@ def frozen_ostra_varmland(status):
         )
         Comment.objects.create(association=association, plan=plan, author=kansli, body="Bra.")
         FormSubmission.objects.create(association=association, token=uuid.uuid4())
+        TOTPDevice.objects.create(user=kansli, name="app", confirmed=True)
+        recovery = StaticDevice.objects.create(user=kansli, name="recovery", confirmed=True)
+        StaticToken.objects.create(device=recovery, token="12345678")
         Invitation.objects.create(
             association=association,
             email="inbjuden@example.se",
