@@ -1,0 +1,191 @@
+"""Write an archive (``archive.Archive``) into this installation as a new förbund.
+
+All or nothing: one transaction; any refusal raises ``ImportRefused`` (or the
+``ArchiveError`` of reading) and nothing is written. Every row gets a new primary key
+and every key to it is rewritten through the map, so the same archive can be imported
+into the installation it came from under a new slug.
+
+Rows are written as ``loaddata`` writes them (Django's ``DeserializedObject.save``,
+a *raw* save): the values exactly as exported, no history recorded for the write
+itself (the archive's history tables are imported instead), and the freezing guards
+let a raw save through, as they do for ``loaddata``, so approved plans and their
+archived PDFs are created as they were. No guard is changed for it.
+
+People are matched by e-mail address, case-insensitively: an existing account is
+reused; a new one gets an unusable password (the person sets one through "forgot
+password"). A username already taken by someone with another address is refused.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core import serializers
+from django.db import transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django_scopes import scopes_disabled
+
+from associations.models import Association
+
+from . import groups
+from .archive import Archive
+
+
+class ImportRefused(Exception):
+    """The archive cannot be imported here; the message says why."""
+
+
+@dataclass
+class PrimaryKeyMap:
+    """Label -> {old pk: new pk}; for a history row's copy of a deleted record, a
+    negative stand-in so that it cannot name a row of another förbund."""
+
+    by_label: dict = field(default_factory=dict)
+    stand_ins: itertools.count = field(default_factory=lambda: itertools.count(-1, -1))
+
+    def of(self, label: str) -> dict:
+        return self.by_label.setdefault(label, {})
+
+
+def newer_migrations(archive_schema: dict) -> list[str]:
+    """``app.migration`` of the archive that this installation has not applied."""
+    applied = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
+    return sorted(
+        f"{app}.{name}" for app, name in archive_schema.items() if (app, name) not in applied
+    )
+
+
+def _check_schema(archive: Archive) -> None:
+    newer = newer_migrations(archive.manifest.get("schema_version") or {})
+    if newer:
+        raise ImportRefused(
+            f"The archive comes from a newer version of the application (migration "
+            f"{', '.join(newer)} is not applied here). Upgrade this installation first."
+        )
+
+
+def _records(archive: Archive) -> dict[str, list]:
+    """Label -> the archive's records of it, in primary key order."""
+    by_label: dict[str, list] = {}
+    for group in groups.GROUPS:
+        name = f"data/{group}.json"
+        if name not in archive.members:
+            raise ImportRefused(f"The archive has no {name}.")
+        for record in archive.json(name):
+            by_label.setdefault(apps.get_model(record["model"])._meta.label, []).append(record)
+    for records in by_label.values():
+        records.sort(key=lambda record: record["pk"])
+    return by_label
+
+
+def _users(records: list, keys: PrimaryKeyMap) -> None:
+    """Match or create the archive's people; refuse a username held by someone else."""
+    User = apps.get_model(groups.USER_LABEL)
+    mapped = keys.of(groups.USER_LABEL)
+    for record in records:
+        person = record["fields"]
+        email = person.get("email") or ""
+        found = User.objects.filter(email__iexact=email).first() if email else None
+        if found is None:
+            if User.objects.filter(username=person["username"]).exists():
+                raise ImportRefused(
+                    f"The username {person['username']} is already taken here by a person "
+                    f"with another e-mail address than {email or 'none'}."
+                )
+            found = User(
+                **{
+                    name: person.get(name, "")
+                    for name in ("username", "email", "first_name", "last_name")
+                }
+            )
+            found.set_unusable_password()
+            found.save()
+        mapped[record["pk"]] = found.pk
+
+
+def _target(field_, keys: PrimaryKeyMap):
+    return keys.of(field_.related_model._meta.label)
+
+
+def _remapped(model, record: dict, keys: PrimaryKeyMap, pending: list) -> dict:
+    """The record with a new pk (to be given) and every key rewritten; a key to a row of
+    its own model not written yet is left empty and noted in ``pending``."""
+    history = groups.is_history(model)
+    fields = dict(record["fields"])
+    for field_ in model._meta.concrete_fields:
+        old = fields.get(field_.name)
+        if old is None:
+            continue
+        if history and field_.name == model.instance_type._meta.pk.name:
+            # The historical copy of the record's own pk.
+            own = keys.of(model.instance_type._meta.label)
+            fields[field_.name] = own.get(old) or own.setdefault(old, next(keys.stand_ins))
+        elif field_.is_relation:
+            mapped = _target(field_, keys)
+            if old in mapped:
+                fields[field_.name] = mapped[old]
+            elif field_.related_model is model:
+                fields[field_.name] = None
+                pending.append((record["pk"], field_, old))
+            elif history:
+                fields[field_.name] = None  # a record deleted before the export
+            else:
+                raise ImportRefused(
+                    f"A {model._meta.label} row of the archive names "
+                    f"{field_.related_model._meta.label} {old}, which the archive does not hold."
+                )
+    return {"model": record["model"], "pk": None, "fields": fields}
+
+
+def _write_model(model, records: list, archive: Archive, keys: PrimaryKeyMap) -> None:
+    mapped = keys.of(model._meta.label)
+    binary = groups.binary_fields(model)
+    pending: list = []
+    for record in records:
+        files = {f.attname: record["fields"][f.name] for f in binary}
+        remapped = _remapped(model, record, keys, pending)
+        for f in binary:
+            remapped["fields"][f.name] = None
+        (obj,) = serializers.deserialize("python", [remapped])
+        for attname, name in files.items():
+            if name not in archive.members:
+                raise ImportRefused(f"The archive has no {name}.")
+            setattr(obj.object, attname, archive.members[name])
+        obj.save()
+        mapped[record["pk"]] = obj.object.pk
+    for old_pk, field_, old_target in pending:
+        if old_target not in mapped:
+            raise ImportRefused(
+                f"A {model._meta.label} row of the archive names {old_target}, "
+                "which the archive does not hold."
+            )
+        # The plain manager, as a raw save would write it: the row was just created
+        # with this key empty only because its target came later.
+        model._base_manager.filter(pk=mapped[old_pk]).update(**{field_.attname: mapped[old_target]})
+
+
+@transaction.atomic
+def association_import(*, archive: Archive, slug: str | None = None) -> Association:
+    """Create the archive's förbund here, under ``slug`` (or the exported one). Refuses
+    (``ImportRefused``, nothing written) a newer schema, a taken slug or username."""
+    _check_schema(archive)
+    slug = slug or archive.manifest["association"]["slug"]
+    records = _records(archive)
+    if Association.objects.filter(slug=slug).exists():
+        raise ImportRefused(
+            f"A förbund with the slug {slug} exists already here. Choose another with --slug."
+        )
+    keys = PrimaryKeyMap()
+    with scopes_disabled():
+        _users(records.pop(groups.USER_LABEL, []), keys)
+        for record in records.get("associations.Association", []):
+            record["fields"]["slug"] = slug
+        unknown = sorted(set(records) - set(groups.owned_models()))
+        if unknown:
+            raise ImportRefused(f"The archive holds rows of {unknown[0]}, unknown here.")
+        for label in groups.import_order():
+            _write_model(apps.get_model(label), records.get(label, []), archive, keys)
+        association_pk = keys.of("associations.Association")
+        if len(association_pk) != 1:
+            raise ImportRefused("The archive does not hold exactly one förbund.")
+        return Association.objects.get(pk=next(iter(association_pk.values())))
