@@ -54,7 +54,9 @@ def followup_figures(association) -> dict:
         names = dict(Intervention.objects.filter(association=association).values_list("pk", "name"))
         measures = {
             f"m{pk}": name
-            for pk, name in Measure.objects.filter(association=association).values_list("pk", "name")
+            for pk, name in Measure.objects.filter(association=association).values_list(
+                "pk", "name"
+            )
         }
         return {
             year: sorted(
@@ -75,8 +77,6 @@ def archived_pdfs(association) -> list:
         ]
         reports = [
             (d.report.year, d.report.kind, d.variant, d.approval_key, d.sha256)
-            for d in ReportDocument.objects.filter(association=association).select_related(
-                "report"
-            )
+            for d in ReportDocument.objects.filter(association=association).select_related("report")
         ]
     return sorted(plans) + sorted(reports)
