@@ -3,16 +3,21 @@ that the original and its imported copy can be compared."""
 
 import dataclasses
 import hashlib
+import re
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import models
-from django_scopes import scope
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
 
 from budgets.selectors import Figure, budget_table
 from followup.models import Measure
 from followup.selectors import followup_years, year_figures
 from plans.models import Intervention, Plan, PlanDocument
 from reports.models import ReportDocument
+from transfer import groups
+from transfer.exporting import rows_of
 
 
 def _figures(value):
@@ -80,3 +85,39 @@ def archived_pdfs(association) -> list:
             for d in ReportDocument.objects.filter(association=association).select_related("report")
         ]
     return sorted(plans) + sorted(reports)
+
+
+ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+DIGITS = re.compile(r"\d+")
+VARYING = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|nonce="[^"]*"')
+
+
+def normalised_html(html: str, slug: str) -> str:
+    """The page's ``<main>`` with the slug, every number inside an attribute (ids, URLs)
+    and the CSRF token taken out: what is left is what a reader sees."""
+    main = html[html.index("<main") : html.index("</main>")]
+    main = VARYING.sub("", main).replace(f"/f/{slug}/", "/f/SLUG/")
+    return ATTRIBUTE.sub(lambda m: f'{m[1]}="{DIGITS.sub("N", m[2])}"', main)
+
+
+def plan_pages(client, association) -> dict:
+    with scope(association=association):
+        plans = list(Plan.objects.filter(association=association).order_by("year", "pk"))
+    pages = {}
+    for plan in plans:
+        url = reverse(
+            "plans:plan_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
+        )
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[plan_key(plan)] = normalised_html(response.content.decode(), association.slug)
+    return pages
+
+
+def row_counts(association) -> dict:
+    """Rows per model of the förbund's data."""
+    with scopes_disabled():
+        return {
+            label: rows_of(apps.get_model(label), association).count()
+            for label in groups.import_order()
+        }
