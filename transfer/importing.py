@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core import serializers
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django_scopes import scopes_disabled
 
@@ -71,10 +73,14 @@ def _records(archive: Archive) -> dict[str, list]:
         name = f"data/{group}.json"
         if name not in archive.members:
             raise ImportRefused(f"The archive has no {name}.")
-        for record in archive.json(name):
-            by_label.setdefault(apps.get_model(record["model"])._meta.label, []).append(record)
-    for records in by_label.values():
-        records.sort(key=lambda record: record["pk"])
+        try:
+            for record in archive.json(name):
+                label = apps.get_model(record["model"])._meta.label
+                by_label.setdefault(label, []).append(record)
+            for records in by_label.values():
+                records.sort(key=lambda record: record["pk"])
+        except (ValueError, TypeError, KeyError, LookupError) as error:
+            raise ImportRefused(f"The file {name} cannot be read: {error!r}.") from None
     return by_label
 
 
@@ -137,6 +143,22 @@ def _remapped(model, record: dict, keys: PrimaryKeyMap, pending: list) -> dict:
     return {"model": record["model"], "pk": None, "fields": fields}
 
 
+def _saved(model, old_pk, remapped: dict, files: dict, archive: Archive):
+    """Write one row as ``loaddata`` would (a raw save); its new pk."""
+    try:
+        (obj,) = serializers.deserialize("python", [remapped])
+        for attname, name in files.items():
+            if name not in archive.members:
+                raise ImportRefused(f"The archive has no {name}.")
+            setattr(obj.object, attname, archive.members[name])
+        obj.save()
+    except (DeserializationError, DatabaseError, ValidationError, ValueError, TypeError) as error:
+        raise ImportRefused(
+            f"The {model._meta.label} row {old_pk} of the archive cannot be written: {error}"
+        ) from None
+    return obj.object.pk
+
+
 def _write_model(model, records: list, archive: Archive, keys: PrimaryKeyMap) -> None:
     mapped = keys.of(model._meta.label)
     binary = groups.binary_fields(model)
@@ -146,13 +168,7 @@ def _write_model(model, records: list, archive: Archive, keys: PrimaryKeyMap) ->
         remapped = _remapped(model, record, keys, pending)
         for f in binary:
             remapped["fields"][f.name] = None
-        (obj,) = serializers.deserialize("python", [remapped])
-        for attname, name in files.items():
-            if name not in archive.members:
-                raise ImportRefused(f"The archive has no {name}.")
-            setattr(obj.object, attname, archive.members[name])
-        obj.save()
-        mapped[record["pk"]] = obj.object.pk
+        mapped[record["pk"]] = _saved(model, record["pk"], remapped, files, archive)
     for old_pk, field_, old_target in pending:
         if old_target not in mapped:
             raise ImportRefused(
@@ -169,7 +185,9 @@ def association_import(*, archive: Archive, slug: str | None = None) -> Associat
     """Create the archive's förbund here, under ``slug`` (or the exported one). Refuses
     (``ImportRefused``, nothing written) a newer schema, a taken slug or username."""
     _check_schema(archive)
-    slug = slug or archive.manifest["association"]["slug"]
+    slug = slug or (archive.manifest.get("association") or {}).get("slug")
+    if not slug:
+        raise ImportRefused("The manifest names no slug: give one with --slug.")
     records = _records(archive)
     if Association.objects.filter(slug=slug).exists():
         raise ImportRefused(

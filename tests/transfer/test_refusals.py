@@ -1,5 +1,6 @@
 """What an import refuses, each with a message naming the problem, and nothing written."""
 
+import hashlib
 import io
 import json
 import zipfile
@@ -37,6 +38,17 @@ def rebuilt(content: bytes, *, change=None, add=None, manifest=None) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return target.getvalue()
+
+
+def resealed(content: bytes, name: str, data: bytes) -> bytes:
+    """``content`` with the member ``name`` replaced and the manifest's checksum of it
+    made to match: an archive that passes the checks but holds something wrong."""
+
+    def matching(manifest):
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        return manifest
+
+    return rebuilt(content, change={name: data}, manifest=matching)
 
 
 def counts() -> tuple[int, int]:
@@ -171,3 +183,21 @@ def test_an_import_error_midway_writes_nothing(exported, monkeypatch):
     with pytest.raises(ImportRefused):
         association_import(archive=archive, slug="ny-kopia")
     assert counts() == before
+
+
+def test_rows_of_a_model_unknown_here_are_refused(tmp_path, exported):
+    rows = json.dumps([{"model": "nowhere.thing", "pk": 1, "fields": {}}]).encode()
+    message = refused_by_command(
+        tmp_path, resealed(exported, "data/plans.json", rows), "--slug", "ny"
+    )
+    assert "data/plans.json" in message
+
+
+def test_a_row_that_cannot_be_written_is_refused_and_nothing_written(tmp_path, exported):
+    archive = archive_read(io.BytesIO(exported))
+    rows = archive.json("data/association.json")
+    forbund = next(row for row in rows if row["model"] == "associations.association")
+    forbund["fields"]["name"] = None  # a name is required
+    content = resealed(exported, "data/association.json", json.dumps(rows).encode())
+    message = refused_by_command(tmp_path, content, "--slug", "ny")
+    assert "associations.Association" in message
