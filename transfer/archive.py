@@ -66,13 +66,27 @@ class ArchiveWriter:
 
 @dataclass
 class Archive:
-    """An archive that passed every check: its manifest, and its members' bytes."""
+    """An archive that passed every check: its manifest, the names of its members, and
+    the JSON members' bytes. A file's bytes are read when asked for (``file``), so an
+    import holds one archived PDF in memory at a time, not the whole archive."""
 
     manifest: dict
-    members: dict[str, bytes]
+    names: frozenset
+    data: dict[str, bytes]
+    source: object
 
     def json(self, name: str):
-        return json.loads(self.members[name])
+        return json.loads(self.data[name])
+
+    def file(self, name: str) -> bytes:
+        """The member ``name``, checked against the manifest once more (a file on disk
+        could have been replaced since it was checked)."""
+        with zipfile.ZipFile(self.source) as archive:
+            try:
+                info = archive.getinfo(name)
+            except KeyError:
+                raise ArchiveError(f"The archive no longer holds {name}.") from None
+            return _verified(archive, info, self.manifest["files"][name], keep=True)
 
 
 def _safe_name(name: str) -> bool:
@@ -80,18 +94,23 @@ def _safe_name(name: str) -> bool:
     return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
-def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """The member's bytes in chunks, refused past ``TRANSFER_MAX_MEMBER_BYTES`` whatever
+    size the zip declares for it."""
     limit = settings.TRANSFER_MAX_MEMBER_BYTES
     if info.file_size > limit:
         raise ArchiveError(f"The member {info.filename} is larger than {limit} bytes.")
-    read, chunks = 0, []
+    read = 0
     with archive.open(info) as member:
         while chunk := member.read(CHUNK):
             read += len(chunk)
             if read > limit:
                 raise ArchiveError(f"The member {info.filename} is larger than {limit} bytes.")
-            chunks.append(chunk)
-    return b"".join(chunks)
+            yield chunk
+
+
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    return b"".join(_chunks(archive, info))
 
 
 def _checked_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -138,31 +157,42 @@ def archive_read(source) -> Archive:
             infos = _checked_members(archive)
             manifest = _manifest(archive, infos)
             listed = manifest.get("files") or {}
-            members = {}
+            data = {}
             for info in infos:
                 if info.filename == MANIFEST:
                     continue
                 if info.filename not in listed:
                     raise ArchiveError(f"The member {info.filename} is not in the manifest.")
-                members[info.filename] = _verified(archive, info, listed[info.filename])
+                keep = info.filename.startswith("data/")
+                content = _verified(archive, info, listed[info.filename], keep=keep)
+                if keep:
+                    data[info.filename] = content
+            names = frozenset(info.filename for info in infos) - {MANIFEST}
     except zipfile.BadZipFile as error:
         raise ArchiveError(f"The file is not a readable zip archive ({error}).") from None
-    missing = sorted(set(listed) - set(members))
+    missing = sorted(set(listed) - names)
     if missing:
         raise ArchiveError(f"The manifest lists {missing[0]}, which the archive does not hold.")
-    return Archive(manifest=manifest, members=members)
+    return Archive(manifest=manifest, names=names, data=data, source=source)
 
 
-def _verified(archive: zipfile.ZipFile, info: zipfile.ZipInfo, expected: dict) -> bytes:
-    content = _read_bounded(archive, info)
-    if hashlib.sha256(content).hexdigest() != expected.get("sha256") or len(
-        content
-    ) != expected.get("size"):
+def _verified(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, expected: dict, *, keep: bool
+) -> bytes | None:
+    """The member's checksum and size against the manifest's, read in chunks (and bounded
+    by ``TRANSFER_MAX_MEMBER_BYTES``); its bytes if ``keep``."""
+    digest, size, chunks = hashlib.sha256(), 0, []
+    for chunk in _chunks(archive, info):
+        digest.update(chunk)
+        size += len(chunk)
+        if keep:
+            chunks.append(chunk)
+    if digest.hexdigest() != expected.get("sha256") or size != expected.get("size"):
         raise ArchiveError(
             f"The checksum of {info.filename} does not match the manifest: "
             "the archive was changed or damaged."
         )
-    return content
+    return b"".join(chunks) if keep else None
 
 
 def _size_of(source) -> int:

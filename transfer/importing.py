@@ -71,7 +71,7 @@ def _records(archive: Archive) -> dict[str, list]:
     by_label: dict[str, list] = {}
     for group in groups.GROUPS:
         name = f"data/{group}.json"
-        if name not in archive.members:
+        if name not in archive.data:
             raise ImportRefused(f"The archive has no {name}.")
         try:
             for record in archive.json(name):
@@ -148,9 +148,9 @@ def _saved(model, old_pk, remapped: dict, files: dict, archive: Archive):
     try:
         (obj,) = serializers.deserialize("python", [remapped])
         for attname, name in files.items():
-            if name not in archive.members:
+            if name not in archive.names:
                 raise ImportRefused(f"The archive has no {name}.")
-            setattr(obj.object, attname, archive.members[name])
+            setattr(obj.object, attname, archive.file(name))
         obj.save()
     except (DeserializationError, DatabaseError, ValidationError, ValueError, TypeError) as error:
         raise ImportRefused(

@@ -22,7 +22,7 @@ def test_the_logo_comes_back_byte_for_byte(association, members):
             association=association, content_type="image/svg+xml", image=SVG_LOGO, sha256="0" * 64
         )
     archive = archive_read(association_export(association=association))
-    assert any(name.startswith("files/associations.associationlogo/") for name in archive.members)
+    assert any(name.startswith("files/associations.associationlogo/") for name in archive.names)
     copy = association_import(archive=archive, slug="kopia")
     with scopes_disabled():
         assert bytes(AssociationLogo.objects.get(association=copy).image) == SVG_LOGO

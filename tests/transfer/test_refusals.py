@@ -76,7 +76,7 @@ def test_the_archive_holds_no_password_hash(exported, members):
     people = [r for r in archive.json("data/association.json") if r["model"] == "associations.user"]
     assert {p["fields"]["email"] for p in people} >= {u.email for u in members.values()}
     assert all(set(p["fields"]) == {"username", "email", "first_name", "last_name"} for p in people)
-    assert b"md5$" not in b"".join(archive.members.values())
+    assert b"md5$" not in b"".join(archive.data.values())
 
 
 def test_a_tampered_file_is_refused_and_nothing_written(tmp_path, exported):
