@@ -97,8 +97,9 @@ def unplaced_models() -> list[str]:
 
 
 def import_order() -> list[str]:
-    """The owned models, each after every model it points to (a model's keys to itself,
-    e.g. a plan's ``superseded_by``, are set once all its rows exist)."""
+    """The owned models, each after every model it points to and a history table after
+    its model (a model's keys to itself, e.g. a plan's ``superseded_by``, are set once
+    all its rows exist)."""
     placed = owned_models()
     depends = {
         label: {
@@ -110,6 +111,12 @@ def import_order() -> list[str]:
         }
         for label in placed
     }
+    for label in placed:
+        model = apps.get_model(label)
+        if is_history(model):
+            # Its copy of the record's id is a plain integer, not a key: name the record's
+            # model, so the id is mapped once the records are written.
+            depends[label].add(model.instance_type._meta.label)
     order, done = [], set()
     while len(order) < len(placed):
         ready = sorted(label for label in placed if label not in done and depends[label] <= done)

@@ -39,14 +39,23 @@ class ImportRefused(Exception):
 
 @dataclass
 class PrimaryKeyMap:
-    """Label -> {old pk: new pk}; for a history row's copy of a deleted record, a
-    negative stand-in so that it cannot name a row of another förbund."""
+    """Label -> {old pk: new pk}; for a record deleted before the export, which only
+    history rows name, a negative stand-in, so that it cannot name a row of another
+    förbund and its history rows still name it alike."""
 
     by_label: dict = field(default_factory=dict)
     stand_ins: itertools.count = field(default_factory=lambda: itertools.count(-1, -1))
 
     def of(self, label: str) -> dict:
         return self.by_label.setdefault(label, {})
+
+    def stand_in(self, label: str, old):
+        """The new pk of ``label`` ``old``; for a record no longer there (named only by
+        history rows), one negative stand-in, the same wherever it is named."""
+        mapped = self.of(label)
+        if old not in mapped:
+            mapped[old] = next(self.stand_ins)
+        return mapped[old]
 
 
 def newer_migrations(archive_schema: dict) -> list[str]:
@@ -124,8 +133,7 @@ def _remapped(model, record: dict, keys: PrimaryKeyMap, pending: list) -> dict:
             continue
         if history and field_.name == model.instance_type._meta.pk.name:
             # The historical copy of the record's own pk.
-            own = keys.of(model.instance_type._meta.label)
-            fields[field_.name] = own.get(old) or own.setdefault(old, next(keys.stand_ins))
+            fields[field_.name] = keys.stand_in(model.instance_type._meta.label, old)
         elif field_.is_relation:
             mapped = _target(field_, keys)
             if old in mapped:
@@ -134,7 +142,8 @@ def _remapped(model, record: dict, keys: PrimaryKeyMap, pending: list) -> dict:
                 fields[field_.name] = None
                 pending.append((record["pk"], field_, old))
             elif history:
-                fields[field_.name] = None  # a record deleted before the export
+                # A record deleted before the export: the stand-in its own history has.
+                fields[field_.name] = keys.stand_in(field_.related_model._meta.label, old)
             else:
                 raise ImportRefused(
                     f"A {model._meta.label} row of the archive names "

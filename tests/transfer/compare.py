@@ -15,7 +15,7 @@ from budgets.selectors import Figure, budget_table
 from followup.models import Measure
 from followup.selectors import followup_years, year_figures
 from plans.models import Intervention, Plan, PlanDocument
-from reports.models import ReportDocument
+from reports.models import AnnualReport, ReportDocument
 from transfer import groups
 from transfer.exporting import rows_of
 
@@ -100,18 +100,31 @@ def normalised_html(html: str, slug: str) -> str:
     return ATTRIBUTE.sub(lambda m: f'{m[1]}="{DIGITS.sub("N", m[2])}"', main)
 
 
-def plan_pages(client, association) -> dict:
+PLAN_PAGES = ("plans:plan_detail", "plans:history", "plans:budget_history", "plans:changes")
+PAGES = ("followup:dashboard", "reports:report_list")
+
+
+def _page(client, association, name: str, **kwargs) -> tuple[int, str]:
+    response = client.get(reverse(name, kwargs={"association_slug": association.slug, **kwargs}))
+    if response.status_code != 200:
+        return response.status_code, ""
+    return 200, normalised_html(response.content.decode(), association.slug)
+
+
+def pages(client, association) -> dict:
+    """Each plan's page, history, budget history and changes, each report's page, the
+    follow-up dashboard and the report list: (status, normalised ``<main>``)."""
     with scope(association=association):
         plans = list(Plan.objects.filter(association=association).order_by("year", "pk"))
-    pages = {}
+        reports = list(AnnualReport.objects.filter(association=association).order_by("pk"))
+    found = {name: _page(client, association, name) for name in PAGES}
     for plan in plans:
-        url = reverse(
-            "plans:plan_detail", kwargs={"association_slug": association.slug, "plan_pk": plan.pk}
-        )
-        response = client.get(url)
-        assert response.status_code == 200, url
-        pages[plan_key(plan)] = normalised_html(response.content.decode(), association.slug)
-    return pages
+        for name in PLAN_PAGES:
+            found[(name, *plan_key(plan))] = _page(client, association, name, plan_pk=plan.pk)
+    for report in reports:
+        key = ("reports:report_detail", report.year, report.kind)
+        found[key] = _page(client, association, key[0], report_pk=report.pk)
+    return found
 
 
 def row_counts(association) -> dict:
@@ -121,3 +134,18 @@ def row_counts(association) -> dict:
             label: rows_of(apps.get_model(label), association).count()
             for label in groups.import_order()
         }
+
+
+def orphaned_history(association) -> dict:
+    """Per history table: how many rows name a record of it that is no longer there (so
+    a copy's history names its own records, not stand-ins, wherever they exist)."""
+    found = {}
+    with scopes_disabled():
+        for label in groups.import_order():
+            model = apps.get_model(label)
+            if not groups.is_history(model):
+                continue
+            live = set(rows_of(model.instance_type, association).values_list("pk", flat=True))
+            ids = list(rows_of(model, association).values_list("id", flat=True))
+            found[label] = sum(i not in live for i in ids)
+    return found

@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
@@ -69,6 +70,20 @@ def refused_by_command(tmp_path, content: bytes, *args) -> str:
 def test_every_model_holding_a_forbunds_rows_is_placed_or_excluded_with_a_reason():
     assert groups.unplaced_models() == []
     assert set(groups.EXCLUDED).isdisjoint(groups.owned_models())
+
+
+def test_history_comes_after_its_model_and_every_model_after_what_it_names():
+    order = groups.import_order()
+    for label in order:
+        model = apps.get_model(label)
+        named = {
+            f.related_model._meta.label
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model._meta.label in order
+        }
+        if groups.is_history(model):
+            named.add(model.instance_type._meta.label)
+        assert all(order.index(other) <= order.index(label) for other in named), label
 
 
 def test_the_archive_holds_no_password_hash(exported, members):

@@ -74,7 +74,9 @@ def test_an_imported_copy_shows_the_same_figures_and_pdfs(demo_data, distinct_pd
     assert len(pdfs) >= 2 * approved  # a PDF and a PDF/A per approved document
     assert compare.archived_pdfs(copy) == pdfs
     assert compare.row_counts(copy) == compare.row_counts(original)
+    assert compare.orphaned_history(copy) == compare.orphaned_history(original)
     with scopes_disabled():
         client.force_login(User.objects.get(username=f"{slug}-kansli"))
-    pages = compare.plan_pages(client, original)
-    assert pages and compare.plan_pages(client, copy) == pages
+    pages = compare.pages(client, original)
+    assert sum(status == 200 for status, _ in pages.values()) >= 5
+    assert compare.pages(client, copy) == pages
