@@ -6,7 +6,8 @@ import io
 import pytest
 from django_scopes import scopes_disabled
 
-from associations.models import Association, AssociationLogo
+from associations.models import Association, AssociationLogo, OutgoingMail
+from audit.models import AuditEvent
 from tests.access_matrix import SVG_LOGO
 from tests.transfer import compare
 from transfer.archive import archive_read
@@ -41,7 +42,11 @@ def test_an_installation_without_the_forbund_gets_it_under_its_own_slug(demo_dat
     )
     content = association_export(association=original).read()
     Association.objects.filter(pk=original.pk).update(slug="samspelet-forut")
+    with scopes_disabled():
+        logged, mails = AuditEvent.objects.count(), OutgoingMail.objects.count()
     copy = association_import(archive=archive_read(io.BytesIO(content)))
+    with scopes_disabled():  # an import tells no one and logs nothing as a user's act
+        assert (AuditEvent.objects.count(), OutgoingMail.objects.count()) == (logged, mails)
     assert copy.slug == "samspelet"
     after = (compare.budget_figures(copy), compare.followup_figures(copy), compare.row_counts(copy))
     assert after == before
