@@ -23,6 +23,7 @@ from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
+from django.core.validators import validate_slug
 from django.db import DatabaseError, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django_scopes import scopes_disabled
@@ -197,6 +198,12 @@ def association_import(*, archive: Archive, slug: str | None = None) -> Associat
     slug = slug or (archive.manifest.get("association") or {}).get("slug")
     if not slug:
         raise ImportRefused("The manifest names no slug: give one with --slug.")
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise ImportRefused(
+            f"{slug!r} is not a slug: use letters, digits, hyphens and underscores."
+        ) from None
     records = _records(archive)
     if Association.objects.filter(slug=slug).exists():
         raise ImportRefused(

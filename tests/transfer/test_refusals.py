@@ -147,6 +147,10 @@ def test_a_taken_slug_is_refused(tmp_path, exported, association):
     assert association.slug in message and "--slug" in message
 
 
+def test_a_slug_that_is_no_slug_is_refused(tmp_path, exported):
+    assert "not a slug" in refused_by_command(tmp_path, exported, "--slug", "Nytt förbund/x")
+
+
 def test_a_username_held_by_another_person_is_refused_and_nothing_written(
     tmp_path, exported, members
 ):
