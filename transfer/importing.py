@@ -94,10 +94,12 @@ def _records(archive: Archive) -> dict[str, list]:
     return by_label
 
 
-def _users(records: list, keys: PrimaryKeyMap) -> None:
-    """Match or create the archive's people; refuse a username held by someone else."""
+def _users(records: list, keys: PrimaryKeyMap) -> list[str]:
+    """Match or create the archive's people; refuse a username held by someone else.
+    Returns the usernames of the accounts created."""
     User = apps.get_model(groups.USER_LABEL)
     mapped = keys.of(groups.USER_LABEL)
+    created = []
     for record in records:
         person = record["fields"]
         email = person.get("email") or ""
@@ -116,7 +118,9 @@ def _users(records: list, keys: PrimaryKeyMap) -> None:
             )
             found.set_unusable_password()
             found.save()
+            created.append(found.username)
         mapped[record["pk"]] = found.pk
+    return created
 
 
 def _target(field_, keys: PrimaryKeyMap):
@@ -190,8 +194,17 @@ def _write_model(model, records: list, archive: Archive, keys: PrimaryKeyMap) ->
         model._base_manager.filter(pk=mapped[old_pk]).update(**{field_.attname: mapped[old_target]})
 
 
+@dataclass(frozen=True)
+class Imported:
+    """The förbund an import created, and the accounts it created (with no usable
+    password: they set one through "forgot password")."""
+
+    association: Association
+    new_usernames: list[str]
+
+
 @transaction.atomic
-def association_import(*, archive: Archive, slug: str | None = None) -> Association:
+def association_import(*, archive: Archive, slug: str | None = None) -> Imported:
     """Create the archive's förbund here, under ``slug`` (or the exported one). Refuses
     (``ImportRefused``, nothing written) a newer schema, a taken slug or username."""
     _check_schema(archive)
@@ -211,7 +224,7 @@ def association_import(*, archive: Archive, slug: str | None = None) -> Associat
         )
     keys = PrimaryKeyMap()
     with scopes_disabled():
-        _users(records.pop(groups.USER_LABEL, []), keys)
+        new_usernames = _users(records.pop(groups.USER_LABEL, []), keys)
         for record in records.get("associations.Association", []):
             record["fields"]["slug"] = slug
         unknown = sorted(set(records) - set(groups.owned_models()))
@@ -222,4 +235,5 @@ def association_import(*, archive: Archive, slug: str | None = None) -> Associat
         association_pk = keys.of("associations.Association")
         if len(association_pk) != 1:
             raise ImportRefused("The archive does not hold exactly one förbund.")
-        return Association.objects.get(pk=next(iter(association_pk.values())))
+        association = Association.objects.get(pk=next(iter(association_pk.values())))
+    return Imported(association=association, new_usernames=new_usernames)

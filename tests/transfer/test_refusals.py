@@ -167,7 +167,7 @@ def test_the_command_imports_under_a_new_slug(tmp_path, exported, association, m
     path.write_bytes(exported)
     out = io.StringIO()
     call_command("import_forbund", str(path), "--slug", "ny-kopia", stdout=out)
-    assert "/f/ny-kopia/" in out.getvalue()
+    assert "/f/ny-kopia/" in out.getvalue() and "New accounts" not in out.getvalue()
     with scopes_disabled():
         copy = Association.objects.get(slug="ny-kopia")
         roles = sorted(copy.memberships.values_list("user__username", "role"))
@@ -179,9 +179,10 @@ def test_the_command_imports_under_a_new_slug(tmp_path, exported, association, m
 def test_new_people_get_accounts_without_a_usable_password(exported, members):
     archive = archive_read(io.BytesIO(exported))
     User.objects.filter(pk__in=[u.pk for u in members.values()]).delete()
-    copy = association_import(archive=archive, slug="ny-kopia")
+    imported = association_import(archive=archive, slug="ny-kopia")
+    assert sorted(imported.new_usernames) == sorted(u.username for u in members.values())
     with scopes_disabled():
-        people = User.objects.filter(memberships__association=copy)
+        people = User.objects.filter(memberships__association=imported.association)
         assert people.count() == 4
         assert not any(person.has_usable_password() for person in people)
 

@@ -58,7 +58,7 @@ def round_trip(slug: str) -> tuple[Association, Association, int, float]:
     approved = archive_approved_documents(original)
     started = time.monotonic()
     archive = archive_read(association_export(association=original))
-    copy = association_import(archive=archive, slug=f"{slug}-kopia")
+    copy = association_import(archive=archive, slug=f"{slug}-kopia").association
     return original, copy, approved, time.monotonic() - started
 
 

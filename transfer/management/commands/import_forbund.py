@@ -24,12 +24,18 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             archive = archive_read(options["archive"])
-            association = association_import(archive=archive, slug=options["slug"])
+            imported = association_import(archive=archive, slug=options["slug"])
         except FileNotFoundError:
             raise CommandError(f"No file {options['archive']}.") from None
         except (ArchiveError, ImportRefused) as refusal:
             raise CommandError(f"Nothing was imported: {refusal}") from None
+        association = imported.association
         self.stdout.write(
             f"Imported {association.name} as /f/{association.slug}/ "
             f"in {time.monotonic() - started:.1f} s."
         )
+        if imported.new_usernames:
+            self.stdout.write(
+                "New accounts, without a password until each person sets one through "
+                f"'forgot password': {', '.join(imported.new_usernames)}"
+            )
