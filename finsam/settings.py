@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "audit",
+    "transfer",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # --- end of hardening block ---------------------------------------------------------------
+
+# An imported förbund archive (``manage.py import_forbund``) is refused before it is
+# parsed when it is larger, has more members or a member larger than these.
+TRANSFER_MAX_ARCHIVE_BYTES = 500 * 1024 * 1024
+TRANSFER_MAX_MEMBERS = 20_000
+TRANSFER_MAX_MEMBER_BYTES = 200 * 1024 * 1024

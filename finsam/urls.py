@@ -53,6 +53,7 @@ urlpatterns = [
     path("f/<slug:association_slug>/followup/", include("followup.urls")),
     path("f/<slug:association_slug>/reports/", include("reports.urls")),
     path("f/<slug:association_slug>/handelselogg/", include("audit.urls")),
+    path("f/<slug:association_slug>/exportera/", include("transfer.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -447,6 +447,8 @@ TENANT_URLS = {
     # audit: the förbund's Händelselogg
     "audit:event_list": (None, KANSLI_ONLY),
     "audit:event_csv": (None, KANSLI_ONLY),
+    # transfer: "Exportera all data" (the page; its button POSTs the download)
+    "transfer:export": (None, KANSLI_ONLY),
 }
 
 # URLs outside any förbund: what a logged-in user with no special rights and an

@@ -19,6 +19,7 @@ LAYERS = [
     "reports",
     "notifications",
     "audit",
+    "transfer",
 ]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 COMPOSITION_ROOT = {"finsam.urls", "finsam.settings", "finsam.wsgi"}
