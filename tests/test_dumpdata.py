@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django_scopes import scopes_disabled
 
 from finsam.content_hash import association_paths, content_hashes
@@ -49,7 +50,15 @@ def test_dumpdata_and_loaddata_into_an_emptied_database_give_every_forbund_back(
     call_command("dumpdata", *DUMP, output=str(dump), verbosity=0)
     assert any(row["model"] == "plans.plan" for row in json.loads(dump.read_text()))
 
+    if connection.vendor == "postgresql":
+        # The demo rows were put back in this test's transaction with their foreign keys
+        # checked at commit; PostgreSQL truncates no table with such checks pending.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, verbosity=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # back as Django creates them, for loaddata
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert content_hashes() == {}
     call_command("loaddata", str(dump), verbosity=0)
 
