@@ -106,7 +106,7 @@ def test_everything_of_it_goes_and_nothing_of_another(demo_data, platform_admin)
 
 
 def test_users_only_in_it_are_deactivated_and_cleared_the_others_untouched(
-    demo_data, platform_admin
+    demo_data, platform_admin, client
 ):
     association = exported(forbund())
     other = forbund("insjoriket")
@@ -126,6 +126,7 @@ def test_users_only_in_it_are_deactivated_and_cleared_the_others_untouched(
             Membership.objects.exclude(association=association).values_list("user_id", flat=True)
         )
     expected = members - elsewhere - {staff.pk}
+    client.force_login(only_here)  # a session that was open when the förbund went
     assert services.association_removal_leaves_without_membership(association=association) == len(
         expected
     )
@@ -140,6 +141,7 @@ def test_users_only_in_it_are_deactivated_and_cleared_the_others_untouched(
         assert (user.first_name, user.last_name, user.email) == ("", "", "")
         assert user.username == f"removed-{user.pk}"
         assert not user.has_usable_password()
+    assert not client.get(reverse("home")).wsgi_request.user.is_authenticated
     both.refresh_from_db()
     assert (both.is_active, both.username, both.first_name, both.email) == (
         True,
