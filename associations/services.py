@@ -155,7 +155,8 @@ def association_remove(
     stay, with no förbund (``on_delete=SET_NULL``). Then every user who was a member and
     is now a member nowhere is deactivated, their name and e-mail address cleared and
     their username replaced by ``removed-<pk>``; a platform administrator (staff) keeps
-    their account as it is."""
+    their account as it is. Sends ``signals.association_removed`` (the Händelselogg
+    records the removal, with no förbund)."""
     refusal = association_removal_refusal(association=association)
     if refusal:
         raise ValidationError(refusal, code="not_exported")
@@ -189,6 +190,13 @@ def association_remove(
                     "password",
                 ]
             )
+    signals.association_removed.send(
+        sender=Association,
+        name=name,
+        slug=association.slug,
+        acting_user=acting_user,
+        deactivated=len(leaving),
+    )
     return AssociationRemoval(
         name=name, deleted=dict(deleted), deactivated=[user.pk for user in leaving]
     )

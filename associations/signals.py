@@ -8,9 +8,13 @@ the event, so what a receiver writes is kept or rolled back with it.
 - ``invitation_changed(invitation, acting_user, change)``: an invitation was sent, sent
   again, accepted, revoked or found expired (``change`` is one of ``"sent"``,
   ``"resent"``, ``"accepted"``, ``"revoked"``, ``"expired"``).
+- ``association_removed(name, slug, acting_user, deactivated)``: the platform
+  administrator removed a whole förbund (``services.association_remove``); ``deactivated``
+  is how many of its users were deactivated. Sent after its rows are gone.
 """
 
 from django.dispatch import Signal
 
 membership_changed = Signal()
 invitation_changed = Signal()
+association_removed = Signal()

@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 from associations import services
 from associations.models import Association, Membership, User
 from audit.models import AuditEvent
+from audit.models import Kind as AuditKind
 from finsam.content_hash import association_paths, content_hashes
 from plans.models import Plan
 from tests.factories import UserFactory
@@ -94,13 +95,16 @@ def test_everything_of_it_goes_and_nothing_of_another(demo_data, platform_admin)
     for label, count in before_all.items():
         expected = count - before_rows.get(label, 0)
         if label == "audit.AuditEvent":
-            expected = count
+            expected = count + 1  # the removal itself
         elif label == "associations.Association":
             expected = count - 1
         assert after_all[label] == expected, label
     with scopes_disabled():
-        assert AuditEvent.objects.count() == events_all
+        assert AuditEvent.objects.count() == events_all + 1
         assert AuditEvent.objects.filter(association__isnull=True).count() >= events
+        [removed] = AuditEvent.objects.filter(kind=AuditKind.FORBUND_REMOVED)
+    assert (removed.association_id, removed.actor, removed.target) == (None, platform_admin, SLUG)
+    assert "Samspelet" in removed.summary
     assert removal.name == "Samordningsförbundet Samspelet" or SLUG in removal.name.lower()
     assert sum(removal.deleted.values()) >= sum(before_rows.values()) - events
 
