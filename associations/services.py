@@ -157,6 +157,8 @@ def association_remove(
     their username replaced by ``removed-<pk>``; a platform administrator (staff) keeps
     their account as it is. Sends ``signals.association_removed`` (the Händelselogg
     records the removal, with no förbund)."""
+    with scopes_disabled():  # the stored row, locked: the refusals read what is decided on
+        association = Association.objects.select_for_update().get(pk=association.pk)
     refusal = association_removal_refusal(association=association)
     if refusal:
         raise ValidationError(refusal, code="not_exported")
@@ -167,7 +169,6 @@ def association_remove(
             code="confirmation",
         )
     with scopes_disabled():
-        association = Association.objects.select_for_update().get(pk=association.pk)
         pk, name = association.pk, association.name
         leaving = list(_members_left_without_membership(association))
         deleted = _delete_as_the_forbunds_removal([association], association, association_paths())
