@@ -12,6 +12,9 @@ the event, so what a receiver writes is kept or rolled back with it.
   two-factor login on or off or made new recovery codes (``"enabled"``, ``"disabled"``,
   ``"recovery_codes"``), or a förbund's kansli required it or stopped requiring it
   (``"required"``, ``"not_required"``; ``user`` None, ``association`` given).
+- ``association_removed(name, slug, acting_user, deactivated)``: the platform
+  administrator removed a whole förbund (``services.association_remove``); ``deactivated``
+  is how many of its users were deactivated. Sent after its rows are gone.
 """
 
 from django.dispatch import Signal
@@ -19,3 +22,4 @@ from django.dispatch import Signal
 membership_changed = Signal()
 invitation_changed = Signal()
 two_factor_changed = Signal()
+association_removed = Signal()

@@ -25,6 +25,7 @@ class AuditConfig(AppConfig):
         association_signals.membership_changed.connect(receivers.on_membership_changed)
         association_signals.invitation_changed.connect(receivers.on_invitation_changed)
         association_signals.two_factor_changed.connect(receivers.on_two_factor_changed)
+        association_signals.association_removed.connect(receivers.on_association_removed)
         plan_signals.decision_recorded.connect(receivers.on_decision_recorded)
         report_signals.auditors_statement_recorded.connect(receivers.on_auditors_statement_recorded)
         finsam_signals.file_downloaded.connect(receivers.on_file_downloaded)

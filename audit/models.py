@@ -36,6 +36,7 @@ class Kind(models.TextChoices):
     PDF_DOWNLOAD = "pdf_download", pgettext_lazy("audit event", "PDF download")
     DECISION = "decision", pgettext_lazy("audit event", "decision")
     AUDITORS_STATEMENT = "auditors_statement", pgettext_lazy("audit event", "auditors' statement")
+    FORBUND_REMOVED = "forbund_removed", pgettext_lazy("audit event", "förbund removed")
     # Two-factor login turned on or off, recovery codes, a förbund requiring it (and single
     # sign-on settings when they exist).
     LOGIN_SETTINGS = "login_settings", pgettext_lazy("audit event", "login settings")

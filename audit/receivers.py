@@ -120,6 +120,20 @@ def on_invitation_changed(sender, *, invitation, acting_user, change, **kwargs):
     )
 
 
+def on_association_removed(sender, *, name, slug, acting_user, deactivated, **kwargs):
+    """No förbund's event (the förbund is gone): the platform administrator's log."""
+    event_record(
+        association_ids=[None],
+        kind=Kind.FORBUND_REMOVED,
+        actor=acting_user,
+        summary=lambda: (
+            _("%(name)s removed; %(users)s users deactivated")
+            % {"name": name, "users": deactivated}
+        ),
+        target=slug,
+    )
+
+
 def _path_of(document) -> str:
     try:
         return document_path(document)

@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# dumpdata/loaddata in JSON keep timestamps to the microsecond (Django's cuts them to the
+# millisecond): a dump read back gives every row as it was (README, "Säkerhetskopiering").
+SERIALIZATION_MODULES = {"json": "finsam.serializers_json"}
 AUTH_USER_MODEL = "associations.User"
 
 AUTHENTICATION_BACKENDS = [

@@ -61,7 +61,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
-from associations.models import FormSubmission, Invitation, OutgoingMail
+from associations.models import FormSubmission, Invitation, OutgoingMail, User
 from audit.models import AuditEvent
 from audit.models import Kind as AuditKind
 from budgets.demo import load_demo_budget
@@ -728,3 +728,35 @@ def test_no_write_path_changes_a_frozen_plan(demo_plans, status):
         assert render_pdf(html=html_after, context=context, variant="pdf") == first_pdf
         if status == Plan.Status.APPROVED:
             assert plan_pdf(plan=plan, association=association, variant="pdf") == served
+
+
+def test_removing_the_whole_forbund_is_the_one_way_past_the_guards(demo_plans):
+    """The sweep above finds "delete its association" refused: Django's own delete of a
+    förbund stops at ``on_delete=PROTECT`` (its plans, parties, interventions). The
+    platform administrator's removal (``associations.services.association_remove``)
+    deletes what protects first, each step with the förbund as the deletion's origin,
+    which the guards let through (``plans.freezing._removing_the_forbund``). It leaves
+    no frozen plan half-changed: of every row the frozen plan reached and that belongs
+    to the förbund, none is left; every other förbund is row for row as it was."""
+    from associations.services import association_export_recorded, association_remove
+    from finsam.content_hash import association_paths, content_hashes
+
+    plan = frozen_ostra_varmland(Plan.Status.APPROVED)
+    association = plan.association
+    with scopes_disabled():
+        instances = reached_instances(plan)
+        with pytest.raises((ProtectedError, RestrictedError)), transaction.atomic():
+            type(association)._base_manager.get(pk=association.pk).delete()
+    others = {slug: h for slug, h in content_hashes().items() if slug != association.slug}
+    paths = association_paths()
+    owned = {m: pk for m, pk in instances.items() if m._meta.label in paths}
+    assert len(owned) > 20
+    admin = User.objects.create_superuser("plattform", "plattform@example.se", "x")
+    association_export_recorded(association=association)
+
+    association_remove(association=association, acting_user=admin, confirmation=association.slug)
+
+    with scopes_disabled():
+        left = [m._meta.label for m, pk in owned.items() if m._base_manager.filter(pk=pk).exists()]
+    assert left == ["audit.AuditEvent"]  # the Händelselogg stays, without the förbund
+    assert content_hashes() == others
