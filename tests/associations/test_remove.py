@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from audit.models import Kind as AuditKind
 from finsam.content_hash import association_paths, content_hashes
 from plans.models import Plan
+from tests.conftest import login_verified
 from tests.factories import UserFactory
 
 SLUG = "samspelet"
@@ -166,7 +167,7 @@ def remove_url(association) -> str:
 
 
 def test_the_admin_refuses_before_the_export_and_says_why(client, association, platform_admin):
-    client.force_login(platform_admin)
+    login_verified(client, platform_admin)
     response = client.get(remove_url(association), follow=True)
     assert response.redirect_chain[-1][0].endswith(
         reverse("admin:associations_association_change", args=[association.pk])
@@ -179,7 +180,7 @@ def test_the_admin_names_it_asks_for_its_address_and_removes_it(
     client, association, other_association, platform_admin
 ):
     exported(association)
-    client.force_login(platform_admin)
+    login_verified(client, platform_admin)
     page = client.get(remove_url(association))
     assert page.status_code == 200
     text = page.content.decode()
@@ -198,7 +199,7 @@ def test_the_admin_names_it_asks_for_its_address_and_removes_it(
 
 
 def test_the_action_leads_to_the_confirmation(client, association, platform_admin):
-    client.force_login(platform_admin)
+    login_verified(client, platform_admin)
     response = client.post(
         reverse("admin:associations_association_changelist"),
         {"action": "remove_association", "_selected_action": [association.pk]},
@@ -208,7 +209,7 @@ def test_the_action_leads_to_the_confirmation(client, association, platform_admi
 
 
 def test_djangos_own_delete_is_not_offered(client, association, platform_admin):
-    client.force_login(platform_admin)
+    login_verified(client, platform_admin)
     response = client.get(reverse("admin:associations_association_delete", args=[association.pk]))
     assert response.status_code == 403
     changelist = client.get(reverse("admin:associations_association_changelist"))
@@ -221,7 +222,7 @@ def test_staff_who_are_not_platform_administrators_cannot_remove(client, associa
     exported(association)
     staff = UserFactory(is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(content_type__app_label="associations"))
-    client.force_login(staff)
+    login_verified(client, staff)
     assert client.get(remove_url(association)).status_code == 403
     response = client.post(remove_url(association), {"confirmation": association.slug})
     assert response.status_code == 403
