@@ -230,3 +230,17 @@ def test_the_platform_administrator_reaches_admin_only_with_the_code(demo, page,
     page.get_by_role("button", name="Logga in").click()
     expect(page).to_have_url(f"{demo}/admin/")
     expect(page.locator("#site-name")).to_be_visible()
+
+
+def test_two_factor_setup_is_accessible_and_says_why_a_code_is_refused(demo, page):
+    login(page, demo, f"{OSTRA}-kansli")
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Tvåstegsverifiering"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tvåstegsverifiering")
+    expect(page.get_by_role("img", name="QR-kod med nyckeln nedan")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("textbox", name="Kod").fill("123456")
+    page.get_by_role("button", name="Slå på tvåstegsverifiering").click()
+    expect(page.locator(".invalid-feedback")).to_contain_text("inte den som appen visar")
+    assert_no_axe_violations(page)
