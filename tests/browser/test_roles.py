@@ -244,3 +244,43 @@ def test_two_factor_setup_is_accessible_and_says_why_a_code_is_refused(demo, pag
     page.get_by_role("button", name="Slå på tvåstegsverifiering").click()
     expect(page.locator(".invalid-feedback")).to_contain_text("inte den som appen visar")
     assert_no_axe_violations(page)
+
+
+def test_invitations_the_event_log_and_the_export_are_accessible(demo, page, browser):
+    """The kansli invites an address, sees it waiting, reads the Händelselogg and the
+    export page; the person opens the link logged out. axe finds nothing on any of them."""
+    import re as _re
+
+    from django.core import mail
+
+    login(page, demo, "samspelet-kansli")
+    nav_manage(page, "Användare")
+    page.get_by_role("link", name="Lägg till", exact=True).click()
+    page.get_by_label("E-post").fill("ny.ledamot@example.se")
+    page.get_by_label("Förnamn").fill("Ny")
+    page.get_by_label("Efternamn").fill("Ledamot")
+    page.get_by_label("Roll").select_option("styrelse")
+    page.get_by_role("button", name="Skicka inbjudan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inbjudningar")
+    expect(page.locator("main table")).to_contain_text("ny.ledamot@example.se")
+    expect(page.locator("main table")).to_contain_text("Väntar")
+    assert_no_axe_violations(page)
+
+    nav_manage(page, "Händelselogg")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Händelselogg")
+    expect(page.locator("main table")).to_contain_text("ny.ledamot@example.se")
+    assert_no_axe_violations(page)
+
+    nav_manage(page, "Exportera all data")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exportera all data")
+    assert_no_axe_violations(page)
+
+    link = _re.search(r"https?://[^/\s]+(/inbjudan/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    stranger = browser.new_context(locale="sv-SE")
+    try:
+        other = stranger.new_page()
+        other.goto(f"{demo}{link}")
+        expect(other.get_by_role("heading", level=1)).to_have_text("Inbjudan till Samspelet")
+        assert_no_axe_violations(other)
+    finally:
+        stranger.close()
