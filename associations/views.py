@@ -601,6 +601,16 @@ ACCESSIBILITY_SUPERVISOR_URL = (
 SETUP_KEY = "two_factor_setup_key"
 
 
+def next_url(request) -> str:
+    """The page a two-factor step returns to (``next``, on this site only), or ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 class TwoFactorView(LoginRequiredMixin, TemplateView):
     """*Tvåstegsverifiering*: turn it on (scan the QR code, type a code, keep the recovery
     codes shown once), make new recovery codes, or turn it off with a code."""
@@ -649,12 +659,7 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(codes=codes, next=self.next_url()))
 
     def next_url(self) -> str:
-        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return ""
+        return next_url(self.request)
 
 
 class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
@@ -663,12 +668,7 @@ class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
     template_name = "associations/two_factor_verify.html"
 
     def next_url(self) -> str:
-        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return reverse("home")
+        return next_url(self.request) or reverse("home")
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", TwoFactorCodeForm())
