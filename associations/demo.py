@@ -20,6 +20,7 @@ from . import invitations
 from .models import (
     Association,
     BoardSeat,
+    IdentityProvider,
     Invitation,
     MemberParty,
     Membership,
@@ -143,6 +144,22 @@ def _load_invitation(association: Association, data: dict) -> None:
     )
 
 
+# Samspelet's single sign-on, off: the README's "Inloggning via förbundets
+# inloggningstjänst" starts the tests' own provider at this address and turns it on.
+DEMO_IDENTITY_PROVIDER = {
+    "label": "Samspelets testinloggning",
+    "issuer": "http://127.0.0.1:9000",
+    "client_id": "finsam",
+    "client_secret": "hemligt",
+}
+
+
+def _load_identity_provider(association: Association) -> None:
+    IdentityProvider.objects.get_or_create(
+        association=association, defaults={"enabled": False, **DEMO_IDENTITY_PROVIDER}
+    )
+
+
 # The demo administrator's TOTP key (hex), published in the README as base32
 # (DEMOADMINTOTPKEY234567ABCDEFGHIJ): a demo installation only.
 DEMO_ADMIN_TOTP_KEY = "1918e00d886cdd37a898d6f9df7c0110c8531d09"
@@ -167,6 +184,9 @@ def load_demo_associations() -> dict[str, Association]:
                 Membership.objects.update_or_create(
                     association=association, user=user, defaults={"role": role}
                 )
+
+    with scope(association=associations["samspelet"]):
+        _load_identity_provider(associations["samspelet"])
 
     multi = _demo_user(
         MULTI_ASSOCIATION_USER,

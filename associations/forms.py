@@ -5,13 +5,23 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from finsam import ratelimit
 from finsam.validators import guard_text_fields
 
-from .models import Association, AssociationLogo, BoardSeat, MemberParty, OfficeContact, Role, User
+from .models import (
+    Association,
+    AssociationLogo,
+    BoardSeat,
+    IdentityProvider,
+    MemberParty,
+    OfficeContact,
+    Role,
+    User,
+)
 
 
 class AssociationFormMixin:
@@ -79,6 +89,49 @@ class AssociationDetailsForm(AssociationFormMixin, forms.ModelForm):
             "org_number": forms.TextInput(attrs={"placeholder": "NNNNNN-NNNN"}),
             "board_note": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class IdentityProviderForm(AssociationFormMixin, forms.ModelForm):
+    """The förbund's own OpenID Connect login. The client secret is never shown again:
+    left empty, the saved one is kept."""
+
+    issuer = forms.URLField(
+        label=capfirst(IdentityProvider._meta.get_field("issuer").verbose_name),
+        help_text=IdentityProvider._meta.get_field("issuer").help_text,
+        max_length=300,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"placeholder": "https://"}),
+    )
+    client_secret = forms.CharField(
+        label=capfirst(_("client secret")),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["enabled", "label", "issuer", "client_id", "client_secret", "email_claim"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = bool(self.instance.pk and self.instance.client_secret)
+        self.fields["client_secret"].help_text = (
+            _("A secret is saved. Leave empty to keep it.")
+            if saved
+            else _("The secret the identity provider gave for this application.")
+        )
+
+    def clean_client_secret(self):
+        secret = self.cleaned_data.get("client_secret", "")
+        if secret:
+            return secret
+        if self.instance.pk and self.instance.client_secret:
+            return self.instance.client_secret
+        raise forms.ValidationError(_("Enter the client secret."))
+
+    def clean_issuer(self):
+        return (self.cleaned_data.get("issuer") or "").rstrip("/")
 
 
 class MemberPartyForm(AssociationFormMixin, forms.ModelForm):

@@ -281,6 +281,58 @@ class Invitation(models.Model):
         return self.state
 
 
+class IdentityProvider(models.Model):
+    """The förbund's own OpenID Connect identity provider (Freja eID, Entra ID, a
+    municipality's IdP): its users may log in through it instead of with a password
+    (``associations.sso``). A login reaches an existing account only: the e-mail the
+    provider vouches for must be that of a member of this förbund."""
+
+    association = models.OneToOneField(
+        Association, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    enabled = models.BooleanField(
+        _("log in through the identity provider"),
+        default=False,
+        help_text=_("When set, the login page offers the förbund's own login."),
+    )
+    label = models.CharField(
+        _("name on the login button"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. Region Värmlands inloggning. Empty: the förbund's name."),
+    )
+    issuer = models.URLField(
+        _("issuer"),
+        max_length=300,
+        help_text=_(
+            "The provider's issuer address, where /.well-known/openid-configuration is found, "
+            "e.g. https://login.microsoftonline.com/TENANT-ID/v2.0."
+        ),
+    )
+    client_id = models.CharField(_("client id"), max_length=200)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    email_claim = models.CharField(
+        _("claim with the e-mail address"),
+        max_length=100,
+        default="email",
+        help_text=_("The ID token's claim that carries the user's e-mail address."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(association="association")
+
+    class Meta:
+        verbose_name = _("identity provider")
+        verbose_name_plural = _("identity providers")
+
+    def __str__(self):
+        return self.button_label
+
+    @property
+    def button_label(self) -> str:
+        return self.label or self.association.display_name
+
+
 class PartyKind(models.TextChoices):
     FORSAKRINGSKASSAN = "forsakringskassan", _("Försäkringskassan")
     ARBETSFORMEDLINGEN = "arbetsformedlingen", _("Arbetsförmedlingen")

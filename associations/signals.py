@@ -12,6 +12,12 @@ the event, so what a receiver writes is kept or rolled back with it.
   two-factor login on or off or made new recovery codes (``"enabled"``, ``"disabled"``,
   ``"recovery_codes"``), or a förbund's kansli required it or stopped requiring it
   (``"required"``, ``"not_required"``; ``user`` None, ``association`` given).
+- ``identity_provider_changed(association, acting_user, change)``: the kansli turned the
+  förbund's single sign-on on or off or changed its settings (``"sso_enabled"``,
+  ``"sso_disabled"``, ``"sso_changed"``).
+- ``sso_login_refused(association, email, reason, request)``: a login through the
+  förbund's identity provider was refused (``reason`` in the user's words; ``email`` the
+  address the provider vouched for, where it sent one). Sent outside any transaction.
 - ``association_removed(name, slug, acting_user, deactivated)``: the platform
   administrator removed a whole förbund (``services.association_remove``); ``deactivated``
   is how many of its users were deactivated. Sent after its rows are gone.
@@ -23,3 +29,5 @@ membership_changed = Signal()
 invitation_changed = Signal()
 two_factor_changed = Signal()
 association_removed = Signal()
+identity_provider_changed = Signal()
+sso_login_refused = Signal()

@@ -51,6 +51,7 @@ urlpatterns = [
         views.OfficeContactFormView,
         views.OfficeContactDeleteView,
     ),
+    path("inloggning/", views.IdentityProviderView.as_view(), name="identity_provider"),
     path("users/", views.MembershipListView.as_view(), name="membership_list"),
     path("users/invite/", views.MembershipInviteView.as_view(), name="membership_invite"),
     path("users/<int:pk>/role/", views.MembershipUpdateView.as_view(), name="membership_update"),

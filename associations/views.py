@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,11 +19,12 @@ from django.views import i18n as i18n_views
 from django.views.generic import TemplateView
 from django_scopes import scope
 
-from . import home, invitations, logo, outbox, services, two_factor
+from . import home, invitations, logo, outbox, services, sso, two_factor
 from .forms import (
     AccountForm,
     AssociationDetailsForm,
     BoardSeatForm,
+    IdentityProviderForm,
     InvitationForm,
     LogoForm,
     MemberPartyForm,
@@ -45,6 +47,7 @@ from .mixins import (
 from .models import (
     AssociationLogo,
     BoardSeat,
+    IdentityProvider,
     Invitation,
     MemberParty,
     Membership,
@@ -684,3 +687,87 @@ class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
                 return HttpResponseRedirect(self.next_url())
             form.add_error("code", refusal)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+# Single sign-on -----------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """The password login, and a button for each förbund's own identity provider."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sso_providers=sso.login_choices(), **kwargs)
+
+
+class IdentityProviderView(AssociationFormView):
+    """Kansli: *Förbundet → Inloggning*, the förbund's own OpenID Connect provider."""
+
+    permission_required = MANAGE
+    form_class = IdentityProviderForm
+    template_name = "associations/identity_provider_form.html"
+    page_title = _("Single sign-on")
+    success_url_name = "associations:identity_provider"
+    success_message = _("The login settings are saved.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        provider = IdentityProvider.objects.filter(association=self.association).first()
+        kwargs["instance"] = provider or IdentityProvider(association=self.association)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        callback = reverse("sso_callback", kwargs={"slug": self.association.slug})
+        return super().get_context_data(
+            redirect_uri=self.request.build_absolute_uri(callback), **kwargs
+        )
+
+    def perform(self, form):
+        sso.provider_save(
+            association=self.association, provider=form.instance, acting_user=self.request.user
+        )
+
+
+class SsoLoginView(View):
+    """Start a login through the förbund's identity provider (``next`` is kept)."""
+
+    def get(self, request, slug):
+        provider = sso.enabled_provider(slug)
+        if provider is None:
+            raise Http404
+        request.session[SSO_NEXT_KEY] = next_url(request)
+        callback = reverse("sso_callback", kwargs={"slug": slug})
+        try:
+            return sso.start(request, provider, redirect_uri=request.build_absolute_uri(callback))
+        except sso.ProviderUnavailable as error:
+            return _sso_failed(request, str(error))
+
+
+class SsoCallbackView(View):
+    """Where the identity provider sends the person back."""
+
+    def get(self, request, slug):
+        provider = sso.enabled_provider(slug)
+        if provider is None:
+            raise Http404
+        try:
+            outcome = sso.finish(request, provider)
+        except sso.ProviderUnavailable as error:
+            return _sso_failed(request, str(error))
+        if outcome.user is None:
+            return _sso_failed(request, outcome.refusal)
+        target = request.session.pop(SSO_NEXT_KEY, "") or reverse(
+            "associations:home", kwargs={"association_slug": slug}
+        )
+        return HttpResponseRedirect(target)
+
+
+SSO_NEXT_KEY = "sso_next"
+
+
+def _sso_failed(request, why: str):
+    messages.error(
+        request, _("The login through the identity provider failed: %(why)s") % {"why": why}
+    )
+    return redirect("login")

@@ -26,6 +26,10 @@ class AuditConfig(AppConfig):
         association_signals.invitation_changed.connect(receivers.on_invitation_changed)
         association_signals.two_factor_changed.connect(receivers.on_two_factor_changed)
         association_signals.association_removed.connect(receivers.on_association_removed)
+        association_signals.identity_provider_changed.connect(
+            receivers.on_identity_provider_changed
+        )
+        association_signals.sso_login_refused.connect(receivers.on_sso_login_refused)
         plan_signals.decision_recorded.connect(receivers.on_decision_recorded)
         report_signals.auditors_statement_recorded.connect(receivers.on_auditors_statement_recorded)
         finsam_signals.file_downloaded.connect(receivers.on_file_downloaded)

@@ -28,11 +28,12 @@ def _known_user(username: str):
 
 
 def on_user_logged_in(sender, *, request, user, **kwargs):
+    through_sso = getattr(request, "login_method", "") == "sso"
     event_record(
         association_ids=associations_of(user),
         kind=Kind.LOGIN,
         actor=user,
-        summary=lambda: _("Logged in"),
+        summary=lambda: _("Logged in through single sign-on") if through_sso else _("Logged in"),
         address=_address(request),
     )
 
@@ -200,4 +201,31 @@ def on_two_factor_changed(sender, *, user, acting_user, change, association=None
         actor=acting_user,
         summary=lambda: words() % {"whom": whom},
         target=whom,
+    )
+
+
+IDENTITY_PROVIDER_CHANGES = {
+    "sso_enabled": lambda: _("Single sign-on turned on"),
+    "sso_disabled": lambda: _("Single sign-on turned off"),
+    "sso_changed": lambda: _("Single sign-on settings changed"),
+}
+
+
+def on_identity_provider_changed(sender, *, association, acting_user, change, **kwargs):
+    event_record(
+        association_ids=[association.pk],
+        kind=Kind.LOGIN_SETTINGS,
+        actor=acting_user,
+        summary=IDENTITY_PROVIDER_CHANGES[change],
+    )
+
+
+def on_sso_login_refused(sender, *, association, email, reason, request=None, **kwargs):
+    event_record(
+        association_ids=[association.pk],
+        kind=Kind.LOGIN_FAILED,
+        actor_label=email,
+        summary=lambda: _("Single sign-on refused: %(reason)s") % {"reason": reason},
+        target=email,
+        address=_address(request),
     )

@@ -10,6 +10,9 @@ from associations.views import (
     AccessibilityStatementView,
     ChooseAssociationView,
     InvitationAcceptView,
+    LoginView,
+    SsoCallbackView,
+    SsoLoginView,
     TwoFactorVerifyView,
     TwoFactorView,
     set_language,
@@ -27,10 +30,14 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", ChooseAssociationView.as_view(), name="home"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    # A förbund's own identity provider (associations.sso): the start and the way back.
+    # The kwarg is not ``association_slug``: these pages are before any membership.
+    path("accounts/sso/<slug:slug>/", SsoLoginView.as_view(), name="sso_login"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/sso/<slug:slug>/callback/",
+        SsoCallbackView.as_view(),
+        name="sso_callback",
     ),
     path(
         "accounts/password_reset/",

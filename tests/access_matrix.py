@@ -432,6 +432,8 @@ TENANT_URLS = {
     "associations:contact_update": (contact, KANSLI_ONLY),
     "associations:contact_delete": (contact, KANSLI_ONLY),
     "associations:membership_list": (None, KANSLI_ONLY),
+    # The förbund's own identity provider (single sign-on settings).
+    "associations:identity_provider": (None, KANSLI_ONLY),
     "associations:membership_invite": (None, KANSLI_ONLY),
     "associations:invitation_list": (None, KANSLI_ONLY),
     "associations:invitation_resend": (invitation, POST_ONLY),
@@ -472,12 +474,18 @@ GLOBAL_URLS = {
     "two_factor_verify": {"member": 200, "anonymous": LOGIN},
     # A link that names no invitation (tests/associations/test_invitations.py has the rest).
     "invitation_accept": {"member": 404, "anonymous": 404},
+    # Single sign-on through a förbund with no provider turned on (tests/associations/
+    # test_sso.py has the rest).
+    "sso_login": {"member": 404, "anonymous": 404},
+    "sso_callback": {"member": 404, "anonymous": 404},
     "healthz": {"member": 200, "anonymous": 200},
     "readyz": {"member": 200, "anonymous": 200},
 }
 GLOBAL_URL_KWARGS = {
     "password_reset_confirm": {"uidb64": "MQ", "token": "invalid-token"},
     "invitation_accept": {"token": "no-such-invitation"},
+    "sso_login": {"slug": "no-such-forbund"},
+    "sso_callback": {"slug": "no-such-forbund"},
 }
 
 # Django admin is the platform administrator's: anyone else is sent to its login.

@@ -31,7 +31,7 @@ def test_pages_are_sent_with_a_strict_policy(kansli_client, association):
     assert set(directives["img-src"]) == {"'self'", "data:"}
 
 
-def test_the_login_page_has_the_policy_too(client):
+def test_the_login_page_has_the_policy_too(client, db):  # it lists single sign-on förbund
     assert "frame-ancestors 'none'" in client.get(reverse("login"))["Content-Security-Policy"]
 
 

@@ -28,6 +28,10 @@ GROUP_OF_MODEL = {"plans.Comment": "comments"}
 # records another installation must start afresh.
 EXCLUDED = {
     "associations.Invitation": "pending invitations carry secret tokens for this installation",
+    "associations.IdentityProvider": (
+        "the single sign-on connection: a client secret registered for this installation's "
+        "return address; set up again where the data is imported"
+    ),
     "associations.FormSubmission": "one-time resubmission tokens of this installation",
     "associations.OutgoingMail": "the outbox: mails this installation sent or will send",
     "notifications.Notification": "who was told what here; the digest state of this installation",
