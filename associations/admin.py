@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import services
 from .models import (
@@ -43,8 +43,8 @@ class MemberPartyInline(admin.TabularInline):
 
 class AssociationRemoveForm(forms.Form):
     confirmation = forms.CharField(
-        label=_lazy("The förbund's short address"),
-        help_text=_lazy("Type it as shown above to confirm."),
+        label=gettext_lazy("The förbund's short address"),
+        help_text=gettext_lazy("Type it as shown above to confirm."),
         max_length=100,
     )
 
@@ -70,7 +70,7 @@ class AssociationAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description=_lazy("Remove the förbund"))
+    @admin.action(description=gettext_lazy("Remove the förbund"))
     def remove_association(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one förbund to remove."), messages.WARNING)

@@ -37,6 +37,8 @@ class Kind(models.TextChoices):
     DECISION = "decision", pgettext_lazy("audit event", "decision")
     AUDITORS_STATEMENT = "auditors_statement", pgettext_lazy("audit event", "auditors' statement")
     FORBUND_REMOVED = "forbund_removed", pgettext_lazy("audit event", "förbund removed")
+    # The förbund made here from an archive of "Exportera all data" (manage.py import_forbund).
+    IMPORTED = "imported", pgettext_lazy("audit event", "imported")
     # Two-factor login turned on or off, recovery codes, a förbund requiring it, and the
     # förbund's single sign-on turned on, off or changed.
     LOGIN_SETTINGS = "login_settings", pgettext_lazy("audit event", "login settings")

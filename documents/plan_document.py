@@ -34,6 +34,7 @@ from budgets.selectors import budget_table
 from plans import frozen_cache
 from plans.models import Intervention, Plan, PlanDocument
 from plans.selectors import plan_document
+from plans.tasks import GONE
 
 from . import pdf
 from .pdf import (  # noqa: F401 (the plan document's names for the shared machinery)
@@ -247,9 +248,13 @@ def plan_pdf(*, plan: Plan, association, variant: str, user_id: int | None = Non
 def render_draft(*, plan_id: int, association_id: int, variant: str, digest: str) -> str:
     """The job that renders a draft plan's PDF into the cache (``pdf.render_draft``),
     the plan read in the scope of its förbund."""
-    association = Association.objects.get(pk=association_id)
+    association = Association.objects.filter(pk=association_id).first()
+    if association is None:
+        return GONE  # the förbund was removed while the job waited
     with scope(association=association):
-        plan = Plan.objects.get(pk=plan_id)
+        plan = Plan.objects.filter(pk=plan_id).first()
+        if plan is None:
+            return GONE
         return pdf.render_draft(
             owner=f"plan:{plan.pk}",
             variant=variant,

@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from associations import freezing as associations_freezing
 
@@ -66,7 +66,7 @@ DECIDED_DOCUMENTS = {
     "plans.Plan": {
         "review": WORKFLOW_FIELDS_ON_REVIEW,
         "approved": WORKFLOW_FIELDS_WHEN_APPROVED,
-        "message": _lazy("The plan is on review or approved and can no longer be changed."),
+        "message": gettext_lazy("The plan is on review or approved and can no longer be changed."),
     },
 }
 

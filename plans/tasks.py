@@ -24,15 +24,24 @@ from associations.models import Association
 from . import extensions
 from .models import BoardDecided
 
+# A job's result when what it names no longer exists: the förbund was removed (the
+# platform administrator's ``association_remove``) or the document deleted while the job
+# waited in the queue. The job ends quietly instead of failing in the worker.
+GONE = "gone"
+
 
 @task(queue_name="documents")
 def document_approved(*, label: str, pk: int, association_id: int) -> str:
     """Archive the files of the approved document ``label`` ("plans.Plan",
     "reports.AnnualReport") ``pk``, read in the scope of its förbund. Returns what was
     done, for the job's result."""
-    association = Association.objects.get(pk=association_id)
+    association = Association.objects.filter(pk=association_id).first()
+    if association is None:
+        return GONE  # the förbund was removed while the job waited
     with scope(association=association):
-        document = apps.get_model(label).objects.get(pk=pk)
+        document = apps.get_model(label).objects.filter(pk=pk).first()
+        if document is None:
+            return GONE
         if document.status != BoardDecided.Status.APPROVED:
             return "not approved"  # cannot happen through the workflow: nothing to archive
         extensions.document_approved(document=document)

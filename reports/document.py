@@ -24,6 +24,7 @@ from documents import pdf
 from followup.charts import participants_by_gender_chart
 from followup.selectors import QUARTERS, year_figures
 from followup.suppression import PublishedTable, suppress_table
+from plans.tasks import GONE
 
 from .models import AnnualReport, ReportDocument
 from .selectors import InterventionRow, report_outcome, report_page
@@ -188,9 +189,13 @@ def _print(*, report: AnnualReport, association) -> tuple[str, dict]:
 def render_draft(*, report_id: int, association_id: int, variant: str, digest: str) -> str:
     """The job that renders a draft report's PDF into the cache (``pdf.render_draft``),
     the report read in the scope of its förbund."""
-    association = Association.objects.get(pk=association_id)
+    association = Association.objects.filter(pk=association_id).first()
+    if association is None:
+        return GONE  # the förbund was removed while the job waited
     with scope(association=association):
-        report = AnnualReport.objects.get(pk=report_id)
+        report = AnnualReport.objects.filter(pk=report_id).first()
+        if report is None:
+            return GONE
         return pdf.render_draft(
             owner=f"report:{report.pk}",
             variant=variant,

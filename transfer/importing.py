@@ -26,9 +26,12 @@ from django.core.serializers.base import DeserializationError
 from django.core.validators import validate_slug
 from django.db import DatabaseError, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from associations.models import Association
+from audit.models import Kind
+from audit.records import event_record
 
 from . import groups
 from .archive import Archive
@@ -64,6 +67,21 @@ def newer_migrations(archive_schema: dict) -> list[str]:
     applied = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
     return sorted(
         f"{app}.{name}" for app, name in archive_schema.items() if (app, name) not in applied
+    )
+
+
+def _record_import(association: Association, archive: Archive) -> None:
+    """The import is the first event in the new förbund's Händelselogg."""
+    source = archive.manifest.get("association") or {}
+    exported = str(archive.manifest.get("exported_at") or "")[:10]
+    event_record(
+        association_ids=[association.pk],
+        kind=Kind.IMPORTED,
+        actor_label="manage.py import_forbund",
+        summary=lambda: (
+            _("All data imported from an archive of /f/%(slug)s/ exported %(date)s")
+            % {"slug": source.get("slug", "?"), "date": exported or "?"}
+        ),
     )
 
 
@@ -236,4 +254,5 @@ def association_import(*, archive: Archive, slug: str | None = None) -> Imported
         if len(association_pk) != 1:
             raise ImportRefused("The archive does not hold exactly one förbund.")
         association = Association.objects.get(pk=next(iter(association_pk.values())))
+    _record_import(association, archive)
     return Imported(association=association, new_usernames=new_usernames)

@@ -234,3 +234,25 @@ def test_a_member_who_is_not_staff_does_not_reach_the_admin(kansli_client, assoc
     response = kansli_client.post(remove_url(association), {"confirmation": association.slug})
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert Association.objects.filter(pk=association.pk).exists()
+
+
+def test_jobs_queued_for_it_end_quietly_once_it_is_gone(
+    association, platform_admin, job_queue, fake_pdf
+):
+    """A PDF render or an archiving job queued before the removal finds nothing to do,
+    and says so as its result, rather than failing in the worker."""
+    from documents import plan_document
+    from plans.tasks import GONE, document_approved
+    from reports import document as report_document
+    from tests.factories import PlanFactory
+
+    with scopes_disabled():
+        plan = PlanFactory(association=association, status=Plan.Status.APPROVED)
+    ids = {"association_id": association.pk}
+    document_approved.enqueue(label="plans.Plan", pk=plan.pk, **ids)
+    plan_document.render_draft.enqueue(plan_id=plan.pk, variant="pdf", digest="x", **ids)
+    report_document.render_draft.enqueue(report_id=1, variant="pdf", digest="x", **ids)
+    services.association_remove(
+        association=exported(association), acting_user=platform_admin, confirmation="forbund-a"
+    )
+    assert [job_queue.run_next() for _ in range(3)] == [GONE, GONE, GONE]

@@ -61,7 +61,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from associations.demo import load_demo_associations
-from associations.models import FormSubmission, Invitation, OutgoingMail, User
+from associations.models import (
+    FormSubmission,
+    IdentityProvider,
+    Invitation,
+    OutgoingMail,
+    User,
+)
 from audit.models import AuditEvent
 from audit.models import Kind as AuditKind
 from budgets.demo import load_demo_budget
@@ -145,6 +151,7 @@ POLICY = {
     "admin.LogEntry": (PLAN, "the admin's log, not printed"),
     "associations.FormSubmission": (PLAN, "a create form's one-time token, not printed"),
     "associations.Invitation": (PLAN, "an offer of a role in the förbund, not printed"),
+    "associations.IdentityProvider": (PLAN, "the förbund's single sign-on, not printed"),
     "otp_totp.TOTPDevice": (PLAN, "a person's authenticator app, not printed"),
     "otp_static.StaticDevice": (PLAN, "a person's recovery codes, not printed"),
     "otp_static.StaticToken": (PLAN, "a recovery code, not printed"),
@@ -607,6 +614,12 @@ def frozen_ostra_varmland(status):
         TOTPDevice.objects.create(user=kansli, name="app", confirmed=True)
         recovery = StaticDevice.objects.create(user=kansli, name="recovery", confirmed=True)
         StaticToken.objects.create(device=recovery, token="12345678")
+        IdentityProvider.objects.create(
+            association=association,
+            issuer="https://login.example.se",
+            client_id="finsam",
+            client_secret="hemligt",
+        )
         Invitation.objects.create(
             association=association,
             email="inbjuden@example.se",

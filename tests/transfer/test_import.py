@@ -7,7 +7,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from associations.models import Association, AssociationLogo, OutgoingMail
-from audit.models import AuditEvent
+from audit.models import AuditEvent, Kind
 from tests.access_matrix import SVG_LOGO
 from tests.transfer import compare
 from transfer.archive import archive_read
@@ -45,8 +45,11 @@ def test_an_installation_without_the_forbund_gets_it_under_its_own_slug(demo_dat
     with scopes_disabled():
         logged, mails = AuditEvent.objects.count(), OutgoingMail.objects.count()
     copy = association_import(archive=archive_read(io.BytesIO(content))).association
-    with scopes_disabled():  # an import tells no one and logs nothing as a user's act
-        assert (AuditEvent.objects.count(), OutgoingMail.objects.count()) == (logged, mails)
+    with scopes_disabled():  # an import tells no one; its one event opens the new log
+        assert (AuditEvent.objects.count(), OutgoingMail.objects.count()) == (logged + 1, mails)
+        event = AuditEvent.objects.latest("pk")
+    assert (event.association, event.kind, event.actor) == (copy, Kind.IMPORTED, None)
+    assert event.summary.startswith("All data importerad från ett arkiv av /f/samspelet/")
     assert copy.slug == "samspelet"
     after = (compare.budget_figures(copy), compare.followup_figures(copy), compare.row_counts(copy))
     assert after == before
