@@ -64,9 +64,10 @@ def frozen_key(*, plan: Plan, kind: str, live: Iterable[QuerySet] = (), extra=()
     return f"frozen:{kind}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
 
 
-def kept(key: str | None, render: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
-    """``render()``'s strings, read from the cache under ``key`` when kept there, else
-    rendered and kept (rendered each time when ``key`` is None)."""
+def kept(key: str | None, render: Callable[[], tuple]) -> tuple:
+    """``render()``'s tuple (rendered strings, or picklable values such as a history's
+    entries), read from the cache under ``key`` when kept there, else rendered and kept
+    (rendered each time when ``key`` is None)."""
     if key is None:
         return render()
     found = _tolerant(cache.get, key)

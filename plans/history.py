@@ -9,12 +9,16 @@ whatever the number of changes; the difference between two records of the same
 object is computed here rather than with ``prev_record`` (a query each).
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from associations.models import User
+
+from . import frozen_cache
 from .diff import word_diff
 from .models import (
     CommunicationItem,
@@ -106,6 +110,25 @@ def history_entries(model, records, label_of) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def kept_history(*, plan: Plan, kind: str, build: Callable) -> list[HistoryEntry]:
+    """``build(plan=plan)``'s entries. An approved plan's history cannot grow (nothing of
+    it can be written: ``plans.freezing``), so its entries are built once and kept in the
+    shared cache (``frozen_cache``, keyed on the plan's row and the language), with each
+    person as an id: their names are read fresh on every request, one query."""
+    key = frozen_cache.frozen_key(plan=plan, kind=kind)
+    if key is None:
+        return build(plan=plan)
+    kept = frozen_cache.kept(
+        key,
+        lambda: tuple(
+            replace(entry, user=entry.user.pk if entry.user is not None else None)
+            for entry in build(plan=plan)
+        ),
+    )
+    people = User.objects.in_bulk({entry.user for entry in kept if entry.user is not None})
+    return [replace(entry, user=people.get(entry.user)) for entry in kept]
 
 
 def newest_first(entries):

@@ -356,7 +356,9 @@ class PlanHistoryView(PlanMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            entries=history.plan_history(plan=self.plan),
+            entries=history.kept_history(
+                plan=self.plan, kind="plan-history", build=history.plan_history
+            ),
             page_title=_("History of the plan"),
             document=self.plan,
             document_url=self.plan_url(),
@@ -371,7 +373,9 @@ class BudgetHistoryView(PlanMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             # ``budgets.history.budget_history``, registered by budgets (plans.extensions).
-            entries=extensions.HISTORIES["budget"](plan=self.plan),
+            entries=history.kept_history(
+                plan=self.plan, kind="budget-history", build=extensions.HISTORIES["budget"]
+            ),
             page_title=_("History of the budget"),
             document=self.plan,
             document_url=self.plan_url(),

@@ -115,3 +115,42 @@ def test_history_pages_take_the_same_queries_as_changes_grow(client, members, as
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
     assert counts[:2] == counts[2:], counts
+
+
+def test_an_approved_plans_history_is_kept_and_names_people_as_they_are_now(client, plan, members):
+    """Built once for an approved plan (nothing of it can change), read from the cache
+    after that; a person's name is read fresh, and a new decision is a new entry."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    kansli = members["kansli"]
+    section = Section(association=plan.association, plan=plan, heading="Inledning", body="x")
+    services.plan_part_save(instance=section, acting_user=kansli)
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.APPROVED)
+    plan.refresh_from_db()
+    url = reverse(
+        "plans:history", kwargs={"association_slug": plan.association.slug, "plan_pk": plan.pk}
+    )
+    client.force_login(members["revisor"])
+    with CaptureQueriesContext(connection) as building:
+        built = client.get(url)
+    assert built.context["entries"] == history.plan_history(plan=plan)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    assert len(first) < len(building)  # read from the cache: no history table queried
+    assert not [q for q in first if "historical" in q["sql"].lower()]
+    kansli.first_name, kansli.last_name = "Nytt", "Namn"
+    kansli.save()
+    with CaptureQueriesContext(connection) as again:
+        page = client.get(url)
+    assert len(again) == len(first)
+    assert "Nytt Namn" in page.content.decode()
+    assert page.context["entries"] == history.plan_history(plan=plan)  # same as built
+    # Budget history too, and an entry kept in one language is not shown in another.
+    budget_url = url.replace("/history/", "/budget-history/")
+    assert client.get(budget_url).status_code == 200
+    with translation.override("en"):
+        english = history.kept_history(plan=plan, kind="plan-history", build=history.plan_history)
+    assert {e.what for e in english} == {"plan", "section"}
