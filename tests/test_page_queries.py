@@ -21,8 +21,8 @@ PAGES = {
     "plans:plan_detail": ("approved", 13),
     "documents:plan_document": ("approved", 16),
     "plans:plan_detail ": ("draft", 31),
-    "plans:history": ("approved", 16),
-    "plans:budget_history": ("approved", 15),
+    "plans:history": ("approved", 8),  # kept: the page, the plan and the people
+    "plans:budget_history": ("approved", 8),
     "budgets:budget_amounts": ("draft", 17),
     "followup:dashboard": (None, 26),
 }
