@@ -297,6 +297,21 @@ def comment_threads(*, plan: Plan) -> list[Comment]:
     )
 
 
+def thread_heads(*, plan: Plan) -> list[Comment]:
+    """The comments that start a thread, in ``comment_threads``' order, with only what
+    places them (``Comment.anchor``): what an approved plan's kept body is keyed on."""
+    return list(
+        Comment.objects.filter(plan=plan, parent__isnull=True).only(
+            "pk",
+            "section_id",
+            "goal_id",
+            "measurement_point_id",
+            "plan_intervention_id",
+            "budget_line_id",
+        )
+    )
+
+
 def threads_by_anchor(threads: list[Comment]) -> dict[str, list[Comment]]:
     """Threads keyed by the id of the part on the plan page ("" for the plan as a whole)."""
     result: dict[str, list[Comment]] = {}

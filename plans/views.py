@@ -171,9 +171,12 @@ class PlanDetailView(PlanMixin, TemplateView):
     template_name = "plans/plan_detail.html"
 
     def get_context_data(self, **kwargs):
-        from .comments import comment_threads
+        from .comments import comment_threads, thread_heads
 
-        threads = comment_threads(plan=self.plan)
+        # An approved plan's body is kept: its key needs only where each thread is, and
+        # the threads themselves are read only to render it (once).
+        approved = self.plan.status == Plan.Status.APPROVED
+        threads = thread_heads(plan=self.plan) if approved else comment_threads(plan=self.plan)
         context = super().get_context_data(
             show_comments=True,
             comment_count=len(threads),
@@ -189,7 +192,9 @@ class PlanDetailView(PlanMixin, TemplateView):
             return context
         # An approved plan: its contents and body are the same for everybody (nobody may
         # edit or comment), rendered once and kept (``plans.frozen_cache``).
-        toc, body = frozen_cache.kept(key, lambda: self._render_body(context, threads))
+        toc, body = frozen_cache.kept(
+            key, lambda: self._render_body(context, comment_threads(plan=self.plan))
+        )
         context.update(kept_toc=mark_safe(toc), kept_body=mark_safe(body))  # noqa: S308
         return context
 
