@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from budgets.models import Budget, BudgetAmount, BudgetColumn
+from budgets.models import Budget, BudgetAmount, BudgetColumn, LineOutcome
 from budgets.outcome import outcome_table
+from plans import frozen_cache
 from plans.models import Intervention, MeasurementPoint
 
 from . import charts, evaluation
@@ -186,10 +187,32 @@ def _budget_by_intervention(*, plan, year: int) -> dict:
     if budget is not None:
         # The plan year's real outcome (entered or read from the books) wins over an
         # outcome column: the same figures as the budget's outcome page.
-        for item in outcome_table(budget=budget).interventions:
-            if item.figures.outcome is not None:
-                result[item.intervention.pk][BudgetColumn.Kind.OUTCOME] = item.figures.outcome
+        for intervention_id, outcome in _outcome_by_intervention(plan=plan, budget=budget):
+            if outcome is not None:
+                result[intervention_id][BudgetColumn.Kind.OUTCOME] = outcome
     return result
+
+
+def _outcome_by_intervention(*, plan, budget) -> tuple:
+    """``(intervention id, outcome)`` pairs as the budget's outcome page shows them
+    (``outcome_table``). An approved plan's budget cannot change, so for one the pairs
+    are kept in the shared cache (``plans.frozen_cache``), keyed also on every outcome
+    row of the budget: entering or importing an outcome is a new key at once."""
+    key = frozen_cache.frozen_key(
+        plan=plan,
+        kind="intervention-outcomes",
+        live=[LineOutcome.objects.filter(line__group__budget=budget)],
+    )
+    (pairs,) = frozen_cache.kept(
+        key,
+        lambda: (
+            tuple(
+                (item.intervention.pk, item.figures.outcome)
+                for item in outcome_table(budget=budget).interventions
+            ),
+        ),
+    )
+    return pairs
 
 
 def dashboard(*, association, year: int, suppress: bool, today) -> dict:

@@ -122,6 +122,28 @@ def test_the_dashboard_takes_the_real_outcome_per_intervention(demo_plans):
     assert not block.cost_from_budget
 
 
+def test_the_dashboards_kept_outcome_follows_a_changed_outcome(demo_plans):
+    """The approved plan's outcome per intervention is kept in the shared cache; a
+    changed outcome row is shown at once, and so is a removed one."""
+    budget = nv_budget()
+    assert budget.plan.status == "approved"
+
+    def fns_outcome():
+        with scope(association=budget.association):
+            data = dashboard(
+                association=budget.association, year=2022, suppress=True, today=date(2023, 1, 15)
+            )
+        return next(b for b in data["blocks"] if b.intervention.name == "Samordningsteam FNS")
+
+    assert fns_outcome().outcome == 1561200
+    assert fns_outcome().outcome == 1561200  # read from the cache
+    with scopes_disabled():
+        LineOutcome.objects.filter(line__name="Samordningsteam FNS").update(amount=1600000)
+    assert fns_outcome().outcome == 1600000
+    forget_outcome(budget)
+    assert fns_outcome().cost_from_budget
+
+
 # Importing -----------------------------------------------------------------------------
 
 
