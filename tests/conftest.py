@@ -237,3 +237,47 @@ def login_verified(client, user) -> None:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.pop(two_factor.SESSION_KEY, None)
     session.save()
+
+
+# The longest browser tests (tens of seconds each with ``--durations``), started first among
+# the transactional tests. xdist's work stealing hands out the tests still waiting at the
+# end of a worker's share, so a long test left to the end keeps one worker busy while the
+# other has nothing left to do; started early, the short tests fill in around it.
+LONGEST_FIRST = [
+    "tests/browser/test_no_input_lost.py::test_every_typed_value_is_stored_or_a_message_says_why_not",
+    "tests/browser/test_plans.py::test_kansli_starts_2023_from_2022_and_edits_it",
+    "tests/browser/test_review.py::test_review_from_draft_to_approval_and_revision",
+    "tests/browser/test_plans.py::test_draft_plan_and_every_form_are_accessible_for_kansli",
+    "tests/browser/test_report_document.py::test_board_member_reads_and_downloads_the_report",
+    "tests/browser/test_reports.py::test_kansli_drafts_the_report",
+    "tests/browser/test_reports.py::test_the_board_approves_the_report_and_an_auditor_records_the_statement",
+]
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(
+            marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+        )
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """After pytest-django's order (tests in a transaction, then transactional tests, then
+    those without the database, as Django orders them), move ``LONGEST_FIRST`` to the
+    start of the transactional tests. The groups stay as they are."""
+    rank = {node_id: index for index, node_id in enumerate(LONGEST_FIRST)}
+    first = next((i for i, item in enumerate(items) if _transactional(item)), None)
+    if first is None:
+        return
+    longest = sorted((item for item in items if item.nodeid in rank), key=lambda i: rank[i.nodeid])
+    if not longest or not all(_transactional(item) for item in longest):
+        return
+    rest = [item for item in items if item.nodeid not in rank]
+    first = next(i for i, item in enumerate(rest) if _transactional(item))
+    items[:] = rest[:first] + longest + rest[first:]
