@@ -239,12 +239,17 @@ def login_verified(client, user) -> None:
     session.save()
 
 
-# The longest browser tests (tens of seconds each with ``--durations``), started first among
-# the transactional tests. xdist's work stealing hands out the tests still waiting at the
-# end of a worker's share, so a long test left to the end keeps one worker busy while the
-# other has nothing left to do; started early, the short tests fill in around it.
+# The longest tests (tens of seconds each with ``--durations``; a module named alone stands
+# for its tests), started first within their group of pytest-django's order. xdist's work
+# stealing hands out the tests still waiting at the end of a worker's share, so a long
+# test left to the end keeps one worker busy while the other has nothing left to do;
+# started early, the short tests fill in around it.
 LONGEST_FIRST = [
-    "tests/browser/test_no_input_lost.py::test_every_typed_value_is_stored_or_a_message_says_why_not",
+    # In a transaction:
+    "tests/plans/test_frozen_graph.py::test_no_write_path_changes_a_frozen_plan",
+    "tests/plans/test_document.py",  # its module fixture renders six PDFs
+    # Transactional (the browser):
+    "tests/browser/test_no_input_lost.py",
     "tests/browser/test_plans.py::test_kansli_starts_2023_from_2022_and_edits_it",
     "tests/browser/test_review.py::test_review_from_draft_to_approval_and_revision",
     "tests/browser/test_plans.py::test_draft_plan_and_every_form_are_accessible_for_kansli",
@@ -254,30 +259,38 @@ LONGEST_FIRST = [
 ]
 
 
-def _transactional(item) -> bool:
+def _django_group(item) -> int:
+    """pytest-django's order of ``item``: 0 in a transaction, 1 transactional, 2 without the
+    database (``pytest_django.plugin.pytest_collection_modifyitems``)."""
+    from django.test import TestCase, TransactionTestCase
+    from pytest_django.fixtures import validate_django_db
+
+    test_class = getattr(item, "cls", None)
+    if test_class and issubclass(test_class, TransactionTestCase):
+        return 0 if issubclass(test_class, TestCase) else 1
     marker = item.get_closest_marker("django_db")
+    transactional = uses_db = False
+    if marker:
+        transaction, reset_sequences, *_rest = validate_django_db(marker)
+        uses_db, transactional = True, bool(transaction or reset_sequences)
     fixtures = getattr(item, "fixturenames", ())
-    return (
-        "transactional_db" in fixtures
-        or "live_server" in fixtures
-        or bool(
-            marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
-        )
-    )
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    uses_db = uses_db or "db" in fixtures
+    return 1 if transactional else 0 if uses_db else 2
+
+
+def _rank(item) -> int:
+    path, _sep, name = item.nodeid.partition("::")
+    function = name.split("[", 1)[0]
+    for index, entry in enumerate(LONGEST_FIRST):
+        if entry in (path, f"{path}::{function}"):
+            return index
+    return len(LONGEST_FIRST)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """After pytest-django's order (tests in a transaction, then transactional tests, then
-    those without the database, as Django orders them), move ``LONGEST_FIRST`` to the
-    start of the transactional tests. The groups stay as they are."""
-    rank = {node_id: index for index, node_id in enumerate(LONGEST_FIRST)}
-    first = next((i for i, item in enumerate(items) if _transactional(item)), None)
-    if first is None:
-        return
-    longest = sorted((item for item in items if item.nodeid in rank), key=lambda i: rank[i.nodeid])
-    if not longest or not all(_transactional(item) for item in longest):
-        return
-    rest = [item for item in items if item.nodeid not in rank]
-    first = next(i for i, item in enumerate(rest) if _transactional(item))
-    items[:] = rest[:first] + longest + rest[first:]
+    those without the database, as Django orders them), ``LONGEST_FIRST`` first within
+    their group; the groups, and the order of all other tests, stay as they are."""
+    items.sort(key=lambda item: (_django_group(item), _rank(item)))
