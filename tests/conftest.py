@@ -1,7 +1,10 @@
+import functools
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import override_settings
+from django.db import connections
+from django.test import TransactionTestCase, override_settings
 from django_scopes import scopes_disabled
 
 from tests import snapshots
@@ -33,6 +36,43 @@ def plain_settings() -> dict:
             }
         },
     }
+
+
+def _delete_every_row(ops, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """PostgreSQL's flush as ``DELETE FROM`` each table instead of one ``TRUNCATE`` of all
+    of them: the same empty tables (the sequences go on, as ``reset_sequences=False``
+    leaves them), but a test's few rows are deleted in milliseconds where truncating
+    every table (new files for each table and index) takes seconds, and waits for every
+    other connection's open transaction. Django's foreign keys are checked at commit,
+    so the order of the tables does not matter."""
+    if reset_sequences or allow_cascade:
+        return type(ops).sql_flush(
+            ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    return [f"DELETE FROM {ops.quote_name(table)}" for table in tables]
+
+
+_flush_after_a_transactional_test = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown_by_delete(test_case):
+    """The flush after each transactional test (browser tests, ``transaction=True``),
+    by ``DELETE`` on PostgreSQL (``_delete_every_row``). A test's own ``flush`` command
+    still truncates."""
+    patched = []
+    for alias in test_case._databases_names(include_mirrors=False):
+        ops = connections[alias].ops
+        if connections[alias].vendor == "postgresql":
+            ops.sql_flush = functools.partial(_delete_every_row, ops)
+            patched.append(ops)
+    try:
+        _flush_after_a_transactional_test(test_case)
+    finally:
+        for ops in patched:
+            del ops.sql_flush
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown_by_delete
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +237,60 @@ def login_verified(client, user) -> None:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.pop(two_factor.SESSION_KEY, None)
     session.save()
+
+
+# The longest tests (tens of seconds each with ``--durations``; a module named alone stands
+# for its tests), started first within their group of pytest-django's order. xdist's work
+# stealing hands out the tests still waiting at the end of a worker's share, so a long
+# test left to the end keeps one worker busy while the other has nothing left to do;
+# started early, the short tests fill in around it.
+LONGEST_FIRST = [
+    # In a transaction:
+    "tests/plans/test_frozen_graph.py::test_no_write_path_changes_a_frozen_plan",
+    "tests/plans/test_document.py",  # its module fixture renders six PDFs
+    # Transactional (the browser):
+    "tests/browser/test_no_input_lost.py",
+    "tests/browser/test_plans.py::test_kansli_starts_2023_from_2022_and_edits_it",
+    "tests/browser/test_review.py::test_review_from_draft_to_approval_and_revision",
+    "tests/browser/test_plans.py::test_draft_plan_and_every_form_are_accessible_for_kansli",
+    "tests/browser/test_report_document.py::test_board_member_reads_and_downloads_the_report",
+    "tests/browser/test_reports.py::test_kansli_drafts_the_report",
+    "tests/browser/test_reports.py::test_the_board_approves_the_report_and_an_auditor_records_the_statement",
+]
+
+
+def _django_group(item) -> int:
+    """pytest-django's order of ``item``: 0 in a transaction, 1 transactional, 2 without the
+    database (``pytest_django.plugin.pytest_collection_modifyitems``)."""
+    from django.test import TestCase, TransactionTestCase
+    from pytest_django.fixtures import validate_django_db
+
+    test_class = getattr(item, "cls", None)
+    if test_class and issubclass(test_class, TransactionTestCase):
+        return 0 if issubclass(test_class, TestCase) else 1
+    marker = item.get_closest_marker("django_db")
+    transactional = uses_db = False
+    if marker:
+        transaction, reset_sequences, *_rest = validate_django_db(marker)
+        uses_db, transactional = True, bool(transaction or reset_sequences)
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    uses_db = uses_db or "db" in fixtures
+    return 1 if transactional else 0 if uses_db else 2
+
+
+def _rank(item) -> int:
+    path, _sep, name = item.nodeid.partition("::")
+    function = name.split("[", 1)[0]
+    for index, entry in enumerate(LONGEST_FIRST):
+        if entry in (path, f"{path}::{function}"):
+            return index
+    return len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """After pytest-django's order (tests in a transaction, then transactional tests, then
+    those without the database, as Django orders them), ``LONGEST_FIRST`` first within
+    their group; the groups, and the order of all other tests, stay as they are."""
+    items.sort(key=lambda item: (_django_group(item), _rank(item)))

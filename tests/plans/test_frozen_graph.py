@@ -743,14 +743,15 @@ def test_no_write_path_changes_a_frozen_plan(demo_plans, status):
             assert plan_pdf(plan=plan, association=association, variant="pdf") == served
 
 
-def test_removing_the_whole_forbund_is_the_one_way_past_the_guards(demo_plans):
+def test_removing_the_whole_forbund_is_the_one_way_past_the_guards(demo_plans, fake_pdf):
     """The sweep above finds "delete its association" refused: Django's own delete of a
     förbund stops at ``on_delete=PROTECT`` (its plans, parties, interventions). The
     platform administrator's removal (``associations.services.association_remove``)
     deletes what protects first, each step with the förbund as the deletion's origin,
     which the guards let through (``plans.freezing._removing_the_forbund``). It leaves
     no frozen plan half-changed: of every row the frozen plan reached and that belongs
-    to the förbund, none is left; every other förbund is row for row as it was."""
+    to the förbund, none is left; every other förbund is row for row as it was. What the
+    stored PDF says is not the point here (the sweep above reads it): ``fake_pdf``."""
     from associations.services import association_export_recorded, association_remove
     from finsam.content_hash import association_paths, content_hashes
 
