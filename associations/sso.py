@@ -13,7 +13,10 @@ second factor a förbund requires, the lockout counters reset).
 Refusals are signalled (``signals.sso_login_refused``) for the Händelselogg.
 """
 
+import ipaddress
+import socket
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -55,10 +58,31 @@ def discovery_url(issuer: str) -> str:
 
 
 def check_issuer_address(issuer: str) -> None:
-    """HTTPS only, except where the installation allows plain HTTP (development, and the
-    tests' own provider on 127.0.0.1)."""
-    if not issuer.startswith("https://") and not settings.SSO_ALLOW_HTTP:
+    """HTTPS only, at a public address, except where the installation allows a
+    development provider (``SSO_ALLOW_HTTP``: plain HTTP and this machine or the local
+    network, as the tests' own provider on 127.0.0.1)."""
+    if settings.SSO_ALLOW_HTTP:
+        return
+    if not issuer.startswith("https://"):
         raise ValidationError({"issuer": _("The issuer address must start with https://.")})
+    refusal = _not_public(issuer)
+    if refusal:
+        raise ValidationError({"issuer": refusal})
+
+
+def _not_public(url: str) -> str:
+    """Why the server should not fetch ``url`` on a kansli's word: its host is this
+    machine or a private, link-local or reserved network (the addresses it resolves to
+    now), or cannot be resolved. "" when it is public."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return _("The address %(host)s cannot be found.") % {"host": host}
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            return _("The address %(host)s is not on the public internet.") % {"host": host}
+    return ""
 
 
 def fetch_metadata(issuer: str) -> dict:
@@ -68,6 +92,9 @@ def fetch_metadata(issuer: str) -> dict:
     metadata = cache.get(key)
     if metadata is not None:
         return metadata
+    refusal = "" if settings.SSO_ALLOW_HTTP else _not_public(issuer)
+    if refusal:
+        raise ProviderUnavailable(refusal)
     try:
         response = requests.get(discovery_url(issuer), timeout=TIMEOUT_SECONDS)
         response.raise_for_status()
@@ -85,6 +112,16 @@ def fetch_metadata(issuer: str) -> dict:
             _("The identity provider's configuration lacks %(names)s.")
             % {"names": ", ".join(missing)}
         )
+    if not settings.SSO_ALLOW_HTTP:
+        for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            endpoint = str(metadata[name])
+            refusal = "" if endpoint.startswith("https://") else _("not https")
+            refusal = refusal or _not_public(endpoint)
+            if refusal:
+                raise ProviderUnavailable(
+                    _("The identity provider's %(name)s cannot be used: %(why)s")
+                    % {"name": name, "why": refusal}
+                )
     if metadata["issuer"].rstrip("/") != issuer.rstrip("/"):
         raise ProviderUnavailable(
             _("The identity provider calls itself %(found)s, not %(issuer)s.")

@@ -180,8 +180,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 
 # Single sign-on through a förbund's own OpenID Connect provider (associations.sso): its
-# issuer must be an https:// address, unless this allows plain HTTP (development, and
-# the tests' own provider on 127.0.0.1).
+# issuer and endpoints must be https:// addresses on the public internet (the server
+# fetches them on a kansli's word), unless this allows a development provider: plain
+# HTTP, this machine or a private network (the tests' own provider on 127.0.0.1).
 SSO_ALLOW_HTTP = env.bool("SSO_ALLOW_HTTP", default=DEBUG)
 
 # Five failed logins for one username from one address lock that pair for 15 minutes.

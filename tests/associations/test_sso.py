@@ -338,3 +338,36 @@ def test_users_of_another_forbund_are_unaffected(db, idp, provider, other_associ
     """The other förbund has no provider: its login URL is not found."""
     UserFactory()
     assert Client().get("/accounts/sso/forbund-b/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("issuer", "why"),
+    [
+        ("https://127.0.0.1:8443", "inte på det publika internet"),
+        ("https://10.1.2.3/realms/kommun", "inte på det publika internet"),
+        ("https://169.254.169.254/latest", "inte på det publika internet"),
+        ("https://[::1]/", "inte på det publika internet"),
+        ("https://no-such-host.invalid/", "kan inte hittas"),
+    ],
+    ids=["loopback", "private", "link-local", "ipv6-loopback", "unresolvable"],
+)
+def test_in_production_the_server_fetches_only_public_addresses(
+    kansli_client, idp, settings, issuer, why
+):
+    """The kansli's issuer is fetched by the server: not this machine, nor a private or
+    link-local network (a cloud's metadata service), unless a development provider is
+    allowed."""
+    settings.SSO_ALLOW_HTTP = False
+    answer = kansli_client.post(SETTINGS_PAGE, settings_form(idp, issuer=issuer))
+    assert answer.status_code == 200
+    assert why in answer.content.decode()
+    with scopes_disabled():
+        assert not IdentityProvider.objects.exists()
+
+
+def test_in_production_a_saved_local_issuer_is_not_fetched_at_login(client, provider, settings):
+    """Saved while development providers were allowed, refused once they are not."""
+    settings.SSO_ALLOW_HTTP = False
+    answer = client.get("/accounts/sso/forbund-a/")
+    assert answer.url == "/accounts/login/"
+    assert "inte på det publika internet" in messages_of(answer)[0]
