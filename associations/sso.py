@@ -122,7 +122,7 @@ def fetch_metadata(issuer: str) -> dict:
                     _("The identity provider's %(name)s cannot be used: %(why)s")
                     % {"name": name, "why": refusal}
                 )
-    if metadata["issuer"].rstrip("/") != issuer.rstrip("/"):
+    if str(metadata["issuer"]).rstrip("/") != issuer.rstrip("/"):
         raise ProviderUnavailable(
             _("The identity provider calls itself %(found)s, not %(issuer)s.")
             % {"found": metadata["issuer"], "issuer": issuer}

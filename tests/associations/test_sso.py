@@ -291,6 +291,18 @@ def test_an_issuer_that_names_another_is_refused(kansli_client, idp, settings, m
     assert "kallar sig" in answer.content.decode()
 
 
+def test_a_configuration_whose_issuer_is_not_a_text_is_refused(
+    kansli_client, idp, settings, monkeypatch
+):
+    settings.SSO_ALLOW_HTTP = True
+    monkeypatch.setattr(
+        idp, "metadata", lambda: {**LocalIdentityProvider.metadata(idp), "issuer": 7}
+    )
+    answer = kansli_client.post(SETTINGS_PAGE, settings_form(idp))
+    assert answer.status_code == 200
+    assert "kallar sig 7" in answer.content.decode()
+
+
 def test_plain_http_is_refused_in_production(kansli_client, idp, settings):
     settings.SSO_ALLOW_HTTP = False
     answer = kansli_client.post(SETTINGS_PAGE, settings_form(idp))
