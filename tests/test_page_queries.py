@@ -24,6 +24,7 @@ PAGES = {
     "plans:history": ("approved", 8),  # kept: the page, the plan and the people
     "plans:budget_history": ("approved", 8),
     "budgets:budget_amounts": ("draft", 17),
+    "associations:identity_provider": (None, 7),  # single sign-on settings
     "followup:dashboard": (None, 18),  # the approved year's outcome per intervention kept
 }
 
