@@ -53,8 +53,11 @@ class AssociationPermissionMixin:
         """
 
     def own_object(self, queryset, pk):
-        """The row ``pk`` of ``queryset`` if it is the förbund's own; else ``Http404``."""
-        return get_object_or_404(queryset.filter(association=self.association), pk=pk)
+        """The row ``pk`` of ``queryset`` if it is the förbund's own; else ``Http404``.
+        Its ``association`` is the request's (the same row, not read again)."""
+        found = get_object_or_404(queryset.filter(association=self.association), pk=pk)
+        found._meta.get_field("association").set_cached_value(found, self.association)
+        return found
 
     def refusal(self):
         """A response that stops a permitted user here (e.g. the plan is frozen), or None."""

@@ -171,23 +171,50 @@ def _free_texts(model) -> list:
     ]
 
 
-def old_year_mentions(*, plan: Plan) -> list[OldYearMention]:
+def _document_parts(document: dict) -> dict:
+    """Every part the plan page shows, from ``plan_document``'s lists, by model."""
+    goals = [g for area in document["goal_areas"] for g in area.goal_list]
+    points = [p for g in goals for p in g.point_list]
+    for entry in document["plan_interventions"]:
+        goals += entry.goal_list
+        points += entry.point_list + [p for g in entry.goal_list for p in g.point_list]
+    return {
+        Section: document["sections"],
+        GoalArea: document["goal_areas"],
+        Goal: goals,
+        MeasurementPoint: points,
+        PlanIntervention: document["plan_interventions"],
+        ControlPoint: document["control_points"],
+        CommunicationItem: document["communication_items"],
+    }
+
+
+def old_year_mentions(*, plan: Plan, document: dict | None = None) -> list[OldYearMention]:
     """The parts of a draft started from an earlier plan ("Starta planen för 2023")
     whose headings or texts still name that plan's first year, for the kansli to go
-    through. Empty for a plan not copied or no longer editable. One query per kind."""
+    through. Empty for a plan not copied or no longer editable. Looked for in the
+    parts of ``plan_document(plan=plan)`` when the page has read them, else one query
+    per kind."""
     source = plan.copied_from
     if source is None or not plan.is_editable:
         return []
     year = str(source.year)
     named = re.compile(rf"(?<!\d){year}(?!\d)")
+    loaded = _document_parts(document) if document is not None else {}
     mentions = []
     for model, name in COPIED_TEXTS:
         fields = _free_texts(model)
-        mentioning = Q()
-        for field in fields:
-            mentioning |= Q(**{f"{field.name}__contains": year})
-        for part in model.objects.filter(plan=plan).filter(mentioning).order_by("pk"):
-            found = [str(f.verbose_name) for f in fields if named.search(getattr(part, f.name))]
+        if model in loaded:
+            parts = sorted(loaded[model], key=lambda part: part.pk)
+        else:
+            mentioning = Q()
+            for field in fields:
+                mentioning |= Q(**{f"{field.name}__contains": year})
+            parts = model.objects.filter(plan=plan).filter(mentioning).order_by("pk")
+        for part in parts:
+            found = [
+                str(f.verbose_name) for f in fields if named.search(getattr(part, f.name) or "")
+            ]
             if found:
                 label = " ".join(str(part).split())
                 label = label if len(label) <= 60 else f"{label[:59]}…"

@@ -106,7 +106,7 @@ class PlanMixin(DocumentMixin):
     plan: Plan
 
     def documents(self):
-        return Plan.objects.all()
+        return Plan.objects.select_related("copied_from")
 
     def plan_url(self, anchor: str = "") -> str:
         return self.document_url(anchor)
@@ -186,9 +186,10 @@ class PlanDetailView(PlanMixin, TemplateView):
         )
         key = plan_page_body_key(plan=self.plan, threads=threads)
         if key is None:
-            context.update(self._document(threads))
+            document = self._document(threads)
+            context.update(document)
             if can(self.request.user, "plans.edit_plan", self.association):
-                context["old_year_mentions"] = old_year_mentions(plan=self.plan)
+                context["old_year_mentions"] = old_year_mentions(plan=self.plan, document=document)
             return context
         # An approved plan: its contents and body are the same for everybody (nobody may
         # edit or comment), rendered once and kept (``plans.frozen_cache``).

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from plans.selectors import old_year_mentions
+from plans.selectors import old_year_mentions, plan_document
 from plans.services import plan_copy_to_next_year
 from tests.factories import GoalAreaFactory, GoalFactory, PlanInterventionFactory, SectionFactory
 
@@ -29,6 +29,10 @@ def test_the_parts_that_name_the_old_year_and_which_of_their_fields(copied):
     ]
     assert len(mentions[0].fields) == 2  # heading and text
     assert len(mentions[1].fields) == 1  # purpose
+    # Found the same in the parts the plan page has read (no query per kind).
+    with scope(association=copied.association):
+        document = plan_document(plan=copied)
+    assert old_year_mentions(plan=copied, document=document) == mentions
 
 
 def test_a_plan_not_copied_names_nothing(plan):
