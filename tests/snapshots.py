@@ -33,10 +33,15 @@ def _tables() -> list[str]:
     return sorted(connection.introspection.django_table_names(only_existing=True))
 
 
-def _columns(table: str) -> list[str]:
+def _columns(table: str, known: dict) -> list[str]:
+    """The table's columns, read once per ``take`` (``known``): SQLite's introspection
+    parses each table's schema, which took seconds over every table and stage."""
+    if table in known:
+        return known[table]
     with connection.cursor() as cursor:
         description = connection.introspection.get_table_description(cursor, table)
-    return [column.name for column in description]
+    known[table] = [column.name for column in description]
+    return known[table]
 
 
 def _rows(table: str) -> list:
@@ -55,20 +60,20 @@ def take(*stages: Callable[[], object]) -> list[Snapshot]:
 
     Refuses a loader that changes or deletes a row that was there before the first
     one ran: putting back only the added rows would not give what the loaders leave."""
-    taken = []
+    taken, known = [], {}
     with transaction.atomic():
         tables = _tables()
         before = {table: set(_rows(table)) for table in tables}
         for loader in stages:
             loader()
-            taken.append(_added(tables, before))
+            taken.append(_added(tables, before, known))
         transaction.set_rollback(True)
     for snapshot in taken:
         _keep_ids_free(snapshot)
     return taken
 
 
-def _added(tables: list[str], before: dict[str, set]) -> Snapshot:
+def _added(tables: list[str], before: dict[str, set], known: dict) -> Snapshot:
     rows, high_water = {}, {}
     for table in tables:
         after = _rows(table)
@@ -80,7 +85,7 @@ def _added(tables: list[str], before: dict[str, set]) -> Snapshot:
             )
         added = [row for row in after if row not in before[table]]
         if added:
-            columns = _columns(table)
+            columns = _columns(table, known)
             with connection.cursor() as cursor:
                 key = connection.introspection.get_primary_key_column(cursor, table)
             if key is not None:
