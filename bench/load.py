@@ -73,6 +73,7 @@ from scaleout import choose_cache, manage  # noqa: E402
 SCALE = 80  # national.py's database of 80 förbund
 BAR = 4.0  # the mix's p95 at most this multiple of the login page's
 SHOWN_ERRORS = 5
+IDLE_LOGINS = 30  # the login page alone, one at a time, before each round
 PDF_DOWNLOADS = 10
 PDF_ATTEMPTS = 40  # a download asks again after the waiting page at most this often
 MIB = 1024 * 1024
@@ -150,6 +151,7 @@ class Round:
     times: dict = field(default_factory=lambda: {key: [] for key, _ in PAGES})
     served: dict = field(default_factory=lambda: {key: [] for key, _ in PAGES})
     errors: dict = field(default_factory=lambda: {key: [] for key, _ in PAGES})
+    idle: list = field(default_factory=list)  # the login page alone, before the round
     seconds: float = 0.0
     load: str = ""
 
@@ -158,6 +160,7 @@ class Round:
             self.times[key] += other.times[key]
             self.served[key] += other.served[key]
             self.errors[key] += other.errors[key]
+        self.idle += other.idle
         self.seconds += other.seconds
 
     def all_times(self) -> list[float]:
@@ -174,6 +177,11 @@ class Round:
     def ratio(self) -> float:
         mix, login = p95(self.all_times()), p95(self.times["login"])
         return mix / login if login else float("nan")
+
+
+def idle_ratio(item: Round) -> float:
+    """The mix's p95 over the login page's p95 alone (before the round)."""
+    return p95(item.all_times()) / p95(item.idle) if item.idle else float("nan")
 
 
 def p50(values: list[float]) -> float:
@@ -282,6 +290,17 @@ def served_times(server: Server, start: int, sites: list[Site]) -> tuple[dict, i
     return found, end
 
 
+def idle_logins(port: int, path: str) -> list[float]:
+    """The login page's times with nothing else asked of the server, one at a time."""
+    times = []
+    for _ in range(IDLE_LOGINS):
+        started = time.perf_counter()
+        if (status := http_request(port, "GET", path).status) != 200:
+            raise BenchError(f"GET {path} gave {status}")
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def measure_mix(args, servers: dict, sites: list[Site]) -> list[Round]:
     offsets = {}
     for workers, server in servers.items():
@@ -293,7 +312,8 @@ def measure_mix(args, servers: dict, sites: list[Site]) -> list[Round]:
     for number in range(args.rounds):
         for workers, server in servers.items():
             print(f"round {number + 1}, {workers} workers: {args.seconds:g} s …", flush=True)
-            result = run_round(Round(workers), server.port, sites, args.clients, args.seconds)
+            result = Round(workers, idle=idle_logins(server.port, sites[0].urls["login"]))
+            run_round(result, server.port, sites, args.clients, args.seconds)
             result.load = load_average()
             time.sleep(0.5)  # the last lines of the request log
             result.served, offsets[workers] = served_times(server, offsets[workers], sites)
@@ -309,12 +329,12 @@ def report_mix(args, rounds: list[Round], cache: str, sites: list[Site]):
         f"PostgreSQL {national.DATABASES[SCALE]}, cache: {cache}; cores: {os.cpu_count()}\n"
     )
     print(f"{'round':<8}{'workers':>8}{'requests':>10}{'req/s':>8}{'mix p95':>9}", end="")
-    print(f"{'login p95':>11}{'ratio':>8}  load")
+    print(f"{'login p95':>11}{'ratio':>8}{'idle login p95':>16}{'ratio':>8}  load")
     for number, item in enumerate(rounds, 1):
         print(
             f"{number:<8}{item.workers:>8}{item.requests:>10}{item.rate:>8.1f}"
             f"{p95(item.all_times()):>9.0f}{p95(item.times['login']):>11.0f}"
-            f"{item.ratio():>7.1f}x  {item.load}"
+            f"{item.ratio():>7.1f}x{p95(item.idle):>16.0f}{idle_ratio(item):>7.1f}x  {item.load}"
         )
     for workers in args.workers:
         pooled = Round(workers)
@@ -353,6 +373,11 @@ def report_pooled(pooled: Round):
         f"mix: {pooled.rate:.1f} req/s, p95 {p95(everything):.0f} ms; login page p95 "
         f"{p95(pooled.times['login']):.0f} ms; mix p95 / login p95 = {ratio:.1f}x "
         f"(bar <= {BAR:g}x): {'held' if ratio <= BAR else 'NOT HELD'}"
+    )
+    print(
+        f"the login page alone before each round: p95 {p95(pooled.idle):.0f} ms; mix p95 / "
+        f"that = {idle_ratio(pooled):.1f}x ({'within' if idle_ratio(pooled) <= BAR else 'over'}"
+        f" {BAR:g}x)"
     )
     if errors:
         print(f"{len(errors)} answers were not 200; the first {min(len(errors), SHOWN_ERRORS)}:")
@@ -396,6 +421,34 @@ def download(port: int, site: Site, result: Download, start: threading.Barrier):
     result.pdf = answer is not None and answer.status == 200 and answer.body.startswith(b"%PDF")
 
 
+JOB_TIMES = """
+SELECT extract(epoch FROM finished_at - started_at), extract(epoch FROM finished_at - enqueued_at)
+FROM django_tasks_database_dbtaskresult
+WHERE enqueued_at >= %s AND finished_at IS NOT NULL AND task_path LIKE '%%render_draft'
+ORDER BY finished_at
+"""
+
+
+def database_now():
+    import psycopg
+
+    with psycopg.connect(national_url()) as connection:
+        return connection.execute("SELECT now()").fetchone()[0]
+
+
+def job_times(since) -> list[tuple[float, float]]:
+    """(render, queued to finished) in seconds of each render job finished since ``since``."""
+    import psycopg
+
+    with psycopg.connect(national_url()) as connection:
+        rows = connection.execute(JOB_TIMES, [since]).fetchall()
+    return [(float(render), float(total)) for render, total in rows]
+
+
+def national_url() -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{national.DATABASES[SCALE]}"
+
+
 def db_worker(env: dict, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 (the process keeps it; closed with the run)
     return subprocess.Popen(
@@ -424,6 +477,7 @@ def measure_pdfs(args, env: dict, sites: list[Site], tmp: Path, timeout: int):
         results = [Download(site.username) for site in chosen]
         before = Memory.of(server.process.pid)
         load = load_average()
+        since = database_now()
         start = threading.Barrier(len(chosen))
         threads = [
             threading.Thread(target=download, args=(server.port, site, result, start))
@@ -436,6 +490,8 @@ def measure_pdfs(args, env: dict, sites: list[Site], tmp: Path, timeout: int):
         after = Memory.of(server.process.pid)
         worker_rss = Memory({worker.pid: proc_status(worker.pid)} if worker else {})
         report_pdfs(args, results, timeout, before, after, load, worker, worker_rss)
+        if worker:
+            report_jobs(job_times(since))
     finally:
         server.stop()
         if worker is not None:
@@ -466,6 +522,18 @@ def report_pdfs(args, results, timeout, before, after, load, worker, worker_rss)
     print(f"gunicorn workers' RSS after:  {rss_line(after)}")
     if worker:
         print(f"db_worker's RSS after: {rss_line(worker_rss)}")
+
+
+def report_jobs(jobs: list[tuple[float, float]]):
+    if not jobs:
+        print("no render job finished (the db_worker's log is in the temporary folder)")
+        return
+    renders = sorted(render for render, _total in jobs)
+    print(
+        f"{len(jobs)} render jobs, one after another: each {renders[0]:.1f}-{renders[-1]:.1f} s "
+        f"(median {renders[len(renders) // 2]:.1f} s) in the db_worker's niced child; the last "
+        f"finished {max(total for _render, total in jobs):.1f} s after it was queued"
+    )
 
 
 # Running ----------------------------------------------------------------------------------
