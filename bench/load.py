@@ -2,7 +2,8 @@
 
 Uses ``bench/national.py``'s 80-förbund database ``finsam_national_80`` on PostgreSQL
 127.0.0.1:5432 (user postgres, no password): with ``--reuse`` an existing one, else
-both national databases are built by ``national.build`` (4-7 minutes on two cores).
+both national databases are built by ``national.build`` (4-9 minutes on two cores);
+dropped at the end unless ``--keep``, as in ``national.py``.
 Starts one gunicorn per ``--workers`` count from ``docker/gunicorn.conf.py`` (sync
 workers, production settings as in ``abuse.py``, ``GUNICORN_MAX_REQUESTS=0``, the
 request log on as in production) with the shared cache: Redis database 12 when Redis
@@ -20,14 +21,17 @@ drift falls on each. Prints per page: requests, errors (any answer but 200, the 
 few printed), p50 and p95 as the client sees them, and p50 and p95 of the time inside
 the application (the request log's ``duration_ms``; the rest is the wait in gunicorn's
 queue); then the whole mix's req/s and p95, the login page's p95, and their ratio
-against the issue's bar (mix p95 <= 4x the login page's), with the load average.
+against the issue's bar (mix p95 <= 4x the login page's), with the load average. Before
+each round the login page is also asked alone, one at a time, and the mix's p95 is
+printed against that too (the login page idle).
 
 ``--pdfs``: afterwards, the kansli users of ten förbund each ask for their draft's PDF
 at the same moment, and again after the waiting page's Retry-After while it answers
 503, as its refresh does. With ``--pdf-backend database`` (the default, as
 docker-compose.yml runs it) a ``manage.py db_worker`` renders them; with ``immediate``
 each request renders its own if it gets the installation's slot. Prints each download's
-first answer, attempts, final status and wall time, the longest single request against
+first answer, attempts, final status and wall time, the render jobs' times (from the job
+table), the longest single request against
 gunicorn's worker timeout (``docker/gunicorn.conf.py``), and the workers' resident size
 (``/proc``) before and after.
 
