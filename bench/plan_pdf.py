@@ -1,26 +1,35 @@
 """The largest demo plan (Samspelet 2022) as PDF: WeasyPrint against headless Chromium.
 
 Builds a throwaway SQLite database with the demo data, renders the plan document's
-HTML once (the same HTML the PDF view feeds to WeasyPrint), then in one run
+HTML once (the same HTML the PDF view feeds to WeasyPrint), saves it with the
+stylesheet and the shipped fonts next to it for Chromium, then in one run, N rounds
+each of
 
-1. renders it N times with WeasyPrint (``documents.plan_document.render_pdf``) in a fresh
-   process that loads ``finsam.wsgi`` as a gunicorn worker does, after one uncounted
-   first render, recording wall time, CPU time, the process's peak resident memory
-   (VmHWM) and, in one more render, the peak of Python allocations (tracemalloc);
-2. saves the HTML with the stylesheet and the shipped fonts next to it and prints it N
-   times with ``/usr/bin/chromium --headless --print-to-pdf``, recording wall time, CPU
-   time (all its processes) and the largest process's peak resident memory; then N
-   times in a Chromium that is already running (Playwright's ``page.pdf``), which is
-   what a server that kept a browser for its PDFs would pay;
-3. times serving the stored PDF of the (approved) plan, which is what every download
-   after the first one costs.
+1. a render with WeasyPrint (``documents.plan_document.render_pdf``) in a process that
+   loads ``finsam.wsgi`` as a gunicorn worker does and stays up for the whole run
+   (after one uncounted first render), recording wall time and CPU time; and one in a
+   child forked from a second such process that never renders itself, as a worker
+   renders a PDF in production (``documents.rendering.run_niced``; here at the
+   worker's priority, so that it competes as Chromium does);
+2. a print with ``/usr/bin/chromium --headless --print-to-pdf``, start-up included,
+   recording wall time and CPU time (all its processes);
+3. a print in a Chromium that is already running (Playwright's ``page.pdf``, a new
+   tab), which is what a server that kept a browser for its PDFs would pay.
 
-Prints the median of each and the ratio WeasyPrint / Chromium. No network.
+The engines take turns (WeasyPrint, Chromium, Chromium already running, WeasyPrint,
+...), so that a busy spell of a shared machine falls on all of them alike. Then the
+WeasyPrint process reports its peak resident memory (VmHWM) and, in one more render,
+the peak of Python allocations (tracemalloc); and the stored PDF of the (approved)
+plan is timed, which is what every download after the first one costs.
+
+Prints the median of each, the ratio WeasyPrint / Chromium and the machine's load
+average. No network.
 
     .venv/bin/python bench/plan_pdf.py [--runs 5] [--slug samspelet]
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -148,6 +157,128 @@ def child(html_path: str, runs: int, *, unfrozen: bool = False) -> int:
     return 0
 
 
+def forked_render(render) -> dict:
+    """``render()`` in a child forked from this process, as ``documents.rendering
+    .run_niced`` renders a worker's PDF (without lowering its priority): the wall time
+    seen here, fork and answer included, and the child's CPU time and peak memory."""
+    read_end, write_end = os.pipe()
+    wall = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            os.close(read_end)
+            cpu = time.process_time()
+            pdf = render()
+            answer = {"cpu": time.process_time() - cpu, "rss_peak_kib": high_water_kib()}
+            answer["size"] = len(pdf)
+            with os.fdopen(write_end, "w") as out:
+                out.write(json.dumps(answer))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as source:
+        answer = json.loads(source.read())
+    os.waitpid(pid, 0)
+    answer["wall"] = time.perf_counter() - wall
+    return answer
+
+
+def serve(html_path: str, *, forking: bool = False) -> int:
+    """The WeasyPrint side of an interleaved run: a worker-like process (as ``child``)
+    that renders when told. Reads one word a line from stdin: "render" (in this
+    process: wall, CPU and garbage-collection time), "fork" (in a forked child, see
+    ``forked_render``), "finish" (peak memory, one more render under tracemalloc, the
+    PDF's pages and size; then it ends). Answers each with one line of JSON.
+
+    ``forking``: a worker as production runs it (``PDF_RENDER_NICE`` above 0), which
+    never renders in its own process; no first render, and told only "fork"."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsam.settings")
+    sys.path.insert(0, str(ROOT))
+    import finsam.wsgi  # noqa: F401 (what gunicorn loads, start-up objects frozen)
+    from documents import plan_document as document
+
+    html = Path(html_path).read_text(encoding="utf-8")
+
+    def render() -> bytes:
+        return document.render_pdf(html=html, context={}, variant="pdf")
+
+    def answer(figures: dict) -> None:
+        print(json.dumps(figures), flush=True)
+
+    before = high_water_kib()
+    if forking:
+        answer({"rss_before_kib": before})
+    else:
+        wall = time.perf_counter()
+        pdf = render()  # a worker's first render also sets up fonts and WeasyPrint's caches
+        answer({"first": time.perf_counter() - wall, "rss_before_kib": before})
+    in_collections = collector_clock()
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "render":
+            wall, cpu, collector = time.perf_counter(), time.process_time(), in_collections()
+            pdf = render()
+            answer(
+                {
+                    "wall": time.perf_counter() - wall,
+                    "cpu": time.process_time() - cpu,
+                    "collecting": in_collections() - collector,
+                }
+            )
+        elif command == "fork":
+            answer(forked_render(render))
+        elif command == "finish":
+            rss_peak = high_water_kib()  # before tracemalloc, whose bookkeeping adds to it
+            tracemalloc.start()
+            render()
+            traced_peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            answer(
+                {
+                    "rss_peak_kib": rss_peak,
+                    "traced_peak": traced_peak,
+                    "pages": page_count(pdf),
+                    "size": len(pdf),
+                }
+            )
+            break
+    return 0
+
+
+class WeasyPrintWorker:
+    """The process ``serve`` runs in, and its answers."""
+
+    def __init__(self, saved: Path, *, forking: bool = False):
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(saved)] + (["--forking"] if forking else []),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.started = self._answer()
+
+    def _answer(self) -> dict:
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("The WeasyPrint process ended without an answer.")
+            if line.startswith("{"):
+                return json.loads(line)
+
+    def ask(self, command: str) -> dict:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def finish(self) -> dict:
+        figures = self.ask("finish")
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        return figures
+
+
 def weasyprint_child(saved: Path, runs: int, *, unfrozen: bool = False) -> dict:
     command = [sys.executable, __file__, "--child", str(saved), "--runs", str(runs)]
     result = subprocess.run(
@@ -160,32 +291,56 @@ def weasyprint_child(saved: Path, runs: int, *, unfrozen: bool = False) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def warm_chromium(page: Path, runs: int) -> list[float]:
-    """Wall times of printing the page in a Chromium that is already running, as a
-    server that kept one browser for its PDFs would: a new tab, load, print to PDF.
-    Empty when Playwright (a test extra) is not installed."""
+@contextlib.contextmanager
+def running_chromium(page: Path):
+    """A function that prints the page in a Chromium that is already running, as a
+    server that kept one browser for its PDFs would (a new tab, load, print to PDF) and
+    returns the wall time; None when Playwright (a test extra) is not installed."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         print("Playwright is not installed: no figure for an already running Chromium.")
-        return []
-    walls = []
+        yield None
+        return
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS[1:-1], headless=True
         )
+
+        def print_page() -> float:
+            start = time.perf_counter()
+            tab = browser.new_page()
+            tab.goto(page.as_uri())
+            tab.pdf(prefer_css_page_size=True)
+            tab.close()
+            return time.perf_counter() - start
+
         try:
-            for n in range(runs + 1):  # the first one warms the browser up, uncounted
-                start = time.perf_counter()
-                tab = browser.new_page()
-                tab.goto(page.as_uri())
-                tab.pdf(prefer_css_page_size=True)
-                tab.close()
-                if n:
-                    walls.append(time.perf_counter() - start)
+            print_page()  # warms the browser up, uncounted
+            yield print_page
         finally:
             browser.close()
-    return walls
+
+
+def cold_chromium(page: Path, folder: Path, n: int) -> tuple[float, float, bytes]:
+    """Wall and CPU time (all its processes) of printing the page with a Chromium
+    started for it, and the PDF."""
+    output = folder / f"chromium-{n}.pdf"
+    command = [
+        str(CHROMIUM),
+        *CHROMIUM_ARGS,
+        f"--user-data-dir={folder / f'profile-{n}'}",
+        f"--print-to-pdf={output}",
+        page.as_uri(),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, output.read_bytes()
 
 
 def main() -> int:
@@ -199,7 +354,11 @@ def main() -> int:
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--unfrozen", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--forking", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve, forking=args.forking)
     if args.child:
         return child(args.child, args.runs, unfrozen=args.unfrozen)
 
@@ -255,10 +414,48 @@ def run(args, folder: Path) -> int:
             stored.append(time.perf_counter() - start)
         is_stored = PlanDocument.objects.filter(plan=plan).exists()
 
-    # WeasyPrint in a fresh process (see ``child``), on the same HTML.
     saved = folder / "weasyprint.html"
     saved.write_text(html, encoding="utf-8")
-    weasy_figures = weasyprint_child(saved, args.runs)
+    # The same HTML for Chromium, with the stylesheet and fonts beside it.
+    site = folder / "site"
+    shutil.copytree(ROOT / "static" / "css", site / "static" / "css")
+    shutil.copytree(ROOT / "static" / "fonts", site / "static" / "fonts")
+    page = site / "document.html"
+    page.write_text(html.replace('"/static/', '"static/'), encoding="utf-8")
+    if not CHROMIUM.exists():
+        print(f"{CHROMIUM} is missing: install chromium (see scripts/install.sh)", file=sys.stderr)
+        return 1
+
+    # The engines take turns, so that the machine's busy spells fall on all alike.
+    load_before = os.getloadavg()
+    weasy_runs, forked_runs, cold_runs, warm_wall = [], [], [], []
+    worker = WeasyPrintWorker(saved)
+    forking = WeasyPrintWorker(saved, forking=True)
+    try:
+        with running_chromium(page) as print_warm:
+            for n in range(args.runs):
+                weasy_runs.append(worker.ask("render"))
+                forked_runs.append(forking.ask("fork"))
+                cold_runs.append(cold_chromium(page, folder, n))
+                if print_warm is not None:
+                    warm_wall.append(print_warm())
+        # ru_maxrss of the children is the largest single process that has ended: the
+        # WeasyPrint process is still running, so it is Chromium's.
+        chromium_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        weasy_figures = {**worker.started, **worker.finish()}
+    finally:
+        for process in (worker.process, forking.process):
+            process.stdin.close()  # a worker that reads no more commands ends
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    load_after = os.getloadavg()
+    weasy_figures.update(
+        walls=[run["wall"] for run in weasy_runs],
+        cpus=[run["cpu"] for run in weasy_runs],
+        collecting=[run["collecting"] for run in weasy_runs],
+    )
     if args.compare_gc:
         # Alternating, so that a busy spell of the machine falls on both kinds alike.
         cpus = {"frozen": [], "unfrozen": []}
@@ -268,45 +465,15 @@ def run(args, folder: Path) -> int:
                 figures = weasyprint_child(saved, args.runs, unfrozen=kind == "unfrozen")
                 cpus[kind].append(statistics.median(figures["cpus"]))
                 collecting[kind].append(statistics.median(figures["collecting"]))
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-
-    # The same HTML for Chromium, with the stylesheet and fonts beside it.
-    site = folder / "site"
-    shutil.copytree(ROOT / "static" / "css", site / "static" / "css")
-    shutil.copytree(ROOT / "static" / "fonts", site / "static" / "fonts")
-    page = site / "document.html"
-    page.write_text(html.replace('"/static/', '"static/'), encoding="utf-8")
-    chromium_wall = []
-    chromium_pdf = b""
-    if not CHROMIUM.exists():
-        print(f"{CHROMIUM} is missing: install chromium (see scripts/install.sh)", file=sys.stderr)
-        return 1
-    for n in range(args.runs):
-        output = folder / f"chromium-{n}.pdf"
-        profile = folder / f"profile-{n}"
-        command = [
-            str(CHROMIUM),
-            *CHROMIUM_ARGS,
-            f"--user-data-dir={profile}",
-            f"--print-to-pdf={output}",
-            page.as_uri(),
-        ]
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-        chromium_wall.append(time.perf_counter() - start)
-        chromium_pdf = output.read_bytes()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    warm_wall = warm_chromium(page, args.runs)
-    chromium_cpu = (
-        children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime
-    ) / args.runs
-    # ru_maxrss of the children is the largest single process since the start, so it is
-    # only Chromium's when Chromium's largest process outgrows the WeasyPrint child.
-    chromium_rss = children.ru_maxrss
 
     weasy = statistics.median(weasy_figures["walls"])
     weasy_cpu = statistics.median(weasy_figures["cpus"])
-    chromium = statistics.median(chromium_wall)
+    forked = statistics.median(run["wall"] for run in forked_runs)
+    forked_cpu = statistics.median(run["cpu"] for run in forked_runs)
+    forked_rss = max(run["rss_peak_kib"] for run in forked_runs)
+    chromium = statistics.median(wall for wall, _, _ in cold_runs)
+    chromium_cpu = statistics.median(cpu for _, cpu, _ in cold_runs)
+    chromium_pdf = cold_runs[-1][2]
     print(f"plan: {plan.title} ({association.name}), {args.runs} runs each, medians")
     print(f"HTML from the templates (queries + rendering): {html_ms:.0f} ms")
     print(
@@ -325,6 +492,12 @@ def run(args, folder: Path) -> int:
         f" {weasy_figures['first'] * 1000:.0f} ms wall"
     )
     print(
+        "WeasyPrint in a child forked from a worker that has not rendered (as production"
+        " renders, PDF_RENDER_NICE > 0; here at the worker's priority):"
+        f" {forked * 1000:.0f} ms wall {forked_cpu * 1000:.0f} ms CPU"
+        f"  peak RSS {mib(forked_rss):.0f} MiB"
+    )
+    print(
         f"Chromium   {chromium * 1000:6.0f} ms wall {chromium_cpu * 1000:6.0f} ms CPU"
         f" {page_count(chromium_pdf):>3} pages {len(chromium_pdf) / 1024:5.0f} KiB"
         f"  peak RSS {mib(chromium_rss):.0f} MiB (largest child process)"
@@ -337,6 +510,15 @@ def run(args, folder: Path) -> int:
         f"ratio WeasyPrint / Chromium: wall {weasy / chromium:.2f},"
         f" CPU {weasy_cpu / chromium_cpu:.2f}"
         + (f"; wall against an already running Chromium {weasy / warm:.2f}" if warm_wall else "")
+    )
+    print(
+        f"ratio in a forked child / Chromium: wall {forked / chromium:.2f},"
+        f" CPU {forked_cpu / chromium_cpu:.2f}"
+    )
+    print(
+        f"engines interleaved, {args.runs} rounds; load average (1, 5, 15 min) before"
+        f" {' '.join(f'{x:.2f}' for x in load_before)},"
+        f" after {' '.join(f'{x:.2f}' for x in load_after)}; {os.cpu_count()} CPUs"
     )
     if args.compare_gc:
         frozen, unfrozen = (statistics.median(cpus[kind]) for kind in ("frozen", "unfrozen"))
