@@ -101,27 +101,38 @@ def attach_budget_comments(table, threads) -> None:
             row.line.comment_list = by_line.get(row.line.pk, [])
 
 
+def document_parts(document: dict) -> dict:
+    """Every part the plan page shows, from ``plan_document``'s lists, by model."""
+    goals = [g for area in document["goal_areas"] for g in area.goal_list]
+    points = [p for g in goals for p in g.point_list]
+    for entry in document["plan_interventions"]:
+        goals += entry.goal_list
+        points += entry.point_list + [p for g in entry.goal_list for p in g.point_list]
+    return {
+        Section: document["sections"],
+        GoalArea: document["goal_areas"],
+        Goal: goals,
+        MeasurementPoint: points,
+        PlanIntervention: document["plan_interventions"],
+        ControlPoint: document["control_points"],
+        CommunicationItem: document["communication_items"],
+    }
+
+
 def attach_comments(document: dict, threads) -> None:
     """Give each part on the plan page its comment threads as ``comment_list``."""
     by_target = {}
     for thread in threads:
         by_target.setdefault(thread.anchor, []).append(thread)
-
-    def attach(obj, prefix):
-        obj.comment_list = by_target.get(f"{prefix}-{obj.pk}", [])
-
-    for section in document["sections"]:
-        attach(section, "section")
-    goals = [g for area in document["goal_areas"] for g in area.goal_list]
-    points = [p for g in goals for p in g.point_list]
-    for entry in document["plan_interventions"]:
-        attach(entry, "intervention")
-        goals += entry.goal_list
-        points += entry.point_list + [p for g in entry.goal_list for p in g.point_list]
-    for goal in goals:
-        attach(goal, "goal")
-    for point in points:
-        attach(point, "point")
+    parts = document_parts(document)
+    for model, prefix in (
+        (Section, "section"),
+        (PlanIntervention, "intervention"),
+        (Goal, "goal"),
+        (MeasurementPoint, "point"),
+    ):
+        for obj in parts[model]:
+            obj.comment_list = by_target.get(f"{prefix}-{obj.pk}", [])
 
 
 def plan_page_body_key(*, plan: Plan, threads: list) -> str | None:
@@ -171,24 +182,6 @@ def _free_texts(model) -> list:
     ]
 
 
-def _document_parts(document: dict) -> dict:
-    """Every part the plan page shows, from ``plan_document``'s lists, by model."""
-    goals = [g for area in document["goal_areas"] for g in area.goal_list]
-    points = [p for g in goals for p in g.point_list]
-    for entry in document["plan_interventions"]:
-        goals += entry.goal_list
-        points += entry.point_list + [p for g in entry.goal_list for p in g.point_list]
-    return {
-        Section: document["sections"],
-        GoalArea: document["goal_areas"],
-        Goal: goals,
-        MeasurementPoint: points,
-        PlanIntervention: document["plan_interventions"],
-        ControlPoint: document["control_points"],
-        CommunicationItem: document["communication_items"],
-    }
-
-
 def old_year_mentions(*, plan: Plan, document: dict | None = None) -> list[OldYearMention]:
     """The parts of a draft started from an earlier plan ("Starta planen för 2023")
     whose headings or texts still name that plan's first year, for the kansli to go
@@ -200,7 +193,7 @@ def old_year_mentions(*, plan: Plan, document: dict | None = None) -> list[OldYe
         return []
     year = str(source.year)
     named = re.compile(rf"(?<!\d){year}(?!\d)")
-    loaded = _document_parts(document) if document is not None else {}
+    loaded = document_parts(document) if document is not None else {}
     mentions = []
     for model, name in COPIED_TEXTS:
         fields = _free_texts(model)
